@@ -1,0 +1,145 @@
+import * as E from "fp-ts/Either";
+import { pipe } from "fp-ts/function";
+import * as t from "io-ts";
+
+/**
+ * Every setting the app reads, decoded once from process.env. A bad setting stops start-up with a message that
+ * names the setting and what it must be, never its value (settings may hold connection strings and keys).
+ */
+
+const withDefault = <A, O>(codec: t.Type<A, O>, fallback: O): t.Type<A, O> =>
+  new t.Type<A, O>(
+    codec.name,
+    codec.is,
+    (u, c) => (u === undefined || u === "" ? codec.validate(fallback, c) : codec.validate(u, c)),
+    codec.encode,
+  );
+
+const IntFromString = (name: string, min: number, max: number): t.Type<number, string> =>
+  new t.Type<number, string>(
+    name,
+    (u): u is number => typeof u === "number",
+    (u, c) => {
+      const n = typeof u === "string" && /^-?\d+$/.test(u.trim()) ? Number(u) : NaN;
+      return Number.isSafeInteger(n) && n >= min && n <= max ? t.success(n) : t.failure(u, c);
+    },
+    String,
+  );
+
+const BooleanFromString = new t.Type<boolean, string>(
+  "boolean (true or false)",
+  (u): u is boolean => typeof u === "boolean",
+  (u, c) => {
+    const s = typeof u === "string" ? u.trim().toLowerCase() : "";
+    return s === "true" ? t.success(true) : s === "false" ? t.success(false) : t.failure(u, c);
+  },
+  String,
+);
+
+const NonEmpty = new t.Type<string, string>(
+  "non-empty string",
+  (u): u is string => typeof u === "string" && u.length > 0,
+  (u, c) => (typeof u === "string" && u.trim().length > 0 ? t.success(u.trim()) : t.failure(u, c)),
+  String,
+);
+
+/** Azure table names: 3-63 alphanumerics, starting with a letter. */
+const TableName = new t.Type<string, string>(
+  "table name (3-63 letters and digits, starting with a letter)",
+  (u): u is string => typeof u === "string",
+  (u, c) => (typeof u === "string" && /^[A-Za-z][A-Za-z0-9]{2,62}$/.test(u) ? t.success(u) : t.failure(u, c)),
+  String,
+);
+
+/** Durations like "0", "500ms", "5s", "2m", "1h"; a bare number is seconds. */
+const DURATION = /^(\d+)(ms|s|m|h)?$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+export const parseDurationMs = (text: string): number | undefined => {
+  const match = DURATION.exec(text.trim());
+  if (match?.[1] === undefined) return undefined;
+  return Number(match[1]) * (UNIT_MS[match[2] ?? "s"] ?? 1000);
+};
+
+/** A comma-separated retry schedule, e.g. "0,5s,30s,2m,10m,30m,1h,2h". */
+const RetrySchedule = new t.Type<ReadonlyArray<number>, string>(
+  "comma-separated durations such as 0,5s,30s,2m,1h (1 to 20 of them)",
+  (u): u is ReadonlyArray<number> => Array.isArray(u),
+  (u, c) => {
+    if (typeof u !== "string") return t.failure(u, c);
+    const parts = u.split(",").map(parseDurationMs);
+    return parts.length >= 1 && parts.length <= 20 && parts.every((p) => p !== undefined)
+      ? t.success(parts)
+      : t.failure(u, c);
+  },
+  (schedule) => schedule.map((ms) => `${ms}ms`).join(","),
+);
+
+export const DEFAULT_RETRY_SCHEDULE = "0,5s,30s,2m,10m,30m,1h,2h";
+
+export const Config = t.type({
+  /** Storage account for tables (and, in Azure, the Functions host and Durable task hub). */
+  AzureWebJobsStorage: NonEmpty,
+  WEBHOOKS_TABLE: withDefault(TableName, "Webhooks"),
+  DELIVERY_ATTEMPTS_TABLE: withDefault(TableName, "DeliveryAttempts"),
+  DEAD_LETTERS_TABLE: withDefault(TableName, "DeadLetters"),
+  REJECTED_EVENTS_TABLE: withDefault(TableName, "RejectedEvents"),
+  WEBHOOK_CACHE_TTL_SECONDS: withDefault(IntFromString("integer seconds 0-3600", 0, 3600), "30"),
+  ALLOW_INSECURE_WEBHOOKS: withDefault(BooleanFromString, "false"),
+  ALLOW_PRIVATE_NETWORK_TARGETS: withDefault(BooleanFromString, "false"),
+  SECRET_ROTATION_GRACE_SECONDS: withDefault(
+    IntFromString("integer seconds 0-2592000", 0, 2_592_000),
+    "86400",
+  ),
+  EVENTHUB_NAME: withDefault(NonEmpty, "io-events"),
+  EVENTHUB_CONSUMER_GROUP: withDefault(NonEmpty, "$default"),
+  DELIVERY_CHUNK_SIZE: withDefault(IntFromString("integer 1-1000", 1, 1000), "50"),
+  DELIVERY_CONNECT_TIMEOUT_MS: withDefault(IntFromString("integer ms 100-60000", 100, 60_000), "5000"),
+  DELIVERY_TIMEOUT_MS: withDefault(IntFromString("integer ms 100-300000", 100, 300_000), "15000"),
+  RETRY_SCHEDULE: withDefault(RetrySchedule, DEFAULT_RETRY_SCHEDULE),
+  DELIVERY_LOG_RETENTION_DAYS: withDefault(IntFromString("integer days 1-365", 1, 365), "30"),
+});
+export type Config = t.TypeOf<typeof Config>;
+
+export class ConfigError extends Error {
+  constructor(readonly settings: ReadonlyArray<string>) {
+    super(`Invalid configuration: ${settings.join("; ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Readable errors: the setting's name and what it must be; never the value. */
+const describe = (errors: t.Errors): ReadonlyArray<string> => [
+  ...new Set(
+    errors.map((error) => {
+      const setting = error.context[1]?.key ?? "(settings)";
+      const expected = error.context[error.context.length - 1]?.type.name ?? "a valid value";
+      const missing = error.value === undefined ? " is missing" : " is invalid";
+      return `${setting}${missing}: expected ${expected}`;
+    }),
+  ),
+];
+
+export const decodeConfig = (
+  env: Readonly<Record<string, string | undefined>>,
+): E.Either<ConfigError, Config> =>
+  pipe(
+    Config.decode(env),
+    E.mapLeft((errors) => new ConfigError(describe(errors))),
+  );
+
+let cached: Config | undefined;
+
+/** The process's configuration, decoded once. Throws ConfigError naming every bad setting. */
+export const config = (): Config => {
+  if (cached === undefined) {
+    const decoded = decodeConfig(process.env);
+    if (E.isLeft(decoded)) throw decoded.left;
+    cached = decoded.right;
+  }
+  return cached;
+};
+
+/** For tests and the local runtime after it has filled in the environment. */
+export const resetConfigForTests = (): void => {
+  cached = undefined;
+};

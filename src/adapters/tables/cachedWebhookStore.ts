@@ -2,8 +2,8 @@ import { type StoredWebhook, type WebhookStore } from "./webhookStore";
 
 export interface CachedWebhookStore extends WebhookStore {
   /** Every webhook, served from a cache at most `ttlMs` old (the dispatch path's read). */
-  listCached(): Promise<ReadonlyArray<StoredWebhook>>;
-  invalidate(): void;
+  readonly listCached: () => Promise<ReadonlyArray<StoredWebhook>>;
+  readonly invalidate: () => void;
 }
 
 /**

@@ -2,7 +2,7 @@ import * as E from "fp-ts/Either";
 import { pipe } from "fp-ts/function";
 import * as t from "io-ts";
 
-import { isPublicEventName,type PublicEventName } from "../../domain/events";
+import { isPublicEventName, type PublicEventName } from "../../domain/events";
 import { type Webhook, type WebhookSecrets } from "../../domain/webhook";
 
 /**

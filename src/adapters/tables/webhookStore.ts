@@ -14,16 +14,20 @@ export type ReplaceResult =
   | { readonly kind: "precondition-failed" };
 
 export interface WebhookStore {
-  create(id: string, input: WebhookInput, secret: string): Promise<StoredWebhook>;
-  get(id: string): Promise<StoredWebhook | undefined>;
-  list(): Promise<ReadonlyArray<StoredWebhook>>;
+  readonly create: (id: string, input: WebhookInput, secret: string) => Promise<StoredWebhook>;
+  readonly get: (id: string) => Promise<StoredWebhook | undefined>;
+  readonly list: () => Promise<ReadonlyArray<StoredWebhook>>;
   /** Full replace of the operator-set fields; secrets and createdAt are kept. `ifMatch` guards concurrency. */
-  replace(id: string, input: WebhookInput, ifMatch?: string): Promise<ReplaceResult>;
-  remove(id: string): Promise<boolean>;
+  readonly replace: (id: string, input: WebhookInput, ifMatch?: string) => Promise<ReplaceResult>;
+  readonly remove: (id: string) => Promise<boolean>;
   /** The new secret signs from now on; the old one also signs until `previousValidUntil`. */
-  rotateSecret(id: string, secret: string, previousValidUntil: Date): Promise<StoredWebhook | undefined>;
+  readonly rotateSecret: (
+    id: string,
+    secret: string,
+    previousValidUntil: Date,
+  ) => Promise<StoredWebhook | undefined>;
   /** Marks a webhook disabled with a reason (e.g. its receiver answered 410 Gone). */
-  disable(id: string, reason: string): Promise<StoredWebhook | undefined>;
+  readonly disable: (id: string, reason: string) => Promise<StoredWebhook | undefined>;
 }
 
 interface Clock {

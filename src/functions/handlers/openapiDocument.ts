@@ -1,0 +1,233 @@
+import { INCOMING_EVENT_NAMES, PUBLIC_EVENT_NAMES } from "../../domain/events";
+import { MAX_HEADERS, MAX_URL_LENGTH } from "../../domain/webhookInput";
+import { VERSION } from "../../version";
+
+/** The OpenAPI 3.1 description of every HTTP route. A test checks it against the registered routes. */
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const jsonContent = (schema: object) => ({ "application/json": { schema } });
+const problemResponse = (description: string) => ({
+  description,
+  content: { "application/problem+json": { schema: ref("Problem") } },
+});
+const idParam = { name: "id", in: "path", required: true, schema: { type: "string" } };
+const revealParam = {
+  name: "reveal",
+  in: "query",
+  required: false,
+  description: "`headers` shows header values, which are masked as *** otherwise (they may hold credentials)",
+  schema: { type: "string", enum: ["headers"] },
+};
+const keyed = { security: [{ functionKey: [] }, { functionKeyQuery: [] }] };
+const unauthorized = { "401": problemResponse("Missing or wrong function key") };
+
+const webhookInput = {
+  type: "object",
+  additionalProperties: false,
+  required: ["url", "subscriptions"],
+  properties: {
+    url: {
+      type: "string",
+      format: "uri",
+      maxLength: MAX_URL_LENGTH,
+      description: "https (http only when ALLOW_INSECURE_WEBHOOKS)",
+    },
+    subscriptions: {
+      type: "array",
+      minItems: 1,
+      uniqueItems: true,
+      items: { enum: [...PUBLIC_EVENT_NAMES] },
+    },
+    attributes: { type: "object", additionalProperties: { type: "string", minLength: 1 } },
+    headers: { type: "object", maxProperties: MAX_HEADERS, additionalProperties: { type: "string" } },
+    disabled: { type: "boolean", default: false },
+  },
+};
+
+const webhook = {
+  type: "object",
+  required: ["id", "url", "subscriptions", "attributes", "headers", "disabled", "createdAt", "updatedAt"],
+  properties: {
+    id: { type: "string" },
+    url: { type: "string" },
+    subscriptions: { type: "array", items: { enum: [...PUBLIC_EVENT_NAMES] } },
+    attributes: { type: "object", additionalProperties: { type: "string" } },
+    headers: { type: "object", additionalProperties: { type: "string" } },
+    disabled: { type: "boolean" },
+    disabledReason: { type: "string" },
+    createdAt: { type: "string", format: "date-time" },
+    updatedAt: { type: "string", format: "date-time" },
+    previousSecretValidUntil: { type: "string", format: "date-time" },
+  },
+};
+
+export const openApiDocument = {
+  openapi: "3.1.0",
+  info: {
+    title: "Public Event Dispatcher admin API",
+    version: VERSION,
+    description: `Registers the webhooks IO core events are dispatched to. Incoming events: ${INCOMING_EVENT_NAMES.join(", ")}.`,
+  },
+  servers: [{ url: "/" }],
+  components: {
+    securitySchemes: {
+      functionKey: { type: "apiKey", in: "header", name: "x-functions-key" },
+      functionKeyQuery: { type: "apiKey", in: "query", name: "code" },
+    },
+    schemas: {
+      WebhookInput: webhookInput,
+      Webhook: webhook,
+      WebhookCreated: {
+        allOf: [
+          ref("Webhook"),
+          {
+            type: "object",
+            required: ["secret"],
+            properties: { secret: { type: "string", pattern: "^whsec_" } },
+          },
+        ],
+      },
+      SecretRotated: {
+        type: "object",
+        required: ["secret", "previousSecretValidUntil"],
+        properties: {
+          secret: { type: "string" },
+          previousSecretValidUntil: { type: "string", format: "date-time" },
+        },
+      },
+      Problem: {
+        type: "object",
+        required: ["type", "title", "status", "detail", "errors"],
+        properties: {
+          type: { type: "string" },
+          title: { type: "string" },
+          status: { type: "integer" },
+          detail: { type: "string" },
+          errors: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["path", "message"],
+              properties: { path: { type: "string" }, message: { type: "string" } },
+            },
+          },
+        },
+      },
+    },
+  },
+  paths: {
+    "/api/health": {
+      get: {
+        operationId: "health",
+        summary: "Liveness",
+        responses: {
+          "200": {
+            description: "Up",
+            content: jsonContent({
+              type: "object",
+              properties: { status: { const: "ok" }, version: { type: "string" } },
+            }),
+          },
+        },
+      },
+    },
+    "/api/openapi.json": {
+      get: {
+        operationId: "openapi",
+        summary: "This document",
+        responses: { "200": { description: "OpenAPI 3.1 document" } },
+      },
+    },
+    "/api/webhooks": {
+      post: {
+        operationId: "webhooks-create",
+        summary: "Register a webhook; the response is the only one that shows its signing secret",
+        ...keyed,
+        parameters: [revealParam],
+        requestBody: { required: true, content: jsonContent(ref("WebhookInput")) },
+        responses: {
+          "201": {
+            description: "Created",
+            headers: { ETag: { schema: { type: "string" } } },
+            content: jsonContent(ref("WebhookCreated")),
+          },
+          "400": problemResponse("Invalid body; errors list each field path"),
+          "413": problemResponse("Body larger than 64 KB"),
+          ...unauthorized,
+        },
+      },
+      get: {
+        operationId: "webhooks-list",
+        summary: "List webhooks",
+        ...keyed,
+        parameters: [revealParam],
+        responses: {
+          "200": {
+            description: "All webhooks",
+            content: jsonContent({
+              type: "object",
+              properties: { items: { type: "array", items: ref("Webhook") } },
+            }),
+          },
+          ...unauthorized,
+        },
+      },
+    },
+    "/api/webhooks/{id}": {
+      get: {
+        operationId: "webhooks-get",
+        summary: "Read a webhook",
+        ...keyed,
+        parameters: [idParam, revealParam],
+        responses: {
+          "200": { description: "The webhook", content: jsonContent(ref("Webhook")) },
+          "404": problemResponse("No such webhook"),
+          ...unauthorized,
+        },
+      },
+      put: {
+        operationId: "webhooks-replace",
+        summary: "Replace a webhook (secrets are kept); honours If-Match",
+        ...keyed,
+        parameters: [
+          idParam,
+          revealParam,
+          { name: "If-Match", in: "header", required: false, schema: { type: "string" } },
+        ],
+        requestBody: { required: true, content: jsonContent(ref("WebhookInput")) },
+        responses: {
+          "200": { description: "Replaced", content: jsonContent(ref("Webhook")) },
+          "400": problemResponse("Invalid body"),
+          "404": problemResponse("No such webhook"),
+          "412": problemResponse("If-Match does not match the current ETag"),
+          ...unauthorized,
+        },
+      },
+      delete: {
+        operationId: "webhooks-delete",
+        summary: "Delete a webhook",
+        ...keyed,
+        parameters: [idParam],
+        responses: {
+          "204": { description: "Deleted" },
+          "404": problemResponse("No such webhook"),
+          ...unauthorized,
+        },
+      },
+    },
+    "/api/webhooks/{id}/rotate-secret": {
+      post: {
+        operationId: "webhooks-rotate-secret",
+        summary:
+          "Issue a new signing secret; the previous one keeps signing for SECRET_ROTATION_GRACE_SECONDS",
+        ...keyed,
+        parameters: [idParam],
+        responses: {
+          "200": { description: "The new secret", content: jsonContent(ref("SecretRotated")) },
+          "404": problemResponse("No such webhook"),
+          ...unauthorized,
+        },
+      },
+    },
+  },
+} as const;

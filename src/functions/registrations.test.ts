@@ -1,0 +1,42 @@
+import { loadApp } from "../test-support/loadApp";
+import { openApiDocument } from "./handlers/openapiDocument";
+
+const httpFunctions = () =>
+  loadApp()
+    .byTriggerType("httpTrigger")
+    .map((f) => ({
+      name: f.name,
+      route: f.trigger.route as string,
+      methods: f.trigger.methods as string[],
+      authLevel: f.trigger.authLevel as string,
+    }));
+
+describe("registered functions", () => {
+  it("registers every HTTP route with an explicit auth level: anonymous only for health and openapi", () => {
+    const functions = httpFunctions();
+    expect(functions.length).toBeGreaterThanOrEqual(8);
+    for (const f of functions) {
+      expect(f.authLevel).toBe(["health", "openapi"].includes(f.name) ? "anonymous" : "function");
+    }
+  });
+
+  it("has an OpenAPI 3.1 document that describes exactly the registered routes", () => {
+    expect(openApiDocument.openapi).toBe("3.1.0");
+    const registered = httpFunctions()
+      .flatMap((f) => f.methods.map((m) => `${m.toUpperCase()} /api/${f.route} ${f.name}`))
+      .sort();
+    const documented = Object.entries(openApiDocument.paths)
+      .flatMap(([route, operations]) =>
+        Object.entries(operations).map(
+          ([method, operation]) =>
+            `${method.toUpperCase()} ${route} ${(operation as { operationId: string }).operationId}`,
+        ),
+      )
+      .sort();
+    expect(documented).toEqual(registered);
+  });
+
+  it("checks the configuration when the app starts", () => {
+    expect(loadApp().hooks.get("appStart")).toHaveLength(1);
+  });
+});

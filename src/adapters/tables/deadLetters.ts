@@ -1,0 +1,129 @@
+import { odata, type TableClient } from "@azure/data-tables";
+
+import { type Delivery } from "../../domain/deliveryPlan";
+import { statusOf, tableInitializer } from "./tableErrors";
+
+/** A delivery given up on: everything needed to send it again with the same delivery id. */
+export interface DeadLetter {
+  readonly deliveryId: string;
+  readonly webhookId: string;
+  readonly eventId: string;
+  readonly subject?: string;
+  readonly url: string;
+  /** Exactly the body that was sent. */
+  readonly body: string;
+  /** The webhook's own headers at the time (signatures are made afresh on replay, never stored). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly attempts: number;
+  readonly lastStatus?: number;
+  readonly lastError?: string;
+  readonly reason: string;
+  readonly firstAttemptAt: string;
+  readonly deadLetteredAt: string;
+}
+
+export interface DeadLetterStore {
+  readonly put: (letters: ReadonlyArray<DeadLetter>) => Promise<void>;
+  readonly get: (deliveryId: string) => Promise<DeadLetter | undefined>;
+  readonly list: (options?: { webhookId?: string; limit?: number }) => Promise<ReadonlyArray<DeadLetter>>;
+  readonly remove: (deliveryId: string) => Promise<boolean>;
+}
+
+const PARTITION = "deadletter";
+
+const fromEntity = (e: Record<string, unknown>): DeadLetter => ({
+  deliveryId: String(e.rowKey),
+  webhookId: String(e.webhookId),
+  eventId: String(e.eventId),
+  ...(typeof e.subject === "string" ? { subject: e.subject } : {}),
+  url: String(e.url),
+  body: String(e.body),
+  headers: JSON.parse(String(e.headers)) as Record<string, string>,
+  attempts: Number(e.attempts),
+  ...(typeof e.lastStatus === "number" ? { lastStatus: e.lastStatus } : {}),
+  ...(typeof e.lastError === "string" ? { lastError: e.lastError } : {}),
+  reason: String(e.reason),
+  firstAttemptAt: String(e.firstAttemptAt),
+  deadLetteredAt: String(e.deadLetteredAt),
+});
+
+/** The delivery a dead letter stands for (same id, same message), for replay. */
+export const deliveryOf = (letter: DeadLetter): Delivery => {
+  const message = JSON.parse(letter.body) as Delivery["message"];
+  return {
+    id: letter.deliveryId,
+    eventId: letter.eventId,
+    webhookId: letter.webhookId,
+    ...(letter.subject === undefined ? {} : { subject: letter.subject }),
+    message,
+  };
+};
+
+/**
+ * Dead letters keyed by delivery id. Failure policy: dead-lettering the same delivery again (a replay that
+ * failed too) replaces the row, so there is one row per delivery, never a lost one.
+ */
+export const makeTableDeadLetterStore = (client: TableClient): DeadLetterStore => {
+  const ready = tableInitializer(client);
+  return {
+    async put(letters) {
+      if (letters.length === 0) return;
+      await ready();
+      await Promise.all(
+        letters.map((l) =>
+          client.upsertEntity(
+            {
+              partitionKey: PARTITION,
+              rowKey: l.deliveryId,
+              webhookId: l.webhookId,
+              eventId: l.eventId,
+              ...(l.subject === undefined ? {} : { subject: l.subject }),
+              url: l.url,
+              body: l.body,
+              headers: JSON.stringify(l.headers),
+              attempts: l.attempts,
+              ...(l.lastStatus === undefined ? {} : { lastStatus: l.lastStatus }),
+              ...(l.lastError === undefined ? {} : { lastError: l.lastError }),
+              reason: l.reason,
+              firstAttemptAt: l.firstAttemptAt,
+              deadLetteredAt: l.deadLetteredAt,
+            },
+            "Replace",
+          ),
+        ),
+      );
+    },
+    async get(deliveryId) {
+      await ready();
+      try {
+        return fromEntity(await client.getEntity<Record<string, unknown>>(PARTITION, deliveryId));
+      } catch (error) {
+        if (statusOf(error) === 404) return undefined;
+        throw error;
+      }
+    },
+    async list(options = {}) {
+      await ready();
+      const filter =
+        options.webhookId === undefined
+          ? odata`PartitionKey eq ${PARTITION}`
+          : odata`PartitionKey eq ${PARTITION} and webhookId eq ${options.webhookId}`;
+      const items: DeadLetter[] = [];
+      for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+        items.push(fromEntity(e));
+        if (items.length >= (options.limit ?? 100)) break;
+      }
+      return items;
+    },
+    async remove(deliveryId) {
+      await ready();
+      try {
+        await client.deleteEntity(PARTITION, deliveryId);
+        return true;
+      } catch (error) {
+        if (statusOf(error) === 404) return false;
+        throw error;
+      }
+    },
+  };
+};

@@ -1,0 +1,117 @@
+import { freshTableName, tableClient } from "../../test-support/storage";
+import { type DeadLetter, deliveryOf, makeTableDeadLetterStore } from "./deadLetters";
+import { makeTableDeliveryLog } from "./deliveryLog";
+import { capUtf8, makeTableRejectedEventsStore } from "./rejectedEvents";
+
+const attempt = (n: number, at: string, webhookId = "wh1") => ({
+  webhookId,
+  deliveryId: "msg_1",
+  eventName: "ping",
+  attempt: n,
+  outcome: n < 3 ? "retryable" : "delivered",
+  ...(n < 3 ? { status: 503 } : { status: 200 }),
+  latencyMs: 12,
+  at,
+});
+
+describe("delivery log (Azurite)", () => {
+  it("lists a webhook's attempts newest first, up to the limit, and only that webhook's", async () => {
+    const log = makeTableDeliveryLog(tableClient(freshTableName("Attempts")));
+    await log.record([
+      attempt(1, "2026-01-01T00:00:00.000Z"),
+      attempt(2, "2026-01-01T00:00:05.000Z"),
+      attempt(3, "2026-01-01T00:00:35.000Z"),
+      attempt(1, "2026-01-01T00:00:01.000Z", "wh2"),
+    ]);
+    const listed = await log.list("wh1", 10);
+    expect(listed.map((a) => a.attempt)).toEqual([3, 2, 1]);
+    expect(listed[0]).toEqual(attempt(3, "2026-01-01T00:00:35.000Z"));
+    expect(await log.list("wh1", 2)).toHaveLength(2);
+    expect(await log.list("wh2", 10)).toHaveLength(1);
+  });
+
+  it("records more than one transaction's worth (100) for one webhook", async () => {
+    const log = makeTableDeliveryLog(tableClient(freshTableName("Attempts")));
+    const many = Array.from({ length: 150 }, (_, i) => ({
+      ...attempt(1, new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString()),
+      deliveryId: `msg_${i}`,
+    }));
+    await log.record(many);
+    expect(await log.list("wh1", 1000)).toHaveLength(150);
+  });
+
+  it("purges attempts older than the retention cut-off", async () => {
+    const log = makeTableDeliveryLog(tableClient(freshTableName("Attempts")));
+    await log.record([attempt(1, "2025-01-01T00:00:00.000Z"), attempt(3, "2026-01-01T00:00:00.000Z")]);
+    expect(await log.purge(new Date("2025-06-01T00:00:00Z"))).toBe(1);
+    expect((await log.list("wh1", 10)).map((a) => a.attempt)).toEqual([3]);
+  });
+});
+
+describe("dead letters (Azurite)", () => {
+  const letter: DeadLetter = {
+    deliveryId: "msg_a",
+    webhookId: "wh1",
+    eventId: "0:42",
+    url: "https://receiver.example/hook",
+    body: JSON.stringify({ name: "ping", payload: {} }),
+    headers: { authorization: "Bearer t" },
+    attempts: 8,
+    lastStatus: 503,
+    reason: "retries exhausted",
+    firstAttemptAt: "2026-01-01T00:00:00.000Z",
+    deadLetteredAt: "2026-01-01T03:00:00.000Z",
+  };
+
+  it("stores, reads, filters by webhook and deletes", async () => {
+    const store = makeTableDeadLetterStore(tableClient(freshTableName("DeadLetters")));
+    await store.put([letter, { ...letter, deliveryId: "msg_b", webhookId: "wh2", lastError: "timeout" }]);
+    expect(await store.get("msg_a")).toEqual(letter);
+    expect((await store.list({ webhookId: "wh2" })).map((l) => l.deliveryId)).toEqual(["msg_b"]);
+    expect(await store.list()).toHaveLength(2);
+    expect(await store.remove("msg_a")).toBe(true);
+    expect(await store.remove("msg_a")).toBe(false);
+    expect(await store.get("msg_a")).toBeUndefined();
+  });
+
+  it("keeps one row per delivery when the same delivery is dead-lettered again", async () => {
+    const store = makeTableDeadLetterStore(tableClient(freshTableName("DeadLetters")));
+    await store.put([letter]);
+    await store.put([{ ...letter, attempts: 16 }]);
+    expect((await store.list()).map((l) => l.attempts)).toEqual([16]);
+  });
+
+  it("gives back the delivery with the same id and message for replay", () => {
+    expect(deliveryOf(letter)).toEqual({
+      id: "msg_a",
+      eventId: "0:42",
+      webhookId: "wh1",
+      message: { name: "ping", payload: {} },
+    });
+  });
+});
+
+describe("rejected events (Azurite)", () => {
+  it("records each rejection once per (partition, sequence number), with the raw body capped at 32 KB", async () => {
+    const store = makeTableRejectedEventsStore(tableClient(freshTableName("Rejected")));
+    const huge = "x".repeat(40_000);
+    const rejected = {
+      hub: "io-events",
+      partitionId: "1",
+      sequenceNumber: 7,
+      reasons: ["invalid JSON"],
+      raw: huge,
+    };
+    await store.record([rejected]);
+    await store.record([rejected]);
+    const listed = await store.list();
+    expect(listed).toHaveLength(1);
+    expect(listed[0]?.raw.length).toBe(32 * 1024);
+    expect(listed[0]?.reasons).toEqual(["invalid JSON"]);
+  });
+
+  it("never splits a multi-byte character when capping", () => {
+    const capped = capUtf8("é".repeat(10), 5);
+    expect(capped).toEqual({ text: "éé", truncated: true });
+  });
+});

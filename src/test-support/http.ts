@@ -22,7 +22,7 @@ export const httpRequest = (init: {
 };
 
 /** The JSON body of a handler's response. */
-export const bodyOf = (response: HttpResponseInit): any => response.jsonBody;  
+export const bodyOf = (response: HttpResponseInit): any => response.jsonBody;
 
 export const headerOf = (response: HttpResponseInit, name: string): string | undefined =>
   (response.headers as Record<string, string> | undefined)?.[name];

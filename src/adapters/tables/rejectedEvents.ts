@@ -80,7 +80,9 @@ export const makeTableRejectedEventsStore = (client: TableClient): RejectedEvent
           hub: String(e.hub),
           partitionId: String(e.partitionId),
           sequenceNumber: Number(e.sequenceNumber),
-          ...(e.enqueuedTime ? { enqueuedTime: String(e.enqueuedTime) } : {}),
+          ...(typeof e.enqueuedTime === "string" && e.enqueuedTime !== ""
+            ? { enqueuedTime: e.enqueuedTime }
+            : {}),
           reasons: JSON.parse(String(e.reasons)) as string[],
           raw: String(e.raw),
         });

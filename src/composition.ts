@@ -2,11 +2,17 @@ import { randomBytes, randomUUID } from "node:crypto";
 
 import { TableClient } from "@azure/data-tables";
 
+import { makeWebhookSender, type WebhookSender } from "./adapters/delivery/webhookSender";
 import { type CachedWebhookStore, withReadThroughCache } from "./adapters/tables/cachedWebhookStore";
+import { type DeadLetterStore, makeTableDeadLetterStore } from "./adapters/tables/deadLetters";
+import { type DeliveryLog, makeTableDeliveryLog } from "./adapters/tables/deliveryLog";
+import { makeTableRejectedEventsStore, type RejectedEventsStore } from "./adapters/tables/rejectedEvents";
 import { makeTableWebhookStore } from "./adapters/tables/webhookStore";
 import { type Config, config } from "./config";
 import { blockedHostLiteralReason } from "./domain/addressPolicy";
+import { type DispatchSettings } from "./domain/dispatch";
 import { type WebhookInputPolicy } from "./domain/webhookInput";
+import { USER_AGENT } from "./version";
 
 /**
  * The composition root: builds the adapters from the configuration once per process. Function registrations
@@ -19,6 +25,13 @@ export interface AppDeps {
   readonly webhookPolicy: WebhookInputPolicy;
   readonly newId: () => string;
   readonly newSecret: () => string;
+  readonly deliveryLog: DeliveryLog;
+  readonly deadLetters: DeadLetterStore;
+  readonly rejectedEvents: RejectedEventsStore;
+  /** Settings the dispatch orchestration is started with (so its replays are deterministic). */
+  readonly dispatchSettings: DispatchSettings;
+  /** One HTTP sender per process: its connection pools are shared by every deliver activity. */
+  readonly sender: () => WebhookSender;
 }
 
 export const systemClock = { now: (): Date => new Date() };
@@ -37,10 +50,9 @@ export const webhookPolicyOf = (settings: Config): WebhookInputPolicy => ({
 
 export const buildAppDeps = (settings: Config): AppDeps => {
   const clock = systemClock;
-  const store = makeTableWebhookStore(
-    tableClientFor(settings.AzureWebJobsStorage, settings.WEBHOOKS_TABLE),
-    clock,
-  );
+  const table = (name: string): TableClient => tableClientFor(settings.AzureWebJobsStorage, name);
+  const store = makeTableWebhookStore(table(settings.WEBHOOKS_TABLE), clock);
+  let sender: WebhookSender | undefined;
   return {
     config: settings,
     clock,
@@ -48,6 +60,21 @@ export const buildAppDeps = (settings: Config): AppDeps => {
     webhookPolicy: webhookPolicyOf(settings),
     newId: () => `wh_${randomUUID().replace(/-/g, "")}`,
     newSecret: newWebhookSecret,
+    deliveryLog: makeTableDeliveryLog(table(settings.DELIVERY_ATTEMPTS_TABLE)),
+    deadLetters: makeTableDeadLetterStore(table(settings.DEAD_LETTERS_TABLE)),
+    rejectedEvents: makeTableRejectedEventsStore(table(settings.REJECTED_EVENTS_TABLE)),
+    dispatchSettings: {
+      chunkSize: settings.DELIVERY_CHUNK_SIZE,
+      retrySchedule: [...settings.RETRY_SCHEDULE],
+    },
+    sender: () =>
+      (sender ??= makeWebhookSender({
+        connectTimeoutMs: settings.DELIVERY_CONNECT_TIMEOUT_MS,
+        timeoutMs: settings.DELIVERY_TIMEOUT_MS,
+        allowPrivateTargets: settings.ALLOW_PRIVATE_NETWORK_TARGETS,
+        userAgent: USER_AGENT,
+        clock,
+      })),
   };
 };
 

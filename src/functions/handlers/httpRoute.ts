@@ -1,5 +1,6 @@
 import {
   app,
+  type FunctionInput,
   type HttpMethod,
   type HttpRequest,
   type HttpResponseInit,
@@ -12,6 +13,7 @@ export interface RouteSpec {
   readonly methods: ReadonlyArray<HttpMethod>;
   readonly route: string;
   readonly authLevel: "anonymous" | "function" | "admin";
+  readonly extraInputs?: ReadonlyArray<FunctionInput>;
 }
 
 /**
@@ -27,6 +29,7 @@ export const httpRoute = (
     methods: [...spec.methods],
     route: spec.route,
     authLevel: spec.authLevel,
+    ...(spec.extraInputs === undefined ? {} : { extraInputs: [...spec.extraInputs] }),
     handler: async (request, context) => {
       try {
         return await handler(request, context);

@@ -95,6 +95,67 @@ export const openApiDocument = {
           previousSecretValidUntil: { type: "string", format: "date-time" },
         },
       },
+      DeliveryAttempt: {
+        type: "object",
+        required: ["webhookId", "deliveryId", "eventName", "attempt", "outcome", "latencyMs", "at"],
+        properties: {
+          webhookId: { type: "string" },
+          deliveryId: { type: "string", description: "the webhook-id header of the delivery" },
+          eventName: { type: "string" },
+          attempt: { type: "integer", minimum: 1 },
+          outcome: { enum: ["delivered", "retryable", "permanent"] },
+          status: { type: "integer", description: "the receiver's HTTP status, when it answered" },
+          error: {
+            type: "string",
+            description: "timeout, connection-refused, blocked-target, ... when it did not",
+          },
+          latencyMs: { type: "integer" },
+          at: { type: "string", format: "date-time" },
+        },
+      },
+      DeadLetter: {
+        type: "object",
+        required: [
+          "deliveryId",
+          "webhookId",
+          "eventId",
+          "url",
+          "body",
+          "headers",
+          "attempts",
+          "reason",
+          "firstAttemptAt",
+          "deadLetteredAt",
+        ],
+        properties: {
+          deliveryId: { type: "string" },
+          webhookId: { type: "string" },
+          eventId: { type: "string" },
+          subject: { type: "string" },
+          url: { type: "string" },
+          body: { type: "string", description: "exactly the JSON body that was sent" },
+          headers: {
+            type: "object",
+            additionalProperties: { type: "string" },
+            description:
+              "the webhook's own headers (masked unless ?reveal=headers); signatures are never stored",
+          },
+          attempts: { type: "integer" },
+          lastStatus: { type: "integer" },
+          lastError: { type: "string" },
+          reason: { type: "string" },
+          firstAttemptAt: { type: "string", format: "date-time" },
+          deadLetteredAt: { type: "string", format: "date-time" },
+        },
+      },
+      Accepted: {
+        type: "object",
+        required: ["deliveryId", "instanceId"],
+        properties: {
+          deliveryId: { type: "string" },
+          instanceId: { type: "string", description: "the dispatch orchestration" },
+        },
+      },
       Problem: {
         type: "object",
         required: ["type", "title", "status", "detail", "errors"],
@@ -225,6 +286,107 @@ export const openApiDocument = {
         responses: {
           "200": { description: "The new secret", content: jsonContent(ref("SecretRotated")) },
           "404": problemResponse("No such webhook"),
+          ...unauthorized,
+        },
+      },
+    },
+    "/api/webhooks/{id}/deliveries": {
+      get: {
+        operationId: "webhooks-deliveries",
+        summary: "The delivery log of a webhook, newest first",
+        ...keyed,
+        parameters: [
+          idParam,
+          {
+            name: "limit",
+            in: "query",
+            required: false,
+            schema: { type: "integer", minimum: 1, maximum: 1000 },
+          },
+        ],
+        responses: {
+          "200": {
+            description: "Attempts",
+            content: jsonContent({
+              type: "object",
+              properties: { items: { type: "array", items: ref("DeliveryAttempt") } },
+            }),
+          },
+          "400": problemResponse("Invalid limit"),
+          "404": problemResponse("No such webhook"),
+          ...unauthorized,
+        },
+      },
+    },
+    "/api/webhooks/{id}/ping": {
+      post: {
+        operationId: "webhooks-ping",
+        summary: "Send a ping {name: the webhook's name attribute, or its id} through the dispatch pipeline",
+        ...keyed,
+        parameters: [idParam],
+        responses: {
+          "202": { description: "Dispatch started", content: jsonContent(ref("Accepted")) },
+          "404": problemResponse("No such webhook"),
+          "409": problemResponse("The webhook is disabled"),
+          ...unauthorized,
+        },
+      },
+    },
+    "/api/dead-letters": {
+      get: {
+        operationId: "dead-letters-list",
+        summary: "Deliveries given up on",
+        ...keyed,
+        parameters: [
+          { name: "webhookId", in: "query", required: false, schema: { type: "string" } },
+          {
+            name: "limit",
+            in: "query",
+            required: false,
+            schema: { type: "integer", minimum: 1, maximum: 1000 },
+          },
+          revealParam,
+        ],
+        responses: {
+          "200": {
+            description: "Dead letters",
+            content: jsonContent({
+              type: "object",
+              properties: { items: { type: "array", items: ref("DeadLetter") } },
+            }),
+          },
+          "400": problemResponse("Invalid limit"),
+          ...unauthorized,
+        },
+      },
+    },
+    "/api/dead-letters/{id}": {
+      delete: {
+        operationId: "dead-letters-delete",
+        summary: "Discard a dead letter",
+        ...keyed,
+        parameters: [idParam],
+        responses: {
+          "204": { description: "Deleted" },
+          "404": problemResponse("No such dead letter"),
+          ...unauthorized,
+        },
+      },
+    },
+    "/api/dead-letters/{id}/replay": {
+      post: {
+        operationId: "dead-letters-replay",
+        summary: "Deliver a dead letter again, with the same delivery id (webhook-id)",
+        ...keyed,
+        parameters: [idParam],
+        responses: {
+          "202": {
+            description:
+              "Replay started; the dead letter is removed (and comes back if the replay fails too)",
+            content: jsonContent(ref("Accepted")),
+          },
+          "404": problemResponse("No such dead letter"),
+          "409": problemResponse("The webhook was deleted or is disabled"),
           ...unauthorized,
         },
       },

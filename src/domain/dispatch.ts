@@ -1,0 +1,153 @@
+import { createHash } from "node:crypto";
+
+import * as t from "io-ts";
+
+import { type DeliveryOutcome } from "./classification";
+import { type Delivery } from "./deliveryPlan";
+import { IncomingEvent } from "./events";
+
+/** What the dispatch orchestration is started with. Settings travel in the input so replays are deterministic. */
+const OutgoingMessageCodec = t.type({
+  name: t.keyof({ ping: null, "service:subscribed": null }),
+  payload: t.record(t.string, t.string),
+});
+export const DeliveryCodec = t.intersection([
+  t.type({ id: t.string, eventId: t.string, webhookId: t.string, message: OutgoingMessageCodec }),
+  t.partial({ subject: t.string }),
+]);
+
+export const DispatchSettings = t.type({
+  chunkSize: t.number,
+  retrySchedule: t.array(t.number),
+});
+export type DispatchSettings = t.TypeOf<typeof DispatchSettings>;
+
+export const EventsToDispatch = t.type({
+  kind: t.literal("events"),
+  events: t.array(t.type({ eventId: t.string, event: IncomingEvent })),
+  settings: DispatchSettings,
+});
+export const DeliveriesToDispatch = t.type({
+  kind: t.literal("deliveries"),
+  /** Why these were planned outside the event path: an operator's ping or a dead-letter replay. */
+  reason: t.keyof({ ping: null, replay: null }),
+  deliveries: t.array(DeliveryCodec),
+  settings: DispatchSettings,
+});
+export const DispatchInput = t.union([EventsToDispatch, DeliveriesToDispatch], "DispatchInput");
+export type DispatchInput = t.TypeOf<typeof DispatchInput>;
+
+/** A delivery still to be made, with what happened to it so far. */
+export interface PendingDelivery {
+  readonly delivery: Delivery;
+  readonly attempts: number;
+  readonly firstAttemptAt?: string;
+  readonly last?: DeliveryOutcome;
+}
+
+/** What the deliver activity says about one delivery of its chunk. */
+export type DeliveryReport =
+  | { readonly deliveryId: string; readonly at: string; readonly outcome: DeliveryOutcome }
+  | { readonly deliveryId: string; readonly at: string; readonly skipped: string };
+
+export interface DeadLetterRequest {
+  readonly pending: PendingDelivery;
+  readonly reason: string;
+}
+
+export interface RoundResult {
+  readonly delivered: number;
+  readonly dropped: number;
+  readonly retry: ReadonlyArray<PendingDelivery>;
+  readonly deadLetter: ReadonlyArray<DeadLetterRequest>;
+  /** The longest Retry-After any receiver of the retried deliveries asked for. */
+  readonly retryAfterMs?: number;
+}
+
+/**
+ * Folds one round of reports into the next state. Failure policy, per delivery:
+ * delivered -> done; skipped (webhook deleted or disabled meanwhile) -> dropped, counted; permanent -> dead
+ * letter; retryable -> retried; no report at all (the chunk's activity failed) -> retried, since nothing says
+ * it arrived (at least once: the receiver dedupes on webhook-id).
+ */
+export const foldRound = (
+  pending: ReadonlyArray<PendingDelivery>,
+  reports: ReadonlyArray<DeliveryReport>,
+): RoundResult => {
+  const byId = new Map(reports.map((r) => [r.deliveryId, r]));
+  let delivered = 0;
+  let dropped = 0;
+  let retryAfterMs: number | undefined;
+  const retry: PendingDelivery[] = [];
+  const deadLetter: DeadLetterRequest[] = [];
+  for (const p of pending) {
+    const report = byId.get(p.delivery.id);
+    if (report === undefined) {
+      retry.push(p);
+      continue;
+    }
+    if ("skipped" in report) {
+      dropped++;
+      continue;
+    }
+    const next: PendingDelivery = {
+      delivery: p.delivery,
+      attempts: p.attempts + 1,
+      firstAttemptAt: p.firstAttemptAt ?? report.at,
+      last: report.outcome,
+    };
+    switch (report.outcome.kind) {
+      case "delivered":
+        delivered++;
+        break;
+      case "permanent":
+        deadLetter.push({
+          pending: next,
+          reason: report.outcome.gone ? "receiver answered 410 Gone" : "permanent failure",
+        });
+        break;
+      case "retryable":
+        retry.push(next);
+        if (report.outcome.retryAfterMs !== undefined) {
+          retryAfterMs = Math.max(retryAfterMs ?? 0, report.outcome.retryAfterMs);
+        }
+        break;
+      default: {
+        const unreachable: never = report.outcome;
+        return unreachable;
+      }
+    }
+  }
+  return { delivered, dropped, retry, deadLetter, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+};
+
+/** Splits into chunks of at most `size`, keeping order. */
+export const chunk = <A>(items: ReadonlyArray<A>, size: number): ReadonlyArray<ReadonlyArray<A>> => {
+  const chunks: A[][] = [];
+  for (let i = 0; i < items.length; i += Math.max(1, size))
+    chunks.push(items.slice(i, i + Math.max(1, size)));
+  return chunks;
+};
+
+/** A replay-safe random source: the same seed always gives the same sequence (for jitter in orchestrators). */
+export const seededRandom = (seed: string): (() => number) => {
+  const digest = createHash("sha256").update(seed).digest();
+  let state = digest.readUInt32LE(0) || 1;
+  return () => {
+    // xorshift32
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    return state / 0x1_0000_0000;
+  };
+};
+
+export interface DispatchSummary {
+  readonly planned: number;
+  readonly delivered: number;
+  readonly retried: number;
+  readonly deadLettered: number;
+  readonly dropped: number;
+}

@@ -1,0 +1,58 @@
+import { app } from "@azure/functions";
+import * as df from "durable-functions";
+
+import { appDeps } from "../composition";
+import { makeDeliveryRecordsApi } from "./handlers/deliveryRecordsApi";
+import { httpRoute } from "./handlers/httpRoute";
+import { durableStarter } from "./handlers/orchestrationStarter";
+
+// Admin API over delivery records: the delivery log, dead letters (list, replay, delete) and ping.
+
+let api: ReturnType<typeof makeDeliveryRecordsApi> | undefined;
+const recordsApi = (): ReturnType<typeof makeDeliveryRecordsApi> => {
+  const deps = appDeps();
+  return (api ??= makeDeliveryRecordsApi({
+    webhooks: deps.webhooks,
+    deadLetters: deps.deadLetters,
+    log: deps.deliveryLog,
+    settings: () => deps.dispatchSettings,
+    clock: deps.clock,
+    newId: deps.newId,
+  }));
+};
+const keyed = { authLevel: "function" as const, extraInputs: [df.input.durableClient()] };
+
+httpRoute("dead-letters-list", { methods: ["GET"], route: "dead-letters", ...keyed }, (request, context) =>
+  recordsApi().listDeadLetters(request, durableStarter(df.getClient(context))),
+);
+httpRoute(
+  "dead-letters-replay",
+  { methods: ["POST"], route: "dead-letters/{id}/replay", ...keyed },
+  (request, context) => recordsApi().replayDeadLetter(request, durableStarter(df.getClient(context))),
+);
+httpRoute(
+  "dead-letters-delete",
+  { methods: ["DELETE"], route: "dead-letters/{id}", ...keyed },
+  (request, context) => recordsApi().deleteDeadLetter(request, durableStarter(df.getClient(context))),
+);
+httpRoute(
+  "webhooks-deliveries",
+  { methods: ["GET"], route: "webhooks/{id}/deliveries", ...keyed },
+  (request, context) => recordsApi().listDeliveries(request, durableStarter(df.getClient(context))),
+);
+httpRoute("webhooks-ping", { methods: ["POST"], route: "webhooks/{id}/ping", ...keyed }, (request, context) =>
+  recordsApi().ping(request, durableStarter(df.getClient(context))),
+);
+
+// Failure policy: attempts older than DELIVERY_LOG_RETENTION_DAYS are deleted once a day; a failed purge is
+// simply tried again the next day (the log only grows meanwhile).
+app.timer("delivery-log-retention", {
+  schedule: "0 30 3 * * *",
+  handler: async (_timer, context) => {
+    const deps = appDeps();
+    const cutoff = new Date(
+      deps.clock.now().getTime() - deps.config.DELIVERY_LOG_RETENTION_DAYS * 86_400_000,
+    );
+    context.log(`delivery log retention: purged ${await deps.deliveryLog.purge(cutoff)} attempts`);
+  },
+});

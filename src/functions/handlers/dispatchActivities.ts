@@ -1,0 +1,124 @@
+import { type WebhookSender } from "../../adapters/delivery/webhookSender";
+import { type CachedWebhookStore } from "../../adapters/tables/cachedWebhookStore";
+import { type DeadLetter, type DeadLetterStore } from "../../adapters/tables/deadLetters";
+import { type DeliveryAttempt, type DeliveryLog } from "../../adapters/tables/deliveryLog";
+import { type StoredWebhook } from "../../adapters/tables/webhookEntity";
+import { type Delivery, planDeliveries } from "../../domain/deliveryPlan";
+import { type DeadLetterRequest, type DeliveryReport, type PendingDelivery } from "../../domain/dispatch";
+import { type IncomingEvent } from "../../domain/events";
+import { signingSecrets } from "../../domain/webhook";
+
+interface Clock {
+  now(): Date;
+}
+type Log = (message: string) => void;
+
+const webhooksById = async (
+  webhooks: Pick<CachedWebhookStore, "listCached">,
+): Promise<Map<string, StoredWebhook>> =>
+  new Map((await webhooks.listCached()).map((s) => [s.webhook.id, s]));
+
+/** Plan: enabled webhooks from the cache; remap; route; deterministic delivery ids. */
+export const makePlanActivity =
+  (deps: { webhooks: Pick<CachedWebhookStore, "listCached"> }) =>
+  async (input: {
+    events: ReadonlyArray<{ eventId: string; event: IncomingEvent }>;
+  }): Promise<Delivery[]> => {
+    const webhooks = (await deps.webhooks.listCached()).map((s) => s.webhook);
+    return input.events.flatMap(({ eventId, event }) => planDeliveries(eventId, event, webhooks));
+  };
+
+export interface DeliverDeps {
+  readonly webhooks: Pick<CachedWebhookStore, "listCached" | "disable">;
+  readonly sender: WebhookSender;
+  readonly log: DeliveryLog;
+  readonly clock: Clock;
+  readonly warn?: Log;
+}
+
+/**
+ * Deliver one chunk: every delivery of it concurrently, each attempt logged. Never throws for a delivery's
+ * failure; each delivery gets its own report.
+ */
+export const makeDeliverActivity =
+  (deps: DeliverDeps) =>
+  async (chunk: ReadonlyArray<PendingDelivery>): Promise<DeliveryReport[]> => {
+    const webhooks = await webhooksById(deps.webhooks);
+    const attempts: DeliveryAttempt[] = [];
+    const reports = await Promise.all(
+      chunk.map(async ({ delivery, attempts: made }): Promise<DeliveryReport> => {
+        const at = deps.clock.now().toISOString();
+        const stored = webhooks.get(delivery.webhookId);
+        // Failure policy: a webhook deleted or disabled after planning gets nothing; the delivery is dropped and
+        // counted, not dead-lettered (there is no one to replay it to).
+        if (stored === undefined) return { deliveryId: delivery.id, at, skipped: "webhook deleted" };
+        if (stored.webhook.disabled) return { deliveryId: delivery.id, at, skipped: "webhook disabled" };
+        const result = await deps.sender.send({
+          deliveryId: delivery.id,
+          url: stored.webhook.url,
+          body: JSON.stringify(delivery.message),
+          headers: stored.webhook.headers,
+          secrets: signingSecrets(stored.secrets, deps.clock.now()),
+        });
+        attempts.push({
+          webhookId: delivery.webhookId,
+          deliveryId: delivery.id,
+          eventName: delivery.message.name,
+          attempt: made + 1,
+          outcome: result.outcome.kind,
+          ...(result.outcome.status === undefined ? {} : { status: result.outcome.status }),
+          ...("error" in result.outcome && result.outcome.error !== undefined
+            ? { error: result.outcome.error }
+            : {}),
+          latencyMs: Math.round(result.latencyMs),
+          at,
+        });
+        if (result.outcome.kind === "permanent" && result.outcome.gone) {
+          // Failure policy: 410 Gone means the receiver is retired: disable the webhook with the reason recorded.
+          await deps.webhooks.disable(delivery.webhookId, `receiver answered 410 Gone at ${at}`);
+        }
+        return { deliveryId: delivery.id, at, outcome: result.outcome };
+      }),
+    );
+    try {
+      await deps.log.record(attempts);
+    } catch (error) {
+      // Failure policy: the log is for operators; failing to write it must not turn a delivered message into a
+      // retried one (that would deliver it again).
+      deps.warn?.(`delivery log write failed for ${attempts.length} attempts: ${errorMessage(error)}`);
+    }
+    return reports;
+  };
+
+/** Dead letters: the full request (url, body, the webhook's own headers; never signatures) for replay. */
+export const makeDeadLetterActivity =
+  (deps: { webhooks: Pick<CachedWebhookStore, "listCached">; deadLetters: DeadLetterStore; clock: Clock }) =>
+  async (requests: ReadonlyArray<DeadLetterRequest>): Promise<number> => {
+    const webhooks = await webhooksById(deps.webhooks);
+    const now = deps.clock.now().toISOString();
+    const letters = requests.map(({ pending, reason }): DeadLetter => {
+      const webhook = webhooks.get(pending.delivery.webhookId)?.webhook;
+      const last = pending.last;
+      return {
+        deliveryId: pending.delivery.id,
+        webhookId: pending.delivery.webhookId,
+        eventId: pending.delivery.eventId,
+        ...(pending.delivery.subject === undefined ? {} : { subject: pending.delivery.subject }),
+        url: webhook?.url ?? "",
+        body: JSON.stringify(pending.delivery.message),
+        headers: webhook?.headers ?? {},
+        attempts: pending.attempts,
+        ...(last?.status === undefined ? {} : { lastStatus: last.status }),
+        ...(last !== undefined && "error" in last && last.error !== undefined
+          ? { lastError: last.error }
+          : {}),
+        reason,
+        firstAttemptAt: pending.firstAttemptAt ?? now,
+        deadLetteredAt: now,
+      };
+    });
+    await deps.deadLetters.put(letters);
+    return letters.length;
+  };
+
+const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));

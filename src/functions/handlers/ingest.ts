@@ -1,0 +1,129 @@
+import * as E from "fp-ts/Either";
+import type * as t from "io-ts";
+
+import { type RejectedEvent, type RejectedEventsStore } from "../../adapters/tables/rejectedEvents";
+import { type DispatchInput, type DispatchSettings } from "../../domain/dispatch";
+import {
+  INCOMING_EVENT_NAMES,
+  type IncomingEvent,
+  PingAllEvent,
+  PingEvent,
+  ProfileCompletedEvent,
+  ProfileServicePreferencesChangedEvent,
+  ServiceSubscribedEvent,
+} from "../../domain/events";
+import { fieldErrorsOf } from "../../domain/fieldErrors";
+import { DISPATCH_ORCHESTRATOR } from "./dispatchOrchestrator";
+import { type OrchestrationStarter } from "./orchestrationStarter";
+
+/** Where each event of a batch sits in the hub, from the trigger's metadata. */
+export interface BatchPosition {
+  readonly hub: string;
+  readonly partitionId: string;
+  readonly events: ReadonlyArray<{ sequenceNumber: number; enqueuedTime?: string; messageId?: string }>;
+}
+
+const CODEC_BY_NAME: Readonly<Record<IncomingEvent["name"], t.Decoder<unknown, IncomingEvent>>> = {
+  ping: PingEvent,
+  "service:subscribed": ServiceSubscribedEvent,
+  "ping:all": PingAllEvent,
+  "profile:completed": ProfileCompletedEvent,
+  "profile:service-preferences-changed": ProfileServicePreferencesChangedEvent,
+};
+
+/** The body as text (for the rejected-events record) and as parsed JSON when it is JSON. */
+const readBody = (body: unknown): { raw: string; json: E.Either<string, unknown> } => {
+  if (typeof body === "string" || body instanceof Uint8Array) {
+    const raw = typeof body === "string" ? body : Buffer.from(body).toString("utf8");
+    return {
+      raw,
+      json: E.tryCatch(
+        () => JSON.parse(raw) as unknown,
+        () => "the body is not valid JSON",
+      ),
+    };
+  }
+  // The Functions host hands over JSON bodies already parsed.
+  return { raw: JSON.stringify(body) ?? String(body), json: E.right(body) };
+};
+
+/** Decodes one event, with reasons as codec paths (the catalogue entry for its name, so paths are precise). */
+export const decodeEvent = (body: unknown): E.Either<ReadonlyArray<string>, IncomingEvent> => {
+  const { json } = readBody(body);
+  if (E.isLeft(json)) return E.left([json.left]);
+  const value = json.right;
+  const name = typeof value === "object" && value !== null ? (value as { name?: unknown }).name : undefined;
+  const codec = typeof name === "string" ? CODEC_BY_NAME[name as IncomingEvent["name"]] : undefined;
+  if (codec === undefined) {
+    return E.left([`/name: must be one of ${INCOMING_EVENT_NAMES.join(", ")}`]);
+  }
+  const decoded = codec.decode(value);
+  return E.isLeft(decoded)
+    ? E.left(fieldErrorsOf(decoded.left).map((e) => `${e.path}: ${e.message}`))
+    : decoded;
+};
+
+/** Deterministic per batch: a redelivered batch maps to the same instance and starts nothing new. */
+export const batchInstanceId = (position: BatchPosition): string => {
+  const numbers = position.events.map((e) => e.sequenceNumber);
+  return `dispatch:${position.hub}:${position.partitionId}:${Math.min(...numbers)}-${Math.max(...numbers)}`;
+};
+
+export interface IngestResult {
+  readonly accepted: number;
+  readonly rejected: number;
+  readonly instanceId?: string;
+  readonly started: boolean;
+}
+
+export interface IngestDeps {
+  readonly rejected: RejectedEventsStore;
+  readonly settings: () => DispatchSettings;
+}
+
+/**
+ * The Event Hub trigger's work for one batch. Failure policy: an invalid event (bad JSON, unknown name, wrong
+ * payload) is recorded in RejectedEvents and skipped; the rest of the batch goes on. Nothing here throws for
+ * bad data: a throw makes the host redeliver the whole batch. Storage failures do throw, so the batch comes
+ * again rather than being lost.
+ */
+export const makeIngest =
+  (deps: IngestDeps) =>
+  async (
+    bodies: ReadonlyArray<unknown>,
+    position: BatchPosition,
+    starter: OrchestrationStarter,
+  ): Promise<IngestResult> => {
+    const accepted: Array<{ eventId: string; event: IncomingEvent }> = [];
+    const rejected: RejectedEvent[] = [];
+    bodies.forEach((body, i) => {
+      const where = position.events[i] ?? { sequenceNumber: -1 };
+      const decoded = decodeEvent(body);
+      if (E.isRight(decoded)) {
+        accepted.push({
+          eventId: where.messageId ?? `${position.partitionId}:${where.sequenceNumber}`,
+          event: decoded.right,
+        });
+      } else {
+        rejected.push({
+          hub: position.hub,
+          partitionId: position.partitionId,
+          sequenceNumber: where.sequenceNumber,
+          ...(where.enqueuedTime === undefined ? {} : { enqueuedTime: where.enqueuedTime }),
+          reasons: decoded.left,
+          raw: readBody(body).raw,
+        });
+      }
+    });
+    await deps.rejected.record(rejected);
+    if (accepted.length === 0) return { accepted: 0, rejected: rejected.length, started: false };
+    const instanceId = batchInstanceId(position);
+    const input: DispatchInput = { kind: "events", events: accepted, settings: deps.settings() };
+    const outcome = await starter.startIfAbsent(DISPATCH_ORCHESTRATOR, instanceId, input);
+    return {
+      accepted: accepted.length,
+      rejected: rejected.length,
+      instanceId,
+      started: outcome === "started",
+    };
+  };

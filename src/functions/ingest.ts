@@ -1,0 +1,33 @@
+import { app } from "@azure/functions";
+import * as df from "durable-functions";
+
+import { appDeps } from "../composition";
+import { makeIngest } from "./handlers/ingest";
+import { durableStarter } from "./handlers/orchestrationStarter";
+import { batchPositionOf } from "./handlers/triggerMetadata";
+
+// Event Hub trigger: decode each event, record the invalid ones, start one dispatch orchestration per batch.
+app.eventHub("onIncomingEvents", {
+  connection: "EVENTHUB_CONNECTION",
+  eventHubName: "%EVENTHUB_NAME%",
+  consumerGroup: "%EVENTHUB_CONSUMER_GROUP%",
+  cardinality: "many",
+  extraInputs: [df.input.durableClient()],
+  handler: async (messages, context) => {
+    const deps = appDeps();
+    const bodies = Array.isArray(messages) ? messages : [messages];
+    const position = batchPositionOf(context.triggerMetadata, deps.config.EVENTHUB_NAME, bodies.length);
+    const result = await makeIngest({ rejected: deps.rejectedEvents, settings: () => deps.dispatchSettings })(
+      bodies,
+      position,
+      durableStarter(df.getClient(context)),
+    );
+    // Counts and positions only: event payloads hold personal data.
+    context.log(
+      `partition ${position.partitionId}: ${result.accepted} accepted, ${result.rejected} rejected` +
+        (result.instanceId === undefined
+          ? ""
+          : `, ${result.instanceId} ${result.started ? "started" : "already exists"}`),
+    );
+  },
+});

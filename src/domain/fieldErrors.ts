@@ -28,8 +28,8 @@ export const fieldErrorsOf = (errors: t.Errors): ReadonlyArray<FieldError> => {
   return result;
 };
 
-/** Union and intersection members show up as numeric keys on a non-array parent: not part of the path. */
+/** Union and intersection members show up as numeric keys under their combinator: not part of the path. */
 const isStructuralKey = (entry: t.ContextEntry, parent: t.ContextEntry | undefined): boolean => {
   const tag = (parent?.type as { _tag?: string } | undefined)?._tag;
-  return tag === "UnionType" || tag === "IntersectionType" || tag === "ExactType" || tag === "RefinementType";
+  return (tag === "UnionType" || tag === "IntersectionType") && /^\d+$/.test(entry.key);
 };

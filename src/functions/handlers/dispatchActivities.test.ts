@@ -1,0 +1,181 @@
+import { Webhook as Verifier } from "standardwebhooks";
+
+import { startServer, type TestServer } from "../../adapters/delivery/testServers";
+import { makeWebhookSender, type WebhookSender } from "../../adapters/delivery/webhookSender";
+import { withReadThroughCache } from "../../adapters/tables/cachedWebhookStore";
+import { makeTableDeadLetterStore } from "../../adapters/tables/deadLetters";
+import { makeTableDeliveryLog } from "../../adapters/tables/deliveryLog";
+import { makeTableWebhookStore } from "../../adapters/tables/webhookStore";
+import { planDeliveries } from "../../domain/deliveryPlan";
+import { type DeliveryReport, type PendingDelivery } from "../../domain/dispatch";
+import { freshTableName, tableClient } from "../../test-support/storage";
+import { makeDeadLetterActivity, makeDeliverActivity, makePlanActivity } from "./dispatchActivities";
+
+const SECRET = `whsec_${Buffer.from("a-test-secret-of-32-bytes-long!!").toString("base64")}`;
+const clock = { now: () => new Date() };
+
+const setup = async (respond: (attempt: number) => number) => {
+  let attempt = 0;
+  const server: TestServer = await startServer((_request, response) => {
+    response.writeHead(respond(++attempt)).end();
+  });
+  const store = withReadThroughCache(
+    makeTableWebhookStore(tableClient(freshTableName("Wh")), clock),
+    30_000,
+    clock,
+  );
+  const log = makeTableDeliveryLog(tableClient(freshTableName("Log")));
+  const deadLetters = makeTableDeadLetterStore(tableClient(freshTableName("Dead")));
+  const sender: WebhookSender = makeWebhookSender({
+    connectTimeoutMs: 1000,
+    timeoutMs: 2000,
+    allowPrivateTargets: true,
+    userAgent: "test",
+  });
+  await store.create(
+    "wh1",
+    {
+      url: `${server.url}/hook`,
+      subscriptions: ["ping"],
+      attributes: { name: "wh1" },
+      headers: { "x-token": "t" },
+      disabled: false,
+    },
+    SECRET,
+  );
+  const deliver = makeDeliverActivity({ webhooks: store, sender, log, clock });
+  const pending = async (): Promise<PendingDelivery[]> =>
+    (
+      await makePlanActivity({ webhooks: store })({
+        events: [{ eventId: "0:1", event: { name: "ping:all" } }],
+      })
+    ).map((delivery) => ({ delivery, attempts: 0 }));
+  return {
+    server,
+    store,
+    log,
+    deadLetters,
+    deliver,
+    pending,
+    close: async () => {
+      await sender.close();
+      await server.close();
+    },
+  };
+};
+
+const outcomeOf = (report: DeliveryReport | undefined) =>
+  report !== undefined && "outcome" in report ? report.outcome : report;
+
+describe("deliver activity (real receiver, real store on Azurite)", () => {
+  it("delivers a signed POST a receiver can verify, and logs the attempt", async () => {
+    const s = await setup(() => 204);
+    try {
+      const [report] = await s.deliver(await s.pending());
+      expect(outcomeOf(report)).toEqual({ kind: "delivered", status: 204 });
+      const [request] = s.server.requests;
+      expect(request?.body).toBe(JSON.stringify({ name: "ping", payload: {} }));
+      expect(request?.headers["x-token"]).toBe("t");
+      expect(() => new Verifier(SECRET).verify(request!.body, request!.headers)).not.toThrow();
+      const [logged] = await s.log.list("wh1", 10);
+      expect(logged).toMatchObject({ attempt: 1, outcome: "delivered", status: 204, eventName: "ping" });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("reports a 503 as retryable, and a retry carries the same webhook-id", async () => {
+    const s = await setup((n) => (n === 1 ? 503 : 200));
+    try {
+      const pending = await s.pending();
+      expect(outcomeOf((await s.deliver(pending))[0])).toMatchObject({ kind: "retryable", status: 503 });
+      expect(outcomeOf((await s.deliver(pending.map((p) => ({ ...p, attempts: 1 }))))[0])).toMatchObject({
+        kind: "delivered",
+      });
+      const ids = s.server.requests.map((r) => r.headers["webhook-id"]);
+      expect(ids).toHaveLength(2);
+      expect(new Set(ids).size).toBe(1);
+      expect((await s.log.list("wh1", 10)).map((a) => a.attempt)).toEqual([2, 1]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("disables the webhook, with the reason recorded, when its receiver answers 410 Gone", async () => {
+    const s = await setup(() => 410);
+    try {
+      expect(outcomeOf((await s.deliver(await s.pending()))[0])).toMatchObject({
+        kind: "permanent",
+        gone: true,
+      });
+      const stored = await s.store.get("wh1");
+      expect(stored?.webhook.disabled).toBe(true);
+      expect(stored?.webhook.disabledReason).toMatch(/410 Gone/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("skips deliveries whose webhook was deleted or disabled after planning, sending nothing", async () => {
+    const s = await setup(() => 200);
+    try {
+      const pending = await s.pending();
+      await s.store.disable("wh1", "operator");
+      expect((await s.deliver(pending))[0]).toMatchObject({ skipped: "webhook disabled" });
+      await s.store.remove("wh1");
+      expect((await s.deliver(pending))[0]).toMatchObject({ skipped: "webhook deleted" });
+      expect(s.server.requests).toHaveLength(0);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("dead-letters the full request without signatures", async () => {
+    const s = await setup(() => 500);
+    try {
+      const [p] = await s.pending();
+      const dead = makeDeadLetterActivity({ webhooks: s.store, deadLetters: s.deadLetters, clock });
+      await dead([
+        {
+          pending: {
+            ...p!,
+            attempts: 8,
+            firstAttemptAt: "2026-01-01T00:00:00.000Z",
+            last: { kind: "retryable", status: 500 },
+          },
+          reason: "retries exhausted",
+        },
+      ]);
+      const [letter] = await s.deadLetters.list({ webhookId: "wh1" });
+      expect(letter).toMatchObject({
+        deliveryId: p!.delivery.id,
+        url: `${s.server.url}/hook`,
+        body: JSON.stringify({ name: "ping", payload: {} }),
+        headers: { "x-token": "t" },
+        attempts: 8,
+        lastStatus: 500,
+        reason: "retries exhausted",
+      });
+      expect(JSON.stringify(letter)).not.toContain("v1,");
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("plan activity", () => {
+  it("plans from the cached webhooks with deterministic ids", async () => {
+    const s = await setup(() => 200);
+    try {
+      const plan = makePlanActivity({ webhooks: s.store });
+      const input = { events: [{ eventId: "0:1", event: { name: "ping:all" as const } }] };
+      const first = await plan(input);
+      expect(first).toEqual(await plan(input));
+      expect(first).toEqual(
+        planDeliveries("0:1", { name: "ping:all" }, [(await s.store.get("wh1"))!.webhook]),
+      );
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -1,0 +1,119 @@
+import * as E from "fp-ts/Either";
+
+import { makeTableRejectedEventsStore } from "../../adapters/tables/rejectedEvents";
+import { type DispatchInput } from "../../domain/dispatch";
+import { fakeStarter } from "../../test-support/fakeStarter";
+import { freshTableName, tableClient } from "../../test-support/storage";
+import { aFiscalCode } from "../../test-support/webhooks";
+import { batchInstanceId, type BatchPosition, decodeEvent, makeIngest } from "./ingest";
+import { batchPositionOf } from "./triggerMetadata";
+
+const settings = { chunkSize: 50, retrySchedule: [0, 5000] };
+const position = (count: number, first = 100, messageIds: Record<number, string> = {}): BatchPosition => ({
+  hub: "io-events",
+  partitionId: "2",
+  events: Array.from({ length: count }, (_, i) => ({
+    sequenceNumber: first + i,
+    enqueuedTime: "2026-01-01T00:00:00.000Z",
+    ...(messageIds[i] === undefined ? {} : { messageId: messageIds[i] }),
+  })),
+});
+
+const setup = () => {
+  const rejected = makeTableRejectedEventsStore(tableClient(freshTableName("Rejected")));
+  const { starter, started } = fakeStarter();
+  return { rejected, starter, started, ingest: makeIngest({ rejected, settings: () => settings }) };
+};
+
+describe("Event Hub ingestion", () => {
+  it("starts one orchestration for the valid events of a mixed batch and records the invalid ones", async () => {
+    const s = setup();
+    const batch = [
+      { name: "ping", payload: { name: "wh1" } }, // parsed by the host
+      "{not json", // invalid JSON arrives as a string
+      Buffer.from(JSON.stringify({ name: "ping:all" })), // bytes
+      { name: "service:subscribed", payload: { serviceId: "s", fiscalCode: "bad" } }, // schema-invalid
+      { name: "no-such-event" },
+      JSON.stringify({
+        name: "profile:completed",
+        payload: { fiscalCode: aFiscalCode, servicePreferencesMode: "AUTO" },
+      }),
+    ];
+    const result = await s.ingest(batch, position(batch.length, 100, { 0: "producer-msg-1" }), s.starter);
+    expect(result).toEqual({
+      accepted: 3,
+      rejected: 3,
+      instanceId: "dispatch:io-events:2:100-105",
+      started: true,
+    });
+    const input = s.started.get("dispatch:io-events:2:100-105")?.input as DispatchInput & { kind: "events" };
+    expect(input.events.map((e) => e.eventId)).toEqual(["producer-msg-1", "2:102", "2:105"]);
+    expect(input.events.map((e) => e.event.name)).toEqual(["ping", "ping:all", "profile:completed"]);
+    expect(input.settings).toEqual(settings);
+
+    const rejected = await s.rejected.list();
+    expect(rejected.map((r) => r.sequenceNumber).sort()).toEqual([101, 103, 104]);
+    const bySeq = new Map(rejected.map((r) => [r.sequenceNumber, r]));
+    expect(bySeq.get(101)?.reasons).toEqual(["the body is not valid JSON"]);
+    expect(bySeq.get(101)?.raw).toBe("{not json");
+    expect(bySeq.get(103)?.reasons).toEqual(["/payload/fiscalCode: must be FiscalCode"]);
+    expect(bySeq.get(104)?.reasons[0]).toMatch(/^\/name: must be one of ping, service:subscribed/);
+  });
+
+  it("starts nothing new for a redelivered batch", async () => {
+    const s = setup();
+    const batch = [{ name: "ping:all" }];
+    expect((await s.ingest(batch, position(1), s.starter)).started).toBe(true);
+    expect((await s.ingest(batch, position(1), s.starter)).started).toBe(false);
+    expect(s.started.size).toBe(1);
+  });
+
+  it("starts no orchestration when every event of a batch is invalid", async () => {
+    const s = setup();
+    const result = await s.ingest(["x", 42, null], position(3), s.starter);
+    expect(result).toEqual({ accepted: 0, rejected: 3, started: false });
+    expect(s.started.size).toBe(0);
+    expect(await s.rejected.list()).toHaveLength(3);
+  });
+
+  it("never puts payload values into rejection reasons", () => {
+    const decoded = decodeEvent({
+      name: "profile:completed",
+      payload: { fiscalCode: "RSSMRA80A01H501U-typo", servicePreferencesMode: "AUTO" },
+    });
+    expect(E.isLeft(decoded) && decoded.left.join(" ")).not.toContain("RSSMRA80A01H501U");
+  });
+
+  it("derives the instance id from hub, partition and the first and last sequence numbers", () => {
+    expect(batchInstanceId(position(3, 7))).toBe("dispatch:io-events:2:7-9");
+  });
+});
+
+describe("Event Hub trigger metadata (cardinality many)", () => {
+  it("reads partition, sequence numbers, enqueued times and message ids", () => {
+    const position = batchPositionOf(
+      {
+        partitionContext: { eventHubName: "io-events", consumerGroup: "$default", partitionId: "3" },
+        sequenceNumberArray: [10, 11],
+        enqueuedTimeUtcArray: ["2026-01-01T00:00:00.000Z", "2026-01-01T00:00:01.000Z"],
+        systemPropertiesArray: [{ MessageId: "m-1" }, {}],
+      },
+      "fallback",
+      2,
+    );
+    expect(position).toEqual({
+      hub: "io-events",
+      partitionId: "3",
+      events: [
+        { sequenceNumber: 10, enqueuedTime: "2026-01-01T00:00:00.000Z", messageId: "m-1" },
+        { sequenceNumber: 11, enqueuedTime: "2026-01-01T00:00:01.000Z" },
+      ],
+    });
+  });
+
+  it("refuses metadata without one sequence number per event", () => {
+    expect(() =>
+      batchPositionOf({ partitionContext: { partitionId: "0" }, sequenceNumberArray: [1] }, "h", 2),
+    ).toThrow(/sequence number per event/);
+  });
+});

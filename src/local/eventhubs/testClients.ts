@@ -1,0 +1,65 @@
+import {
+  earliestEventPosition,
+  EventHubConsumerClient,
+  EventHubProducerClient,
+  type ReceivedEventData,
+  type Subscription,
+  type SubscriptionEventHandlers,
+} from "@azure/event-hubs";
+
+import type { RunningEventHubsEmulator } from "./index";
+
+/** Test helper: SDK clients against a running emulator, closed together. */
+export class Clients {
+  private readonly closers: Array<() => Promise<void>> = [];
+
+  constructor(private readonly emulator: RunningEventHubsEmulator) {}
+
+  producer(hub = "io-events"): EventHubProducerClient {
+    const client = new EventHubProducerClient(this.emulator.connectionString(hub), {
+      retryOptions: { maxRetries: 0, timeoutInMs: 10_000 },
+    });
+    this.closers.push(() => client.close());
+    return client;
+  }
+
+  consumer(hub = "io-events", group = "$default"): EventHubConsumerClient {
+    const client = new EventHubConsumerClient(group, this.emulator.connectionString(hub), {
+      retryOptions: { maxRetries: 0, timeoutInMs: 10_000 },
+    });
+    this.closers.push(() => client.close());
+    return client;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all(this.closers.splice(0).map((close) => close()));
+  }
+}
+
+/** Resolves when `count` events arrived on the subscription (or rejects on a processing error). */
+export const collect = (
+  subscribe: (handlers: SubscriptionEventHandlers) => Subscription,
+  count: number,
+): { done: Promise<ReceivedEventData[]>; subscription: Subscription } => {
+  const received: ReceivedEventData[] = [];
+  let resolve: (events: ReceivedEventData[]) => void = () => undefined;
+  let reject: (error: Error) => void = () => undefined;
+  const done = new Promise<ReceivedEventData[]>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  const subscription = subscribe({
+    processEvents: async (events) => {
+      received.push(...events);
+      if (received.length >= count) resolve(received);
+      return Promise.resolve();
+    },
+    processError: async (error) => {
+      reject(error);
+      return Promise.resolve();
+    },
+  });
+  return { done, subscription };
+};
+
+export { earliestEventPosition };

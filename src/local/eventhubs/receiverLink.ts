@@ -19,6 +19,8 @@ export const epochOf = (properties: unknown): number | undefined => {
 /** Streams one partition's events to one receiver link, never past the link credit the client granted. */
 class PartitionPump {
   private sent = 0;
+  /** False until rhea has written the attach reply: a transfer before it would name an unknown handle. */
+  private attached = false;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -28,6 +30,11 @@ class PartitionPump {
     private next: number,
   ) {
     this.unsubscribe = log.onAppend(() => this.pump());
+    // rhea writes the attach on the next tick; setImmediate runs after it.
+    setImmediate(() => {
+      this.attached = true;
+      this.pump();
+    });
   }
 
   /**
@@ -36,7 +43,7 @@ class PartitionPump {
    */
   pump(): void {
     const sender = this.sender;
-    if (!sender.is_open()) return;
+    if (!this.attached || !sender.is_open()) return;
     const counters = sender as unknown as { credit: number; delivery_count: number };
     let budget = counters.credit - (this.sent - counters.delivery_count);
     while (budget > 0 && this.next < this.log.length && sender.sendable()) {
@@ -92,7 +99,6 @@ export class ReceiverRegistry {
     const pump = new PartitionPump(sender, epoch, log, start);
     pumps.add(pump);
     this.bySender.set(sender, { key, pump });
-    pump.pump();
     return undefined;
   }
 

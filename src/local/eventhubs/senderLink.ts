@@ -29,7 +29,7 @@ export class RoundRobin {
 
 /** The bytes of a transfer: rhea hands non-zero formats over raw and decodes format 0, so re-encode those. */
 export const transferBytes = (body: Buffer | Message): Buffer =>
-  Buffer.isBuffer(body) ? body : (rheaMessage.encode(body));
+  Buffer.isBuffer(body) ? body : rheaMessage.encode(body);
 
 /** Stores one transfer's events on the partition its target, key or the round-robin picks. */
 export const publish = (

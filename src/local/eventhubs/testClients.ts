@@ -1,3 +1,6 @@
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+
 import {
   earliestEventPosition,
   EventHubConsumerClient,
@@ -8,6 +11,18 @@ import {
 } from "@azure/event-hubs";
 
 import type { RunningEventHubsEmulator } from "./index";
+
+/** The SDK's own client-side key resolver (used by its buffered producer); not exported, so loaded by path. */
+export const sdkPartitionMapper = (): {
+  hashPartitionKey(key: string): number;
+  mapPartitionKeyToId(key: string, count: number): number;
+} => {
+  const load = createRequire(__filename);
+  const root = dirname(load.resolve("@azure/event-hubs/package.json"));
+  return load(join(root, "dist/commonjs/impl/partitionKeyToIdMapper.js")) as ReturnType<
+    typeof sdkPartitionMapper
+  >;
+};
 
 /** Test helper: SDK clients against a running emulator, closed together. */
 export class Clients {

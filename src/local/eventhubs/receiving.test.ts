@@ -1,8 +1,15 @@
 import { type EventPosition, latestEventPosition, type ReceivedEventData } from "@azure/event-hubs";
-import { type Connection, create_container, type EventContext } from "rhea";
+import type { EventContext } from "rhea";
 
 import { type RunningEventHubsEmulator, startEventHubsEmulator } from "./index";
-import { Clients, collect, earliestEventPosition, sdkPartitionMapper } from "./testClients";
+import {
+  Clients,
+  collect,
+  earliestEventPosition,
+  rawConnection,
+  sdkPartitionMapper,
+  waitFor,
+} from "./testClients";
 
 const sdkMapper = sdkPartitionMapper();
 
@@ -130,19 +137,3 @@ describe("receiving from the Event Hubs endpoint", () => {
     }
   });
 });
-
-export const waitFor = async (condition: () => boolean, timeoutMs = 10_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
-
-export const rawConnection = (port: number): Promise<Connection> =>
-  new Promise((resolve, reject) => {
-    const connection = create_container().connect({ host: "127.0.0.1", port, reconnect: false });
-    connection.once("connection_open", () => resolve(connection));
-    connection.once("connection_error", () => reject(new Error("connection refused")));
-    connection.once("disconnected", () => reject(new Error("disconnected")));
-  });

@@ -9,6 +9,7 @@ import {
   type Subscription,
   type SubscriptionEventHandlers,
 } from "@azure/event-hubs";
+import { type Connection, create_container } from "rhea";
 
 import type { RunningEventHubsEmulator } from "./index";
 
@@ -78,3 +79,19 @@ export const collect = (
 };
 
 export { earliestEventPosition };
+
+export const waitFor = async (condition: () => boolean, timeoutMs = 10_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};
+
+export const rawConnection = (port: number): Promise<Connection> =>
+  new Promise((resolve, reject) => {
+    const connection = create_container().connect({ host: "127.0.0.1", port, reconnect: false });
+    connection.once("connection_open", () => resolve(connection));
+    connection.once("connection_error", () => reject(new Error("connection refused")));
+    connection.once("disconnected", () => reject(new Error("disconnected")));
+  });

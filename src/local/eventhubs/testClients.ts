@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 
 import {
+  type CheckpointStore,
   earliestEventPosition,
   EventHubConsumerClient,
   EventHubProducerClient,
@@ -39,10 +40,17 @@ export class Clients {
     return client;
   }
 
-  consumer(hub = "io-events", group = "$default"): EventHubConsumerClient {
-    const client = new EventHubConsumerClient(group, this.emulator.connectionString(hub), {
+  consumer(hub = "io-events", group = "$default", checkpointStore?: CheckpointStore): EventHubConsumerClient {
+    // Greedy: the default "balanced" strategy claims one partition per 10 s.
+    const options = {
       retryOptions: { maxRetries: 0, timeoutInMs: 10_000 },
-    });
+      loadBalancingOptions: { strategy: "greedy" as const, updateIntervalInMs: 200 },
+    };
+    const connection = this.emulator.connectionString(hub);
+    const client =
+      checkpointStore === undefined
+        ? new EventHubConsumerClient(group, connection, options)
+        : new EventHubConsumerClient(group, connection, checkpointStore, options);
     this.closers.push(() => client.close());
     return client;
   }

@@ -1,9 +1,10 @@
 import { createConnection } from "node:net";
 
 import { earliestEventPosition } from "@azure/event-hubs";
+import type { EventContext } from "rhea";
 
 import { type RunningEventHubsEmulator, startEventHubsEmulator } from "./index";
-import { Clients, collect, waitFor } from "./testClients";
+import { Clients, collect, rawConnection, rheaFrames, waitFor } from "./testClients";
 
 describe("failures at the Event Hubs endpoint", () => {
   let emulator: RunningEventHubsEmulator;
@@ -114,6 +115,45 @@ describe("failures at the Event Hubs endpoint", () => {
     expect(third.errors[0]).toMatchObject({ code: "ReceiverDisconnectedError" });
     expect(second.errors).toEqual([]);
     await Promise.all([first, second, third].map((s) => s.subscription.close()));
+  });
+
+  it("drops frames for channels and links it already forgot, keeping the client's connection", async () => {
+    const connection = await rawConnection(emulator.port);
+    try {
+      const received: unknown[] = [];
+      const receiver = connection.open_receiver({
+        source: { address: "io-events/ConsumerGroups/$default/Partitions/2" },
+      });
+      receiver.on("message", (ctx: EventContext) => received.push(String(ctx.message?.body.content)));
+      await new Promise((resolve) => receiver.once("receiver_open", resolve));
+      const frames = rheaFrames();
+      const raw = connection as unknown as { _write_frame(channel: number, frame: unknown): void };
+      // A disposition and a flow on a channel that never began (or already ended) ...
+      raw._write_frame(77, frames.disposition({ role: true, first: 0, last: 3, settled: true }));
+      raw._write_frame(
+        77,
+        frames.flow({ next_incoming_id: 0, incoming_window: 10, next_outgoing_id: 0, outgoing_window: 10 }),
+      );
+      // ... and a flow and a detach for a link handle that was never attached.
+      const session = receiver.session as unknown as { output(frame: unknown): void };
+      session.output(
+        frames.flow({
+          handle: 42,
+          next_incoming_id: 0,
+          incoming_window: 100,
+          next_outgoing_id: 0,
+          outgoing_window: 100,
+          link_credit: 5,
+          delivery_count: 0,
+        }),
+      );
+      session.output(frames.detach({ handle: 43, closed: true }));
+      await clients.producer().sendBatch([{ body: "after" }], { partitionId: "2" });
+      await waitFor(() => received.length > 0);
+      expect(received).toEqual(['"after"']);
+    } finally {
+      connection.close();
+    }
   });
 
   it("names the port when it is already taken", async () => {

@@ -6,6 +6,7 @@ import { create_container } from "rhea";
 import { handleCbsRequest } from "./cbs";
 import { parseStartPosition, startIndex } from "./eventPosition";
 import type { AmqpFailure, HubStore } from "./hubStore";
+import { tolerateLateFramesOnConnection, tolerateLateFramesOnSession } from "./lateFrames";
 import { handleManagementRequest } from "./management";
 import { epochOf, ReceiverRegistry } from "./receiverLink";
 import { ReplyLinks } from "./replyLinks";
@@ -47,6 +48,13 @@ export class AmqpEndpoint {
     };
     mechanisms.enable_anonymous();
     mechanisms.enable_plain(() => true);
+    this.container.on("connection_open", (ctx: EventContext) =>
+      tolerateLateFramesOnConnection(ctx.connection),
+    );
+    this.container.on(
+      "session_open",
+      (ctx: EventContext) => ctx.session && tolerateLateFramesOnSession(ctx.session),
+    );
     this.container.on("receiver_open", (ctx: EventContext) =>
       this.guard(ctx, () => this.onReceiverOpen(ctx)),
     );

@@ -103,3 +103,7 @@ export const rawConnection = (port: number): Promise<Connection> =>
     connection.once("connection_error", () => reject(new Error("connection refused")));
     connection.once("disconnected", () => reject(new Error("disconnected")));
   });
+
+/** rhea's frame constructors (not exported by its typings), to write frames a well-behaved client would not. */
+export const rheaFrames = (): Record<"disposition" | "flow" | "detach", (fields: object) => unknown> =>
+  createRequire(__filename)("rhea/lib/frames.js") as ReturnType<typeof rheaFrames>;

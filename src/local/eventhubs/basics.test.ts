@@ -53,4 +53,20 @@ describe("Event Hubs endpoint with the SDK as client", () => {
     expect(Number(events[1]?.offset)).toBeGreaterThan(0);
     expect(events[0]?.enqueuedTimeUtc.getTime()).toBeGreaterThan(Date.now() - 60_000);
   });
+
+  it("stop closes connected clients and frees the port for a restart", async () => {
+    const producer = clients.producer();
+    await producer.sendBatch([{ body: 1 }]);
+    const port = emulator.port;
+    await emulator.stop();
+    await expect(producer.getPartitionIds()).rejects.toBeDefined();
+    emulator = await startEventHubsEmulator({ port });
+    expect(emulator.port).toBe(port);
+    const again = new Clients(emulator);
+    try {
+      expect(await again.producer().getPartitionIds()).toEqual(["0", "1", "2", "3"]);
+    } finally {
+      await again.closeAll();
+    }
+  });
 });

@@ -6,7 +6,7 @@ export const SELECTOR_FILTER = "apache.org:selector-filter:string";
 export type StartPosition =
   | { readonly kind: "Offset"; readonly offset: string; readonly inclusive: boolean }
   | { readonly kind: "SequenceNumber"; readonly sequenceNumber: number; readonly inclusive: boolean }
-  | { readonly kind: "EnqueuedTime"; readonly timeMs: number }
+  | { readonly kind: "EnqueuedTime"; readonly timeMs: number; readonly inclusive: boolean }
   | { readonly kind: "Earliest" };
 
 const EXPRESSION =
@@ -44,7 +44,7 @@ export const parseStartPosition = (filter: unknown): StartPosition | Error => {
         : new Error(`sequence number '${value}' is not an integer`);
     default:
       return /^-?\d+$/.test(value)
-        ? { kind: "EnqueuedTime", timeMs: Number(value) }
+        ? { kind: "EnqueuedTime", timeMs: Number(value), inclusive }
         : new Error(`enqueued time '${value}' is not milliseconds since the epoch`);
   }
 };
@@ -65,7 +65,9 @@ export const startIndex = (log: PartitionLog, position: StartPosition): number =
       return Math.min(Math.max(first, 0), log.length);
     }
     case "EnqueuedTime":
-      return log.firstIndexWhere((e) => e.enqueuedTimeMs > position.timeMs);
+      return log.firstIndexWhere((e) =>
+        position.inclusive ? e.enqueuedTimeMs >= position.timeMs : e.enqueuedTimeMs > position.timeMs,
+      );
     default: {
       const unexpected: never = position;
       return unexpected;

@@ -48,7 +48,7 @@ export const startEventHubsEmulator = async (
     stop: () => {
       stopped ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        endpoint.closeConnections();
+        await endpoint.closeConnections();
         await closed;
         await store.close();
       })();

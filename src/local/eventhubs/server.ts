@@ -37,6 +37,7 @@ export class AmqpEndpoint {
   private readonly receivers = new ReceiverRegistry();
   private readonly roundRobin = new RoundRobin();
   private readonly sockets = new Set<Socket>();
+  private readonly connections = new Set<Connection>();
 
   constructor(
     private readonly store: HubStore,
@@ -48,9 +49,10 @@ export class AmqpEndpoint {
     };
     mechanisms.enable_anonymous();
     mechanisms.enable_plain(() => true);
-    this.container.on("connection_open", (ctx: EventContext) =>
-      tolerateLateFramesOnConnection(ctx.connection),
-    );
+    this.container.on("connection_open", (ctx: EventContext) => {
+      this.connections.add(ctx.connection);
+      tolerateLateFramesOnConnection(ctx.connection);
+    });
     this.container.on(
       "session_open",
       (ctx: EventContext) => ctx.session && tolerateLateFramesOnSession(ctx.session),
@@ -162,6 +164,7 @@ export class AmqpEndpoint {
   }
 
   private forgetConnection(connection: Connection): void {
+    this.connections.delete(connection);
     this.receivers.detachWhere((s) => s.connection === connection);
   }
 
@@ -187,10 +190,24 @@ export class AmqpEndpoint {
     return server;
   }
 
-  /** Closes every client socket (clients see the connection drop and reconnect elsewhere or give up). */
-  closeConnections(): void {
+  /**
+   * Closes every client connection with an AMQP close (so clients see a clean shutdown), then destroys the
+   * sockets that are still open after graceMs.
+   */
+  async closeConnections(graceMs = 1000): Promise<void> {
     this.receivers.detachWhere(() => true);
-    for (const socket of this.sockets) socket.destroy();
+    for (const connection of this.connections) if (connection.is_open()) connection.close();
+    this.connections.clear();
+    const sockets = [...this.sockets];
+    let timer: NodeJS.Timeout | undefined;
+    const closed = Promise.all(
+      sockets.map((socket) =>
+        socket.closed ? Promise.resolve() : new Promise((r) => socket.once("close", r)),
+      ),
+    );
+    await Promise.race([closed, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
+    for (const socket of sockets) socket.destroy();
     this.sockets.clear();
   }
 }

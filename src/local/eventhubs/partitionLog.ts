@@ -47,7 +47,16 @@ export class PartitionLog {
     const log = new PartitionLog();
     if (path === undefined) return log;
     if (existsSync(path)) log.replay(path);
-    log.file = createWriteStream(path, { flags: "a" });
+    const file = createWriteStream(path, { flags: "a" });
+    // Failure policy: if the file cannot be written (disk full, directory removed), the partition goes on
+    // in memory only; the error is reported once, by path, and the events written so far stay on disk.
+    file.on("error", (error) => {
+      if (log.file !== file) return;
+      log.file = undefined;
+      file.destroy();
+      console.error(`local Event Hubs: partition file ${path} is no longer written: ${error.message}`);
+    });
+    log.file = file;
     return log;
   }
 
@@ -152,8 +161,8 @@ export class PartitionLog {
     this.file = undefined;
     this.listeners.clear();
     if (file === undefined) return;
-    await new Promise<void>((resolve, reject) => {
-      file.once("error", reject);
+    await new Promise<void>((resolve) => {
+      file.once("error", () => resolve());
       file.end(() => resolve());
     });
   }

@@ -196,3 +196,37 @@ export const spliceAnnotations = (message: Buffer, annotations: BrokerAnnotation
   const cut = before.length === 0 ? 0 : (before[before.length - 1]?.end ?? 0);
   return Buffer.concat([message.subarray(0, cut), section, message.subarray(cut)]);
 };
+
+/** What a receiver that asked for runtime metrics learns about its partition with every event. */
+export interface PartitionRuntimeInfo {
+  readonly lastSequenceNumber: number;
+  readonly lastOffset: string;
+  readonly lastEnqueuedTimeMs: number;
+  readonly retrievedAtMs: number;
+}
+
+const SECTION_DELIVERY_ANNOTATIONS = 0x71;
+
+/** The message with a delivery-annotations section (replacing any) carrying the partition's runtime info. */
+export const withRuntimeInfo = (message: Buffer, info: PartitionRuntimeInfo): Buffer => {
+  const entries = [
+    symbol("last_enqueued_sequence_number"),
+    int64(0x81, info.lastSequenceNumber),
+    symbol("last_enqueued_offset"),
+    utf8String(info.lastOffset),
+    symbol("last_enqueued_time_utc"),
+    int64(0x83, info.lastEnqueuedTimeMs),
+    symbol("runtime_info_retrieval_time_utc"),
+    int64(0x83, info.retrievedAtMs),
+  ];
+  const body = Buffer.concat(entries);
+  const head = Buffer.from([0x00, 0x53, SECTION_DELIVERY_ANNOTATIONS, 0xd1, 0, 0, 0, 0, 0, 0, 0, 0]);
+  head.writeUInt32BE(body.length + 4, 4);
+  head.writeUInt32BE(entries.length, 8);
+  const all = sections(message);
+  const existing = all.find((s) => s.code === SECTION_DELIVERY_ANNOTATIONS);
+  const header = all.find((s) => s.code < SECTION_DELIVERY_ANNOTATIONS);
+  const cut = existing?.start ?? header?.end ?? 0;
+  const resume = existing?.end ?? cut;
+  return Buffer.concat([message.subarray(0, cut), head, body, message.subarray(resume)]);
+};

@@ -1,9 +1,23 @@
 import type { Sender } from "rhea";
 
+import { withRuntimeInfo } from "./amqpCodec";
 import type { AmqpFailure } from "./hubStore";
 import type { PartitionLog } from "./partitionLog";
 
 export const EPOCH_PROPERTY = "com.microsoft:epoch";
+export const RUNTIME_METRIC_CAPABILITY = "com.microsoft:enable-receiver-runtime-metric";
+
+/** Whether the receiver asked for the partition's last-enqueued info on every event. */
+export const wantsRuntimeInfo = (desiredCapabilities: unknown): boolean =>
+  desiredCapabilities === RUNTIME_METRIC_CAPABILITY ||
+  (Array.isArray(desiredCapabilities) && desiredCapabilities.includes(RUNTIME_METRIC_CAPABILITY));
+
+/** How a receiver attaches: its owner level, whether it wants runtime info, where it starts. */
+export interface ReceiverOptions {
+  readonly epoch: number | undefined;
+  readonly runtimeInfo: boolean;
+  readonly start: number;
+}
 
 /** The owner level a receiver asked for, if any (rhea decodes the SDK's long to a number). */
 export const epochOf = (properties: unknown): number | undefined => {
@@ -23,12 +37,17 @@ class PartitionPump {
   private attached = false;
   private readonly unsubscribe: () => void;
 
+  private next: number;
+  readonly epoch: number | undefined;
+
   constructor(
     readonly sender: Sender,
-    readonly epoch: number | undefined,
+    private readonly options: ReceiverOptions,
     private readonly log: PartitionLog,
-    private next: number,
+    private readonly clock: () => number,
   ) {
+    this.next = options.start;
+    this.epoch = options.epoch;
     this.unsubscribe = log.onAppend(() => this.pump());
     // rhea writes the attach on the next tick; setImmediate runs after it.
     setImmediate(() => {
@@ -49,11 +68,21 @@ class PartitionPump {
     while (budget > 0 && this.next < this.log.length && sender.sendable()) {
       const event = this.log.at(this.next);
       if (event === undefined) break;
-      sender.send(event.delivered, undefined, 0);
+      sender.send(this.options.runtimeInfo ? this.withInfo(event.delivered) : event.delivered, undefined, 0);
       this.next += 1;
       this.sent += 1;
       budget -= 1;
     }
+  }
+
+  private withInfo(delivered: Buffer): Buffer {
+    const p = this.log.properties();
+    return withRuntimeInfo(delivered, {
+      lastSequenceNumber: p.lastSequenceNumber,
+      lastOffset: p.lastOffset,
+      lastEnqueuedTimeMs: p.lastEnqueuedTimeMs,
+      retrievedAtMs: this.clock(),
+    });
   }
 
   stop(): void {
@@ -78,14 +107,11 @@ export class ReceiverRegistry {
   private readonly byPartition = new Map<string, Set<PartitionPump>>();
   private readonly bySender = new Map<Sender, { key: string; pump: PartitionPump }>();
 
+  constructor(private readonly clock: () => number) {}
+
   /** Attaches the receiver and starts streaming, or returns why it is refused. */
-  attach(
-    key: string,
-    sender: Sender,
-    epoch: number | undefined,
-    log: PartitionLog,
-    start: number,
-  ): AmqpFailure | undefined {
+  attach(key: string, sender: Sender, options: ReceiverOptions, log: PartitionLog): AmqpFailure | undefined {
+    const epoch = options.epoch;
     const pumps = this.byPartition.get(key) ?? new Set<PartitionPump>();
     this.byPartition.set(key, pumps);
     const epochs = [...pumps].map((p) => p.epoch).filter((e): e is number => e !== undefined);
@@ -96,7 +122,7 @@ export class ReceiverRegistry {
         this.detach(victim.sender);
         victim.sender.close(stolen(victim.epoch, epoch));
       }
-    const pump = new PartitionPump(sender, epoch, log, start);
+    const pump = new PartitionPump(sender, options, log, this.clock);
     pumps.add(pump);
     this.bySender.set(sender, { key, pump });
     return undefined;

@@ -1,4 +1,9 @@
-import { type EventPosition, latestEventPosition, type ReceivedEventData } from "@azure/event-hubs";
+import {
+  type EventPosition,
+  latestEventPosition,
+  type PartitionContext,
+  type ReceivedEventData,
+} from "@azure/event-hubs";
 import type { EventContext } from "rhea";
 
 import { type RunningEventHubsEmulator, startEventHubsEmulator } from "./index";
@@ -135,5 +140,41 @@ describe("receiving from the Event Hubs endpoint", () => {
     } finally {
       connection.close();
     }
+  });
+
+  it("tells a receiver that tracks last-enqueued properties where the partition ends", async () => {
+    const producer = clients.producer();
+    await producer.sendBatch(
+      [1, 2, 3].map((n) => ({ body: n })),
+      { partitionId: "2" },
+    );
+    const consumer = clients.consumer();
+    let partition: PartitionContext | undefined;
+    const { done, subscription } = collect(
+      (handlers) =>
+        consumer.subscribe(
+          "2",
+          {
+            ...handlers,
+            processEvents: (events, context) => {
+              partition = context;
+              return handlers.processEvents(events, context);
+            },
+          },
+          { startPosition: earliestEventPosition, trackLastEnqueuedEventProperties: true },
+        ),
+      3,
+    );
+    const events = await done;
+    await subscription.close();
+    expect(partition?.lastEnqueuedEventProperties).toMatchObject({
+      sequenceNumber: 2,
+      offset: events[2]?.offset,
+      enqueuedOn: events[2]?.enqueuedTimeUtc,
+    });
+    expect(partition?.lastEnqueuedEventProperties?.retrievedOn?.getTime()).toBeGreaterThan(
+      Date.now() - 60_000,
+    );
+    expect(events.map((e): unknown => e.body)).toEqual([1, 2, 3]);
   });
 });

@@ -8,7 +8,7 @@ import { parseStartPosition, startIndex } from "./eventPosition";
 import type { AmqpFailure, HubStore } from "./hubStore";
 import { tolerateLateFramesOnConnection, tolerateLateFramesOnSession } from "./lateFrames";
 import { handleManagementRequest } from "./management";
-import { epochOf, ReceiverRegistry } from "./receiverLink";
+import { epochOf, ReceiverRegistry, wantsRuntimeInfo } from "./receiverLink";
 import { ReplyLinks } from "./replyLinks";
 import { MAX_MESSAGE_SIZE, type PublishTarget, RoundRobin, settlePublish } from "./senderLink";
 
@@ -34,7 +34,7 @@ export class AmqpEndpoint {
   });
   private readonly inbound = new WeakMap<Receiver, Inbound>();
   private readonly replies = new ReplyLinks();
-  private readonly receivers = new ReceiverRegistry();
+  private readonly receivers: ReceiverRegistry;
   private readonly roundRobin = new RoundRobin();
   private readonly sockets = new Set<Socket>();
   private readonly connections = new Set<Connection>();
@@ -43,6 +43,7 @@ export class AmqpEndpoint {
     private readonly store: HubStore,
     private readonly clock: () => number,
   ) {
+    this.receivers = new ReceiverRegistry(clock);
     const mechanisms = this.container.sasl_server_mechanisms as {
       enable_anonymous(): void;
       enable_plain(check: () => boolean): void;
@@ -122,13 +123,12 @@ export class AmqpEndpoint {
     const log = resolved.hub.partitions[resolved.partition];
     if (log === undefined) return sender.close({ condition: "amqp:not-found", description: address });
     const key = `${resolved.hub.name}/${resolved.consumerGroup}/${resolved.partition}`;
-    const refused = this.receivers.attach(
-      key,
-      sender,
-      epochOf(sender.properties),
-      log,
-      startIndex(log, position),
-    );
+    const options = {
+      epoch: epochOf(sender.properties),
+      runtimeInfo: wantsRuntimeInfo(sender.desired_capabilities),
+      start: startIndex(log, position),
+    };
+    const refused = this.receivers.attach(key, sender, options, log);
     if (refused !== undefined) sender.close(refused);
   }
 

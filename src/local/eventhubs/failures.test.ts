@@ -1,7 +1,7 @@
 import { createConnection } from "node:net";
 
 import { earliestEventPosition } from "@azure/event-hubs";
-import type { EventContext } from "rhea";
+import { type EventContext, message } from "rhea";
 
 import { type RunningEventHubsEmulator, startEventHubsEmulator } from "./index";
 import { Clients, collect, rawConnection, rheaFrames, waitFor } from "./testClients";
@@ -151,6 +151,32 @@ describe("failures at the Event Hubs endpoint", () => {
       await clients.producer().sendBatch([{ body: "after" }], { partitionId: "2" });
       await waitFor(() => received.length > 0);
       expect(received).toEqual(['"after"']);
+    } finally {
+      connection.close();
+    }
+  });
+
+  it("rejects a malformed batch and accepts the next transfer on the same link", async () => {
+    const connection = await rawConnection(emulator.port);
+    try {
+      const sender = connection.open_sender({ target: { address: "io-events/Partitions/3" } });
+      await new Promise((resolve) => sender.once("sendable", resolve));
+      const outcome = (payload: Buffer, format: number) =>
+        new Promise<string>((resolve) => {
+          const delivery = sender.send(payload, undefined, format);
+          const settle = (ctx: EventContext) => {
+            if (ctx.delivery !== delivery) return;
+            const state = ctx.delivery.remote_state as { error?: { condition?: string } } | undefined;
+            resolve(state?.error?.condition ?? "accepted");
+          };
+          sender.on("accepted", settle);
+          sender.on("rejected", settle);
+        });
+      expect(await outcome(Buffer.from([0x00, 0x53, 0x75, 0xb0, 0xff, 0xff]), 0x80013700)).toBe(
+        "amqp:decode-error",
+      );
+      expect(await outcome(message.encode({ body: "fine" }), 0)).toBe("accepted");
+      expect((await clients.producer().getPartitionProperties("3")).lastEnqueuedSequenceNumber).toBe(0);
     } finally {
       connection.close();
     }

@@ -1,5 +1,5 @@
 import { type RunningEventHubsEmulator, startEventHubsEmulator } from "./index";
-import { Clients, collect, earliestEventPosition } from "./testClients";
+import { Clients, collect, earliestEventPosition, rawConnection } from "./testClients";
 
 describe("Event Hubs endpoint with the SDK as client", () => {
   let emulator: RunningEventHubsEmulator;
@@ -68,5 +68,15 @@ describe("Event Hubs endpoint with the SDK as client", () => {
     } finally {
       await again.closeAll();
     }
+  });
+
+  it.each([
+    ["PLAIN with any user and password", { username: "someone", password: "anything" }],
+    ["ANONYMOUS", { username: "anonymous" }],
+    ["no SASL layer", {}],
+  ])("accepts connections authenticated with %s", async (_, sasl) => {
+    const connection = await rawConnection(emulator.port, sasl);
+    expect(connection.is_open()).toBe(true);
+    connection.close();
   });
 });

@@ -96,9 +96,12 @@ export const waitFor = async (condition: () => boolean, timeoutMs = 10_000): Pro
   }
 };
 
-export const rawConnection = (port: number): Promise<Connection> =>
+export const rawConnection = (
+  port: number,
+  sasl: { username?: string; password?: string } = {},
+): Promise<Connection> =>
   new Promise((resolve, reject) => {
-    const connection = create_container().connect({ host: "127.0.0.1", port, reconnect: false });
+    const connection = create_container().connect({ host: "127.0.0.1", port, reconnect: false, ...sasl });
     connection.once("connection_open", () => resolve(connection));
     connection.once("connection_error", () => reject(new Error("connection refused")));
     connection.once("disconnected", () => reject(new Error("disconnected")));

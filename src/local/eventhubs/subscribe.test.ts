@@ -1,0 +1,176 @@
+import { randomBytes } from "node:crypto";
+
+import type { EventData, EventHubProducerClient, ReceivedEventData } from "@azure/event-hubs";
+import { BlobCheckpointStore } from "@azure/eventhubs-checkpointstore-blob";
+import { ContainerClient } from "@azure/storage-blob";
+
+import { testStorageConnection } from "../../test-support/storage";
+import { type RunningEventHubsEmulator, startEventHubsEmulator } from "./index";
+import { Clients, collect, earliestEventPosition } from "./testClients";
+
+const sendAll = async (producer: EventHubProducerClient, events: EventData[]): Promise<void> => {
+  let batch = await producer.createBatch();
+  for (const event of events) {
+    if (batch.tryAdd(event)) continue;
+    await producer.sendBatch(batch);
+    batch = await producer.createBatch();
+    if (!batch.tryAdd(event)) throw new Error("event too large for an empty batch");
+  }
+  if (batch.count > 0) await producer.sendBatch(batch);
+};
+
+/** Events grouped by partition, in arrival order. */
+const byPartition = (events: ReceivedEventData[], partitionOf: Map<ReceivedEventData, string>) => {
+  const groups = new Map<string, ReceivedEventData[]>();
+  for (const event of events) {
+    const id = partitionOf.get(event) ?? "?";
+    groups.set(id, [...(groups.get(id) ?? []), event]);
+  }
+  return groups;
+};
+
+describe("EventHubConsumerClient.subscribe over all partitions", () => {
+  let emulator: RunningEventHubsEmulator;
+  let clients: Clients;
+
+  beforeEach(async () => {
+    emulator = await startEventHubsEmulator({ port: 0 });
+    clients = new Clients(emulator);
+  });
+  afterEach(async () => {
+    await clients.closeAll();
+    await emulator.stop();
+  });
+
+  it("receives each of 1,000 events exactly once, in order per partition", async () => {
+    const producer = clients.producer();
+    for (let round = 0; round < 10; round++)
+      await sendAll(
+        producer,
+        Array.from({ length: 100 }, (_, i) => ({ body: { n: round * 100 + i } })),
+      );
+    const partitionOf = new Map<ReceivedEventData, string>();
+    const consumer = clients.consumer();
+    const { done, subscription } = collect(
+      (handlers) =>
+        consumer.subscribe(
+          {
+            ...handlers,
+            processEvents: (events, context) => {
+              for (const event of events) partitionOf.set(event, context.partitionId);
+              return handlers.processEvents(events, context);
+            },
+          },
+          {
+            startPosition: earliestEventPosition,
+            maxBatchSize: 200,
+          },
+        ),
+      1000,
+    );
+    const events = await done;
+    await subscription.close();
+    const ns = events.map((e) => (e.body as { n: number }).n);
+    expect(new Set(ns).size).toBe(1000);
+    expect(ns.length).toBe(1000);
+    const groups = byPartition(events, partitionOf);
+    expect([...groups.keys()].sort()).toEqual(["0", "1", "2", "3"]);
+    for (const group of groups.values()) {
+      expect(group.map((e) => e.sequenceNumber)).toEqual(group.map((_, i) => i));
+      const inGroup = group.map((e) => (e.body as { n: number }).n);
+      expect(inGroup).toEqual([...inGroup].sort((a, b) => a - b));
+    }
+  });
+
+  it("resumes after the blob checkpoint: a new subscription gets only later events", async () => {
+    const container = new ContainerClient(testStorageConnection(), `eh${randomBytes(6).toString("hex")}`);
+    await container.create();
+    try {
+      const store = new BlobCheckpointStore(container);
+      const producer = clients.producer();
+      await sendAll(
+        producer,
+        Array.from({ length: 40 }, (_, n) => ({ body: `before-${n}` })),
+      );
+      const options = { startPosition: earliestEventPosition };
+      const first = collect(
+        (handlers) =>
+          clients.consumer(undefined, undefined, store).subscribe(
+            {
+              ...handlers,
+              processEvents: async (events, context) => {
+                const last = events[events.length - 1];
+                if (last !== undefined) await context.updateCheckpoint(last);
+                return handlers.processEvents(events, context);
+              },
+            },
+            options,
+          ),
+        40,
+      );
+      await first.done;
+      await first.subscription.close();
+      await sendAll(
+        producer,
+        Array.from({ length: 20 }, (_, n) => ({ body: `after-${n}` })),
+      );
+      const second = collect(
+        (handlers) => clients.consumer(undefined, undefined, store).subscribe(handlers, options),
+        20,
+      );
+      const events = await second.done;
+      await second.subscription.close();
+      expect(events.map((e) => e.body as string).sort()).toEqual(
+        Array.from({ length: 20 }, (_, n) => `after-${n}`).sort(),
+      );
+    } finally {
+      await container.delete();
+    }
+  });
+
+  it("moves large volumes: produce and consume throughput", async () => {
+    const total = 40_000;
+    const producer = clients.producer();
+    const payload = { name: "profile:completed", servicePreferencesMode: "AUTO", padding: "p".repeat(60) };
+    const events = Array.from({ length: total }, (_, n) => ({ body: { ...payload, n } }));
+    const produceStart = performance.now();
+    await Promise.all(
+      ["0", "1", "2", "3"].map((id, p) =>
+        sendAllTo(
+          producer,
+          events.filter((_, n) => n % 4 === p),
+          id,
+        ),
+      ),
+    );
+    const produceMs = performance.now() - produceStart;
+    const consumeStart = performance.now();
+    const { done, subscription } = collect(
+      (handlers) =>
+        clients.consumer().subscribe(handlers, {
+          startPosition: earliestEventPosition,
+          maxBatchSize: 1000,
+        }),
+      total,
+    );
+    const received = await done;
+    const consumeMs = performance.now() - consumeStart;
+    await subscription.close();
+    expect(received.length).toBe(total);
+    console.log(
+      `local Event Hubs: produced ${total} events in ${produceMs.toFixed(0)} ms (${Math.round((total / produceMs) * 1000)}/s), ` +
+        `consumed in ${consumeMs.toFixed(0)} ms (${Math.round((total / consumeMs) * 1000)}/s)`,
+    );
+  });
+});
+
+const sendAllTo = async (producer: EventHubProducerClient, events: EventData[], partitionId: string) => {
+  let batch = await producer.createBatch({ partitionId });
+  for (const event of events) {
+    if (batch.tryAdd(event)) continue;
+    await producer.sendBatch(batch);
+    batch = await producer.createBatch({ partitionId });
+    batch.tryAdd(event);
+  }
+  if (batch.count > 0) await producer.sendBatch(batch);
+};

@@ -12,7 +12,7 @@ describe("durable HTTP API through df.getClient", () => {
     df.app.orchestration("gated", function* (context) {
       context.df.setCustomStatus({ stage: "waiting" });
       const value = (yield context.df.callActivity("waitForGate")) as string;
-      return { value, input: context.df.getInput() as unknown };
+      return { value, input: context.df.getInput<unknown>() };
     });
     df.app.orchestration("approval", function* (context) {
       const decision = (yield context.df.waitForExternalEvent("approve")) as { ok: boolean };

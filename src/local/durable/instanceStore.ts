@@ -4,10 +4,11 @@ import type { HistoryEvent } from "./historyEvents";
 import { fromRows, packInline, splitText, toRows, unpackInline } from "./packing";
 
 /**
- * Table Storage persistence. `<hub>Instances`: one meta row per instance (status, input, output, timestamps),
- * guarded by its ETag. `<hub>History` (partition = instance id): packed episodes `e-<execution>-<episode>-<part>`
- * (an episode is committed once the meta row counts it), inbox items `i-<key>-<part>` (results not yet folded)
- * and large payloads `p-<execution>-<field>-<part>`.
+ * Table Storage persistence in `<hub>Instances`, one partition per instance: the meta row `meta` (status, input,
+ * output, timestamps, episode count) guarded by its ETag; packed episodes `e-<execution>-<episode>-<part>` (an
+ * episode counts once the meta row counts it); inbox items `i-<key>-<part>` (results not yet folded); large
+ * payloads `p-<execution>-<field>-<part>`. An episode commit is one entity-group transaction when it fits:
+ * episode rows, the meta row (ETag-checked) and the deletion of the inbox items it folded.
  */
 
 export type RuntimeStatus = "Pending" | "Running" | "Completed" | "Failed" | "Terminated";
@@ -37,6 +38,13 @@ export interface InboxItem {
 }
 
 const INLINE_CHUNKS = 3;
+/** Characters per group-commit transaction (4 MiB limit, UTF-16 plus overhead). */
+const TRANSACTION_CHARS = 1_500_000;
+
+interface InboxQueue {
+  items: Array<{ entity: TableEntity; size: number; resolve: () => void; reject: (error: unknown) => void }>;
+  flushing: boolean;
+}
 const pad = (n: number, width: number): string => String(n).padStart(width, "0");
 const partKey = (prefix: string, part: number): string => `${prefix}-${pad(part, 4)}`;
 
@@ -46,23 +54,23 @@ export const isStatus =
     error instanceof RestError && error.statusCode === code;
 
 export class InstanceStore {
-  readonly instances: TableClient;
   readonly history: TableClient;
+  private readonly writtenPayloads = new Set<string>();
   private inboxCounter = 0;
+  private readonly inboxQueues = new Map<string, InboxQueue>();
 
   constructor(connection: string, taskHub: string) {
     const options = { allowInsecureConnection: true };
-    this.instances = TableClient.fromConnectionString(connection, `${taskHub}Instances`, options);
-    this.history = TableClient.fromConnectionString(connection, `${taskHub}History`, options);
+    this.history = TableClient.fromConnectionString(connection, `${taskHub}Instances`, options);
   }
 
   async ensureTables(): Promise<void> {
-    await Promise.all([this.instances.createTable(), this.history.createTable()]);
+    await this.history.createTable();
   }
 
   async readMeta(instanceId: string): Promise<{ meta: InstanceMeta; etag: string } | undefined> {
     try {
-      const entity = await this.instances.getEntity<Record<string, unknown>>(instanceId, "meta");
+      const entity = await this.history.getEntity<Record<string, unknown>>(instanceId, "meta");
       return { meta: await this.decodeMeta(entity), etag: entity.etag };
     } catch (error) {
       if (isStatus(404)(error)) return undefined;
@@ -71,7 +79,8 @@ export class InstanceStore {
   }
 
   async *listMetas(): AsyncGenerator<InstanceMeta> {
-    for await (const entity of this.instances.listEntities<Record<string, unknown>>()) {
+    const queryOptions = { filter: odata`RowKey eq ${"meta"}` };
+    for await (const entity of this.history.listEntities<Record<string, unknown>>({ queryOptions })) {
       yield await this.decodeMeta(entity);
     }
   }
@@ -81,8 +90,8 @@ export class InstanceStore {
     const entity = await this.encodeMeta(meta);
     const result =
       etag === undefined
-        ? await this.instances.createEntity(entity)
-        : await this.instances.updateEntity(entity, "Replace", { etag });
+        ? await this.history.createEntity(entity)
+        : await this.history.updateEntity(entity, "Replace", { etag });
     return result.etag ?? "";
   }
 
@@ -98,21 +107,95 @@ export class InstanceStore {
     return events;
   }
 
-  async writeEpisode(
-    instanceId: string,
-    executionId: string,
-    episode: number,
+  /**
+   * Commits an episode: its rows, then the meta row that counts it (under `etag`), and the deletion of the inbox
+   * items it folded; all in one transaction when they fit. Returns the meta row's new ETag.
+   */
+  async commitEpisode(
+    meta: InstanceMeta,
+    etag: string,
     events: readonly HistoryEvent[],
+    folded: readonly string[],
   ) {
-    await this.writeRows(instanceId, `e-${executionId}-${pad(episode, 8)}`, JSON.stringify(events));
+    const episodeRows = toRows(JSON.stringify(events)).map((row, part) => ({
+      partitionKey: meta.instanceId,
+      rowKey: partKey(`e-${meta.executionId}-${pad(meta.episodeCount - 1, 8)}`, part),
+      ...row,
+    }));
+    const metaEntity = await this.encodeMeta(meta);
+    const deletes = this.inboxRowKeys(folded).map((rowKey) => ({ partitionKey: meta.instanceId, rowKey }));
+    const size = episodeRows.reduce(
+      (n, r) => n + JSON.stringify(r).length,
+      JSON.stringify(metaEntity).length,
+    );
+    const together = episodeRows.length + 1 + deletes.length <= 100 && size < TRANSACTION_CHARS;
+    if (!together) {
+      for (const row of episodeRows) await this.history.upsertEntity(row, "Replace");
+    }
+    const first: TransactionAction[] = [
+      ...(together ? episodeRows.map((r): TransactionAction => ["upsert", r, "Replace"]) : []),
+      ["update", metaEntity, "Replace", { etag }],
+      ...deletes.slice(0, together ? deletes.length : 99).map((d): TransactionAction => ["delete", d]),
+    ];
+    const response = await this.history.submitTransaction(first);
+    if (!together)
+      await this.deleteRows(
+        meta.instanceId,
+        deletes.slice(99).map((d) => d.rowKey),
+      );
+    return response.subResponses.find((r) => r.rowKey === "meta")?.etag ?? "";
   }
 
-  /** Persists one result for an instance before it is folded; returns its inbox key. */
+  /**
+   * Persists one result for an instance before it is folded; resolves with the event stamped with its inbox id
+   * (`<key>.<rows>`). Writes to one instance are group-committed: up to 100 rows per entity-group transaction.
+   */
   async writeInbox(instanceId: string, executionId: string, event: HistoryEvent): Promise<HistoryEvent> {
     const key = `${pad(Date.now(), 14)}${pad(this.inboxCounter++ % 1_000_000, 6)}`;
-    const stamped = { ...event, InboxKey: key };
-    await this.writeRows(instanceId, `i-${key}`, JSON.stringify({ executionId, event: stamped }));
+    let count = 1;
+    let stamped: HistoryEvent = { ...event, InboxKey: `${key}.${count}` };
+    let text = JSON.stringify({ executionId, event: stamped });
+    while (toRows(text).length !== count) {
+      count = toRows(text).length;
+      stamped = { ...event, InboxKey: `${key}.${count}` };
+      text = JSON.stringify({ executionId, event: stamped });
+    }
+    const [row, ...more] = toRows(text);
+    if (row === undefined || more.length > 0) {
+      await this.writeRows(instanceId, `i-${key}`, text);
+      return stamped;
+    }
+    const entity = { partitionKey: instanceId, rowKey: partKey(`i-${key}`, 0), ...row };
+    await new Promise<void>((resolve, reject) => {
+      const queue = this.inboxQueues.get(instanceId) ?? { items: [], flushing: false };
+      this.inboxQueues.set(instanceId, queue);
+      queue.items.push({ entity, size: text.length, resolve, reject });
+      void this.flushInbox(instanceId, queue);
+    });
     return stamped;
+  }
+
+  private async flushInbox(instanceId: string, queue: InboxQueue): Promise<void> {
+    if (queue.flushing) return;
+    queue.flushing = true;
+    while (queue.items.length > 0) {
+      let size = 0;
+      let n = 0;
+      while (n < queue.items.length && n < 100 && size + (queue.items[n]?.size ?? 0) < TRANSACTION_CHARS) {
+        size += queue.items[n]?.size ?? 0;
+        n++;
+      }
+      const batch = queue.items.splice(0, Math.max(n, 1));
+      try {
+        await this.history.submitTransaction(batch.map((i) => ["upsert", i.entity, "Replace"]));
+        batch.forEach((i) => i.resolve());
+      } catch (error) {
+        batch.forEach((i) => i.reject(error));
+      }
+    }
+    queue.flushing = false;
+    if (this.inboxQueues.get(instanceId) === queue && queue.items.length === 0)
+      this.inboxQueues.delete(instanceId);
   }
 
   async readInbox(instanceId: string): Promise<InboxItem[]> {
@@ -128,20 +211,22 @@ export class InstanceStore {
       // Failure policy: a half-written item is ignored; its activity has no result and is sent again.
       if (text === undefined) continue;
       const { executionId, event } = JSON.parse(text) as { executionId: string; event: HistoryEvent };
-      items.push({ key, executionId, event });
+      items.push({ key: `${key}.${parts.length}`, executionId, event });
     }
     return items.sort((a, b) => a.key.localeCompare(b.key));
   }
 
-  async deleteInbox(instanceId: string, keys: readonly string[]): Promise<void> {
-    if (keys.length === 0) return;
-    const rows = await this.rowsWithPrefix(instanceId, "i-");
-    const wanted = new Set(keys.map((k) => `i-${k}-`));
-    const doomed = rows.filter((r) => wanted.has(r.rowKey.slice(0, r.rowKey.lastIndexOf("-") + 1)));
-    await this.deleteRows(
-      instanceId,
-      doomed.map((r) => r.rowKey),
-    );
+  /** Deletes inbox items by id (`<key>.<rows>`); already deleted rows are fine. */
+  async deleteInbox(instanceId: string, ids: readonly string[]): Promise<void> {
+    await this.deleteRows(instanceId, this.inboxRowKeys(ids));
+  }
+
+  private inboxRowKeys(ids: readonly string[]): string[] {
+    return ids.flatMap((id) => {
+      const dot = id.lastIndexOf(".");
+      const key = id.slice(0, dot);
+      return Array.from({ length: Number(id.slice(dot + 1)) }, (_, part) => partKey(`i-${key}`, part));
+    });
   }
 
   /** Deletes everything stored for an instance; returns how many instances were deleted (0 or 1). */
@@ -151,13 +236,7 @@ export class InstanceStore {
       instanceId,
       rows.map((r) => r.rowKey),
     );
-    try {
-      await this.instances.deleteEntity(instanceId, "meta");
-      return 1;
-    } catch (error) {
-      if (isStatus(404)(error)) return 0;
-      throw error;
-    }
+    return rows.some((r) => r.rowKey === "meta") ? 1 : 0;
   }
 
   private async rowsWithPrefix(
@@ -194,12 +273,21 @@ export class InstanceStore {
     }
   }
 
+  /** Deletes rows, 100 per transaction; a transaction that fails (a row already gone) is redone row by row. */
   private async deleteRows(instanceId: string, rowKeys: readonly string[]): Promise<void> {
     for (let i = 0; i < rowKeys.length; i += 100) {
-      const actions: TransactionAction[] = rowKeys
-        .slice(i, i + 100)
-        .map((rowKey) => ["delete", { partitionKey: instanceId, rowKey }]);
-      await this.history.submitTransaction(actions);
+      const chunk = rowKeys.slice(i, i + 100);
+      try {
+        await this.history.submitTransaction(
+          chunk.map((rowKey) => ["delete", { partitionKey: instanceId, rowKey }]),
+        );
+      } catch {
+        for (const rowKey of chunk) {
+          await this.history.deleteEntity(instanceId, rowKey).catch((error: unknown) => {
+            if (!isStatus(404)(error)) throw error;
+          });
+        }
+      }
     }
   }
 
@@ -218,7 +306,11 @@ export class InstanceStore {
   /** Small payloads live in the meta row; large ones in payload rows of the History table. */
   private async packField(meta: InstanceMeta, field: string, text: string | undefined) {
     if (text === undefined || splitText(text).length <= INLINE_CHUNKS) return packInline(field, text);
-    await this.writeRows(meta.instanceId, `p-${meta.executionId}-${field}`, text);
+    const written = `${meta.instanceId}\u0000${meta.executionId}\u0000${field}`;
+    if (!this.writtenPayloads.has(written)) {
+      await this.writeRows(meta.instanceId, `p-${meta.executionId}-${field}`, text);
+      this.writtenPayloads.add(written);
+    }
     return { [`${field}_p`]: true };
   }
 

@@ -220,12 +220,10 @@ export class OrchestrationHost {
 
   private async commit(live: Live, episode: Episode): Promise<void> {
     const { meta } = live;
-    await this.store.writeEpisode(meta.instanceId, meta.executionId, meta.episodeCount, episode.events);
     const next: InstanceMeta = { ...episode.meta, episodeCount: meta.episodeCount + 1 };
-    live.etag = await this.store.writeMeta(next, live.etag);
+    live.etag = await this.store.commitEpisode(next, live.etag, episode.events, episode.foldedKeys);
     live.meta = next;
     live.history.push(...episode.events);
-    this.track(this.store.deleteInbox(meta.instanceId, episode.foldedKeys));
     episode.cancelledTimers.forEach((id) => this.timers.disarm(timerKey(meta, id)));
     if (episode.continueAsNew !== undefined) await this.continueAsNew(live, episode.continueAsNew.input);
     else if (isFinished(next.runtimeStatus)) await this.finished(live);

@@ -28,6 +28,13 @@ describe("durable-functions 3.5.0 contract, through the local runtime", () => {
         throw new Error("permanent failure");
       },
     });
+    df.app.activity("failsUntil", {
+      handler: (key: unknown) => {
+        const k = String(key);
+        if (count(k) <= Number(k.slice(1))) throw new Error(`not yet ${k}`);
+        return k;
+      },
+    });
     df.app.activity("stamp", { handler: () => Date.now() });
     df.app.activity("blocked", { handler: async () => blocked.then(() => "late") });
 
@@ -60,6 +67,14 @@ describe("durable-functions 3.5.0 contract, through the local runtime", () => {
         const after = (yield context.df.callActivity("double", 1)) as number;
         return { caught: (error as Error).message, after };
       }
+    });
+    df.app.orchestration("retriesInParallel", function* (context) {
+      const options = new df.RetryOptions(10, 4);
+      const keys = ["p0", "p1", "p2", "p3"];
+      const tasks = keys.map((k) => context.df.callActivityWithRetry("failsUntil", options, k));
+      const results = (yield context.df.Task.all(tasks)) as string[];
+      const last = (yield context.df.callActivity("double", results.length)) as number;
+      return { results, last };
     });
     df.app.orchestration("timerThenActivity", function* (context) {
       const due = new Date(context.df.currentUtcDateTime.getTime() + 150);
@@ -109,6 +124,12 @@ describe("durable-functions 3.5.0 contract, through the local runtime", () => {
     expect(status.output).toMatchObject({ after: 2 });
     expect((status.output as { caught: string }).caught).toContain("permanent failure");
     expect(calls.get("k2")).toBe(2);
+  });
+
+  it("keeps sequence ids aligned when retried activities in one Task.all fail different numbers of times", async () => {
+    const status = await runToCompletion(h, "retriesInParallel");
+    expect(status.output).toEqual({ results: ["p0", "p1", "p2", "p3"], last: 8 });
+    expect(["p0", "p1", "p2", "p3"].map((k) => calls.get(k))).toEqual([1, 2, 3, 4]);
   });
 
   it("waits for a durable timer before the next activity", async () => {

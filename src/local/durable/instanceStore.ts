@@ -1,7 +1,7 @@
 import { odata, RestError, TableClient, type TableEntity, type TransactionAction } from "@azure/data-tables";
 
 import type { HistoryEvent } from "./historyEvents";
-import { fromRows, packInline, splitText, toRows, unpackInline } from "./packing";
+import { asciiJson, fromRows, packInline, splitText, toRows, unpackInline } from "./packing";
 
 /**
  * Table Storage persistence in `<hub>Instances`, one partition per instance: the meta row `meta` (status, input,
@@ -40,6 +40,9 @@ export interface InboxItem {
 const INLINE_CHUNKS = 3;
 /** Characters per group-commit transaction (4 MiB limit, UTF-16 plus overhead). */
 const TRANSACTION_CHARS = 1_500_000;
+
+const inlineFits = (json: string | undefined): boolean =>
+  json === undefined || splitText(asciiJson(json)).length <= INLINE_CHUNKS;
 
 interface InboxQueue {
   items: Array<{ entity: TableEntity; size: number; resolve: () => void; reject: (error: unknown) => void }>;
@@ -143,7 +146,12 @@ export class InstanceStore {
         meta.instanceId,
         deletes.slice(99).map((d) => d.rowKey),
       );
-    return response.subResponses.find((r) => r.rowKey === "meta")?.etag ?? "";
+    // Sub-responses come in action order (Azurite leaves rowKey out).
+    const metaIndex = first.findIndex((action) => action[1].rowKey === "meta");
+    const newEtag = response.subResponses[metaIndex]?.etag;
+    if (newEtag === undefined)
+      throw new Error("The meta row's new ETag is missing from the transaction response");
+    return newEtag;
   }
 
   /**
@@ -299,13 +307,14 @@ export class InstanceStore {
       ...Object.fromEntries(Object.entries(plain).filter(([, v]) => v !== undefined)),
       ...(await this.packField(meta, "input", input)),
       ...(await this.packField(meta, "output", output)),
-      ...packInline("customStatus", customStatus?.slice(0, 16_000)),
+      // Failure policy: a custom status past 90 KB is replaced by a marker (Azure caps it at 16 KB).
+      ...packInline("customStatus", inlineFits(customStatus) ? customStatus : '"custom status too large"'),
     };
   }
 
   /** Small payloads live in the meta row; large ones in payload rows of the History table. */
   private async packField(meta: InstanceMeta, field: string, text: string | undefined) {
-    if (text === undefined || splitText(text).length <= INLINE_CHUNKS) return packInline(field, text);
+    if (text === undefined || inlineFits(text)) return packInline(field, text);
     const written = `${meta.instanceId}\u0000${meta.executionId}\u0000${field}`;
     if (!this.writtenPayloads.has(written)) {
       await this.writeRows(meta.instanceId, `p-${meta.executionId}-${field}`, text);

@@ -8,6 +8,13 @@ export const CHUNKS_PER_ROW = 14;
 
 export type PackedRow = Record<string, string | number>;
 
+/**
+ * Escapes every non-ASCII character of a JSON text as \uXXXX (the same JSON value). Azurite garbles long strings
+ * whose multi-byte characters straddle a network chunk; stored text is therefore always ASCII.
+ */
+export const asciiJson = (json: string): string =>
+  json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
 export const splitText = (text: string, size = CHUNK_CHARS): string[] => {
   const chunks: string[] = [];
   let at = 0;
@@ -21,9 +28,9 @@ export const splitText = (text: string, size = CHUNK_CHARS): string[] => {
   return chunks.length === 0 ? [""] : chunks;
 };
 
-/** Rows holding `text`: each has `parts` (row count), `part` (its index) and d0..d13. */
-export const toRows = (text: string): PackedRow[] => {
-  const chunks = splitText(text);
+/** Rows holding the JSON text `json`: each has `parts` (row count), `part` (its index) and d0..d13. */
+export const toRows = (json: string): PackedRow[] => {
+  const chunks = splitText(asciiJson(json));
   const rows: PackedRow[] = [];
   for (let i = 0; i < chunks.length; i += CHUNKS_PER_ROW) {
     const row: PackedRow = {};
@@ -49,10 +56,10 @@ export const fromRows = (rows: ReadonlyArray<Readonly<Record<string, unknown>>>)
   return text;
 };
 
-/** Properties `${name}_n`, `${name}_0`.. for text that fits inline in one entity. */
-export const packInline = (name: string, text: string | undefined): PackedRow => {
-  if (text === undefined) return {};
-  const chunks = splitText(text);
+/** Properties `${name}_n`, `${name}_0`.. for a JSON text that fits inline in one entity. */
+export const packInline = (name: string, json: string | undefined): PackedRow => {
+  if (json === undefined) return {};
+  const chunks = splitText(asciiJson(json));
   const row: PackedRow = { [`${name}_n`]: chunks.length };
   chunks.forEach((chunk, i) => (row[`${name}_${i}`] = chunk));
   return row;

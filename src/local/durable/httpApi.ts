@@ -100,39 +100,14 @@ export const handleDurableHttp = async (
   const q = url.searchParams;
   try {
     if (root === "orchestrators" && method === "POST" && id !== undefined && id !== "") {
-      const body = await readBody(req);
-      const started = await ops.startNew(
-        id,
-        action === undefined || action === "" ? undefined : action,
-        body === "" ? undefined : body,
-      );
-      if (started.kind === "Started")
-        send(res, 202, { id: started.instanceId, ...ops.managementPayload(started.instanceId) });
-      else if (started.kind === "Conflict")
-        send(res, 409, { message: "An instance with this ID is already running." });
-      else send(res, 400, { message: `No orchestrator function named '${id}'.` });
+      await startRequest(res, ops, id, action === "" ? undefined : action, await readBody(req));
     } else if (root === "instances" && (id === undefined || id === "")) {
-      if (method === "GET")
-        send(
-          res,
-          200,
-          (await ops.list(filterOf(q))).map((m) => statusJson(m, q.get("showInput") !== "false")),
-        );
-      else if (method === "DELETE") {
-        const deleted = await ops.purgeBy(filterOf(q));
-        send(res, deleted === 0 ? 404 : 200, { instancesDeleted: deleted });
-      } else send(res, 405, { message: "method not allowed" });
+      await collectionRequest(res, method, q, ops);
     } else if (root === "instances" && id !== undefined && action === undefined) {
       await instanceRequest(res, method, id, q, ops);
-    } else if (
-      root === "instances" &&
-      id !== undefined &&
-      method === "POST" &&
-      action === "raiseEvent" &&
-      eventName !== undefined
-    ) {
+    } else if (root === "instances" && id !== undefined && method === "POST" && action === "raiseEvent") {
       const body = await readBody(req);
-      send(res, deliveryStatus[await ops.raiseEvent(id, eventName, body === "" ? undefined : body)]);
+      send(res, deliveryStatus[await ops.raiseEvent(id, eventName ?? "", body === "" ? undefined : body)]);
     } else if (root === "instances" && id !== undefined && method === "POST" && action === "terminate") {
       send(res, deliveryStatus[await ops.terminate(id, q.get("reason") ?? "")]);
     } else {
@@ -142,6 +117,49 @@ export const handleDurableHttp = async (
     send(res, 500, { message: error instanceof Error ? error.message : "internal error" });
   }
   return true;
+};
+
+const startRequest = async (
+  res: ServerResponse,
+  ops: DurableOperations,
+  name: string,
+  instanceId: string | undefined,
+  body: string,
+) => {
+  const started = await ops.startNew(name, instanceId, body === "" ? undefined : body);
+  switch (started.kind) {
+    case "Started":
+      return send(res, 202, { id: started.instanceId, ...ops.managementPayload(started.instanceId) });
+    case "Conflict":
+      return send(res, 409, { message: "An instance with this ID is already running." });
+    case "Stopped":
+      return send(res, 503, { message: "The durable runtime is stopping." });
+    case "UnknownOrchestrator":
+      return send(res, 400, { message: `No orchestrator function named '${name}'.` });
+    default: {
+      const never: never = started;
+      return never;
+    }
+  }
+};
+
+const collectionRequest = async (
+  res: ServerResponse,
+  method: string,
+  q: URLSearchParams,
+  ops: DurableOperations,
+) => {
+  if (method === "GET") {
+    const metas = await ops.list(filterOf(q));
+    send(
+      res,
+      200,
+      metas.map((m) => statusJson(m, q.get("showInput") !== "false")),
+    );
+  } else if (method === "DELETE") {
+    const deleted = await ops.purgeBy(filterOf(q));
+    send(res, deleted === 0 ? 404 : 200, { instancesDeleted: deleted });
+  } else send(res, 405, { message: "method not allowed" });
 };
 
 const instanceRequest = async (
@@ -162,9 +180,9 @@ const instanceRequest = async (
       );
   } else if (method === "DELETE") {
     const meta = await ops.status(id);
-    if (meta !== undefined && runningStates.includes(meta.runtimeStatus))
+    if (meta !== undefined && runningStates.includes(meta.runtimeStatus)) {
       send(res, 409, { message: "The instance is still running." });
-    else {
+    } else {
       const deleted = await ops.purge(id);
       send(res, deleted === 0 ? 404 : 200, { instancesDeleted: deleted });
     }

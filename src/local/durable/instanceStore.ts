@@ -237,6 +237,18 @@ export class InstanceStore {
     });
   }
 
+  /** Deletes the episode and payload rows of one (replaced) execution. */
+  async deleteExecution(instanceId: string, executionId: string): Promise<void> {
+    const rows = [
+      ...(await this.rowsWithPrefix(instanceId, `e-${executionId}-`)),
+      ...(await this.rowsWithPrefix(instanceId, `p-${executionId}-`)),
+    ];
+    await this.deleteRows(
+      instanceId,
+      rows.map((r) => r.rowKey),
+    );
+  }
+
   /** Deletes everything stored for an instance; returns how many instances were deleted (0 or 1). */
   async purge(instanceId: string): Promise<number> {
     const rows = await this.rowsWithPrefix(instanceId, "");

@@ -30,7 +30,7 @@ interface Live {
 export type Log = (level: "info" | "warn" | "error", message: string) => void;
 export type StartResult =
   | { readonly kind: "Started"; readonly instanceId: string }
-  | { readonly kind: "Conflict" | "UnknownOrchestrator" };
+  | { readonly kind: "Conflict" | "UnknownOrchestrator" | "Stopped" };
 export type Delivery = "Accepted" | "Gone" | "NotFound";
 interface Parent {
   readonly instanceId: string;
@@ -83,12 +83,9 @@ export class OrchestrationHost {
     const fn = this.shim.functions.get(name);
     if (fn === undefined || fn.trigger.type.toLowerCase() !== "orchestrationtrigger")
       return { kind: "UnknownOrchestrator" };
+    if (this.stopped) return { kind: "Stopped" };
     const id = instanceId ?? randomUUID().replace(/-/g, "");
     if (this.live.has(id)) return { kind: "Conflict" };
-    const existing = await this.store.readMeta(id);
-    // Failure policy: an unfinished instance with this id wins and nothing new starts (the extension answers
-    // 409); a finished one is replaced by a new execution, as the extension does by default.
-    if (existing !== undefined && !isFinished(existing.meta.runtimeStatus)) return { kind: "Conflict" };
     const now = this.clock.now().toISOString();
     const meta: InstanceMeta = {
       instanceId: id,
@@ -103,17 +100,35 @@ export class OrchestrationHost {
       parentExecutionId: parent?.executionId,
       parentTaskId: parent?.taskId,
     };
-    let etag: string;
-    try {
-      etag = await this.store.writeMeta(meta, existing?.etag);
-    } catch (error) {
-      if (isStatus(409)(error) || isStatus(412)(error)) return { kind: "Conflict" };
-      throw error;
-    }
+    const etag = await this.claim(meta);
+    if (etag === undefined) return { kind: "Conflict" };
     const live: Live = { meta, etag, history: [], pending: [], busy: false };
     this.live.set(id, live);
     this.schedule(live);
     return { kind: "Started", instanceId: id };
+  }
+
+  /**
+   * Writes the meta row of a new instance; undefined when the id is taken.
+   * Failure policy: an unfinished instance with this id wins and nothing new starts (the extension answers 409);
+   * a finished one is replaced by a new execution, as the extension does by default, and its old rows go.
+   */
+  private async claim(meta: InstanceMeta): Promise<string | undefined> {
+    try {
+      return await this.store.writeMeta(meta);
+    } catch (error) {
+      if (!isStatus(409)(error)) throw error;
+    }
+    const existing = await this.store.readMeta(meta.instanceId);
+    if (existing === undefined || !isFinished(existing.meta.runtimeStatus)) return undefined;
+    try {
+      const etag = await this.store.writeMeta(meta, existing.etag);
+      this.track(this.store.deleteExecution(meta.instanceId, existing.meta.executionId));
+      return etag;
+    } catch (error) {
+      if (isStatus(412)(error)) return undefined;
+      throw error;
+    }
   }
 
   /** Hands an event to an instance: persisted to its inbox first when `persist`, then folded. */
@@ -241,6 +256,7 @@ export class OrchestrationHost {
       output: undefined,
     };
     live.etag = await this.store.writeMeta(meta, live.etag);
+    this.track(this.store.deleteExecution(meta.instanceId, live.meta.executionId));
     Object.assign(live, { meta, history: [], pending: carried });
   }
 

@@ -51,6 +51,7 @@ export class TimerWheel {
     const next = Math.min(...[...this.armed.values()].map((t) => t.dueMs));
     const wait = Math.max(0, Math.min(next - this.clock.now().getTime(), this.pollMs));
     this.handle = setTimeout(() => this.tick(), wait);
+    this.handle.unref();
   }
 
   private tick(): void {

@@ -1,0 +1,122 @@
+import type { FunctionsCoreShim } from "../functionsCore";
+import { invocationContext, parseJson } from "./bindingInfo";
+import { type Failure, type HistoryEvent, taskCompleted, taskFailed } from "./historyEvents";
+
+/**
+ * Runs activities through their captured callbacks (what durable-functions' wrapActivityHandler registered),
+ * at most `limit` at once, and hands each outcome on as a TaskCompleted / TaskFailed event.
+ */
+export interface ActivityJob {
+  readonly instanceId: string;
+  readonly executionId: string;
+  readonly taskId: number;
+  readonly name: string;
+  readonly input?: string;
+}
+
+const jobKey = (job: ActivityJob): string => `${job.instanceId}\u0000${job.executionId}\u0000${job.taskId}`;
+
+/** How an activity error reaches the orchestrator. A message that is a FailureDetails JSON (written by
+    wrapActivityHandler when an ExceptionPropertiesProvider is registered) is passed on structured. */
+export const activityFailure = (name: string, error: unknown): Failure => {
+  const message = error instanceof Error ? error.message : String(error);
+  const details = error instanceof Error ? (error.stack ?? "") : "";
+  try {
+    const parsed: unknown = JSON.parse(message);
+    if (typeof parsed === "object" && parsed !== null && "errorType" in parsed && "errorMessage" in parsed) {
+      const p = parsed as Record<string, unknown>;
+      return {
+        Reason: `Activity function '${name}' failed: ${String(p.errorMessage)}`,
+        Details: details,
+        FailureDetails: {
+          ErrorType: String(p.errorType),
+          ErrorMessage: String(p.errorMessage),
+          StackTrace: typeof p.stackTrace === "string" ? p.stackTrace : undefined,
+          IsNonRetriable: p.isNonRetriable === true,
+          Properties:
+            typeof p.properties === "object" ? (p.properties as Record<string, unknown>) : undefined,
+        },
+      };
+    }
+  } catch {
+    // Not structured: plain Reason + Details below.
+  }
+  return { Reason: `Activity function '${name}' failed: ${message}`, Details: details };
+};
+
+export class ActivityRunner {
+  private readonly queue: ActivityJob[] = [];
+  private readonly active = new Map<string, Promise<void>>();
+  private readonly known = new Set<string>();
+  private accepting = true;
+
+  constructor(
+    private readonly shim: FunctionsCoreShim,
+    private readonly limit: number,
+    private readonly clock: { now(): Date },
+    private readonly onOutcome: (job: ActivityJob, event: HistoryEvent) => Promise<void>,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  /** Queues a job unless the same task is already queued or running. */
+  enqueue(job: ActivityJob): void {
+    const key = jobKey(job);
+    if (!this.accepting || this.known.has(key)) return;
+    this.known.add(key);
+    this.queue.push(job);
+    this.pump();
+  }
+
+  get busy(): number {
+    return this.queue.length + this.active.size;
+  }
+
+  /** Stops starting jobs and waits up to `graceMs` for the running ones. */
+  async stop(graceMs: number): Promise<void> {
+    this.accepting = false;
+    this.queue.length = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([Promise.allSettled([...this.active.values()]), grace]);
+    clearTimeout(timer);
+  }
+
+  private pump(): void {
+    while (this.accepting && this.active.size < this.limit && this.queue.length > 0) {
+      const job = this.queue.shift();
+      if (job === undefined) break;
+      const key = jobKey(job);
+      const run = this.run(job).finally(() => {
+        this.active.delete(key);
+        this.known.delete(key);
+        this.pump();
+      });
+      this.active.set(key, run);
+    }
+  }
+
+  private async run(job: ActivityJob): Promise<void> {
+    const event = await this.execute(job);
+    try {
+      await this.onOutcome(job, event);
+    } catch {
+      // Failure policy: the outcome is lost only in memory; the task stays scheduled in history without a
+      // result, so it is sent again when the runtime next starts (at least once).
+      this.log(`could not record the outcome of activity ${job.name}; it runs again after a restart`);
+    }
+  }
+
+  private async execute(job: ActivityJob): Promise<HistoryEvent> {
+    const fn = this.shim.functions.get(job.name);
+    if (fn === undefined || fn.trigger.type.toLowerCase() !== "activitytrigger") {
+      const reason = `The function '${job.name}' doesn't exist, is disabled, or is not an activity function.`;
+      return taskFailed(this.clock.now(), job.taskId, { Reason: reason, Details: "" });
+    }
+    try {
+      const result = await fn.callback(parseJson(job.input), invocationContext(fn, this.log));
+      return taskCompleted(this.clock.now(), job.taskId, JSON.stringify(result) ?? "null");
+    } catch (error) {
+      return taskFailed(this.clock.now(), job.taskId, activityFailure(job.name, error));
+    }
+  }
+}

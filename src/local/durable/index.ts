@@ -1,0 +1,110 @@
+import type * as http from "node:http";
+
+import type { InvocationContext } from "@azure/functions";
+
+import type { CapturedFunction, FunctionsCoreShim } from "../functionsCore";
+import { attachDurableClient, clientBindingValue } from "./clientBinding";
+import { eventRaised } from "./historyEvents";
+import { type DurableOperations, handleDurableHttp, matchesFilter, type StatusFilter } from "./httpApi";
+import { type InstanceMeta, InstanceStore, isFinished } from "./instanceStore";
+import { OrchestrationHost } from "./orchestrationHost";
+
+export { attachDurableClient, clientBindingValue, DURABLE_PATH_PREFIX } from "./clientBinding";
+
+/**
+ * The local stand-in for the Durable Task extension: runs the app's df.app.orchestration / df.app.activity
+ * registrations through durable-functions' own replay engine, keeps history in Table Storage, and serves the
+ * HTTP API the durable client calls.
+ */
+export interface DurableRuntimeOptions {
+  shim: FunctionsCoreShim;
+  storageConnection: string;
+  taskHub: string;
+  maxConcurrentActivities?: number;
+  publicBaseUrl: () => string;
+  /** Never given inputs or outputs: they may hold personal data. */
+  log?: (level: "info" | "warn" | "error", message: string) => void;
+  clock?: { now(): Date };
+}
+
+const STOP_GRACE_MS = 2000;
+
+export class DurableRuntime {
+  private readonly store: InstanceStore;
+  private readonly host: OrchestrationHost;
+  private readonly ops: DurableOperations;
+
+  constructor(private readonly options: DurableRuntimeOptions) {
+    const log = options.log ?? (() => undefined);
+    const clock = options.clock ?? { now: () => new Date() };
+    this.store = new InstanceStore(options.storageConnection, options.taskHub);
+    this.host = new OrchestrationHost(
+      options.shim,
+      this.store,
+      clock,
+      options.maxConcurrentActivities ?? 20,
+      log,
+    );
+    this.ops = this.operations(clock);
+  }
+
+  /** Creates the tables and resumes every unfinished instance from stored history. */
+  async start(): Promise<void> {
+    await this.store.ensureTables();
+    await this.host.resumeAll();
+  }
+
+  /** Stops accepting work, waits briefly for running activities (their results are kept), runs no new episodes. */
+  async stop(): Promise<void> {
+    await this.host.stop(STOP_GRACE_MS);
+  }
+
+  clientBindingValue(): unknown {
+    return clientBindingValue(this.options.publicBaseUrl(), this.options.taskHub);
+  }
+
+  /** Gives every durableClient binding of `fn` this runtime's client binding value. */
+  attachDurableClient(fn: CapturedFunction, context: InvocationContext): void {
+    attachDurableClient(fn, context, this.clientBindingValue());
+  }
+
+  handleHttp(req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> {
+    return handleDurableHttp(req, res, this.ops);
+  }
+
+  whenIdle(timeoutMs = 60_000): Promise<void> {
+    return this.host.whenIdle(timeoutMs);
+  }
+
+  private operations(clock: { now(): Date }): DurableOperations {
+    const { store, host } = this;
+    const listAll = async (filter: StatusFilter): Promise<InstanceMeta[]> => {
+      const out: InstanceMeta[] = [];
+      for await (const meta of store.listMetas()) if (matchesFilter(meta, filter)) out.push(meta);
+      return out;
+    };
+    return {
+      startNew: (name, instanceId, input) => host.startNew(name, instanceId, input),
+      status: async (instanceId) => (await store.readMeta(instanceId))?.meta,
+      list: listAll,
+      raiseEvent: (instanceId, name, data) =>
+        host.deliver(instanceId, undefined, eventRaised(clock.now(), name, data), true),
+      terminate: (instanceId, reason) => host.terminate(instanceId, reason),
+      purge: (instanceId) => store.purge(instanceId),
+      purgeBy: async (filter) => {
+        const doomed = (await listAll(filter)).filter((m) => isFinished(m.runtimeStatus));
+        const counts = await Promise.all(doomed.map((m) => store.purge(m.instanceId)));
+        return counts.reduce((a, b) => a + b, 0);
+      },
+      managementPayload: (instanceId) => {
+        const value = clientBindingValue(this.options.publicBaseUrl(), this.options.taskHub);
+        return Object.fromEntries(
+          Object.entries(value.managementUrls).map(([k, v]) => [
+            k,
+            v.split(value.managementUrls.id ?? "INSTANCEID").join(instanceId),
+          ]),
+        );
+      },
+    };
+  }
+}

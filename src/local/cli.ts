@@ -1,12 +1,27 @@
 #!/usr/bin/env node
-// The `dispatcher` command. The local runtime behind `start` is not built yet (see README, Status).
-const [command] = process.argv.slice(2);
-if (command === "start" || command === undefined) {
-  console.error(
-    "The local runtime is not built yet: `npm start` will run the function app with embedded Azurite and " +
-      "Event Hubs once it lands. Today, `npm test` exercises everything that is built.",
-  );
+import { startCommand } from "./startCommand";
+
+const USAGE = `Usage:
+  dispatcher start [--json] [--in-memory]   run the dispatcher locally (what npm start runs)`;
+
+const main = async (): Promise<void> => {
+  const [command, ...args] = process.argv.slice(2);
+  switch (command) {
+    case "start":
+    case undefined:
+      return startCommand(args);
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(USAGE + "\n");
+      return;
+    default:
+      process.stderr.write(`Unknown command "${command}".\n${USAGE}\n`);
+      process.exitCode = 2;
+  }
+};
+
+main().catch((error: unknown) => {
+  process.stderr.write(`dispatcher: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
-}
-console.error(`Unknown command "${command}". Usage: dispatcher start`);
-process.exit(2);
+});

@@ -1,0 +1,179 @@
+import { performance } from "node:perf_hooks";
+
+import type { Dispatcher } from "undici";
+import { Pool } from "undici";
+
+import { blockedHostLiteralReason } from "../../domain/addressPolicy";
+import type { DeliveryOutcome } from "../../domain/classification";
+import { classifyError, classifyResponse } from "../../domain/classification";
+import { AttemptTimeoutError, deliveryErrorKind } from "./errorKinds";
+import { BlockedTargetError, makeConnector } from "./guardedConnector";
+import { signatureHeaders } from "./signing";
+
+export interface WebhookRequest {
+  /** webhook-id header, the same on every attempt. */
+  readonly deliveryId: string;
+  readonly url: string;
+  /** Exactly JSON.stringify({name, payload}); the caller builds it. */
+  readonly body: string;
+  /** The webhook's own extra headers. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** "whsec_..."; the first is current, during a rotation the previous one follows. */
+  readonly secrets: ReadonlyArray<string>;
+}
+
+export interface AttemptResult {
+  readonly outcome: DeliveryOutcome;
+  readonly latencyMs: number;
+}
+
+export interface WebhookSender {
+  /** Makes one attempt. Resolves with the outcome for every delivery failure; rejects only on a programming error. */
+  send(request: WebhookRequest): Promise<AttemptResult>;
+  close(): Promise<void>;
+}
+
+export interface WebhookSenderOptions {
+  readonly connectTimeoutMs: number;
+  /** The whole attempt: connect, response headers and the (discarded) response body. */
+  readonly timeoutMs: number;
+  /** Only for local runs and tests: lets deliveries reach loopback and private addresses. */
+  readonly allowPrivateTargets: boolean;
+  readonly userAgent: string;
+  readonly clock?: { now(): Date };
+  /** How much of a response body is read before the connection is dropped. Default 64 KB. */
+  readonly maxResponseBytes?: number;
+  /** Keep-alive connections per receiver origin. Default 64. */
+  readonly connectionsPerOrigin?: number;
+}
+
+/** Headers a webhook's own headers may never set: ours, and those that belong to the connection. */
+const RESERVED_HEADERS: ReadonlySet<string> = new Set([
+  "content-type",
+  "user-agent",
+  "webhook-id",
+  "webhook-timestamp",
+  "webhook-signature",
+  "host",
+  "content-length",
+  "transfer-encoding",
+  "connection",
+  "keep-alive",
+  "upgrade",
+  "expect",
+  "te",
+  "trailer",
+  "proxy-connection",
+]);
+
+const extraHeaders = (headers: Readonly<Record<string, string>>): Record<string, string> =>
+  Object.fromEntries(Object.entries(headers).filter(([name]) => !RESERVED_HEADERS.has(name.toLowerCase())));
+
+const firstHeader = (value: string | string[] | undefined): string | undefined =>
+  Array.isArray(value) ? value[0] : value;
+
+/**
+ * Reads and discards the response body up to `limit` bytes. A receiver that sends more gets its connection
+ * destroyed instead of read further: we never buffer or drain an unbounded body.
+ */
+const discardBody = async (body: Dispatcher.ResponseData["body"], limit: number): Promise<void> => {
+  let received = 0;
+  for await (const chunk of body) {
+    received += (chunk as Buffer).length;
+    if (received > limit) {
+      body.destroy();
+      return;
+    }
+  }
+};
+
+/** Webhook delivery over undici: one keep-alive Pool per receiver origin, signed Standard Webhooks requests. */
+export const makeWebhookSender = (options: WebhookSenderOptions): WebhookSender => {
+  const clock = options.clock ?? { now: () => new Date() };
+  const maxResponseBytes = options.maxResponseBytes ?? 64 * 1024;
+  const connect = makeConnector(options);
+  const pools = new Map<string, Pool>();
+
+  const poolFor = (origin: string): Pool => {
+    let pool = pools.get(origin);
+    if (pool === undefined) {
+      pool = new Pool(origin, {
+        connections: options.connectionsPerOrigin ?? 64,
+        connect,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+      });
+      pools.set(origin, pool);
+    }
+    return pool;
+  };
+
+  const attempt = async (request: WebhookRequest, url: URL): Promise<DeliveryOutcome> => {
+    const headers = {
+      "content-type": "application/json",
+      "user-agent": options.userAgent,
+      ...signatureHeaders(request.deliveryId, clock.now(), request.body, request.secrets),
+      ...extraHeaders(request.headers),
+    };
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new AttemptTimeoutError(options.timeoutMs)),
+      options.timeoutMs,
+    );
+    try {
+      const response = await poolFor(url.origin).request({
+        method: "POST",
+        path: `${url.pathname}${url.search}`,
+        headers,
+        body: request.body,
+        signal: controller.signal,
+      });
+      await discardBody(response.body, maxResponseBytes);
+      const retryAfter = firstHeader(response.headers["retry-after"]);
+      return classifyResponse(
+        response.statusCode,
+        retryAfter === undefined ? {} : { retryAfter },
+        clock.now(),
+      );
+    } catch (error) {
+      // The body stalled or the connection failed: the status alone did not complete the delivery.
+      return classifyError(deliveryErrorKind(error));
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  return {
+    async send(request) {
+      const started = performance.now();
+      const target = parseTarget(request.url);
+      const outcome =
+        target instanceof BlockedTargetError ||
+        (target.literalReason !== undefined && !options.allowPrivateTargets)
+          ? classifyError("blocked-target")
+          : await attempt(request, target.url);
+      return { outcome, latencyMs: performance.now() - started };
+    },
+    async close() {
+      const all = [...pools.values()];
+      pools.clear();
+      await Promise.all(all.map((pool) => pool.close()));
+    },
+  };
+};
+
+/**
+ * Failure policy: a URL that does not parse, is not http(s) or carries credentials is never fetched; it is a
+ * permanent "blocked-target" (the admin API should have refused it), dead-lettered like any refused target.
+ */
+const parseTarget = (text: string): BlockedTargetError | { url: URL; literalReason: string | undefined } => {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return new BlockedTargetError("not a valid URL");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return new BlockedTargetError("not http(s)");
+  if (url.username !== "" || url.password !== "") return new BlockedTargetError("credentials in URL");
+  return { url, literalReason: blockedHostLiteralReason(url.hostname) };
+};

@@ -182,6 +182,12 @@ describe("makeWebhookSender: failures", () => {
     expect(result.outcome).toEqual({ kind: "retryable", error: "connection-refused" });
   });
 
+  it("reports a failed TLS handshake as a TLS error", async () => {
+    const receiver = await server(answer(200)); // speaks plain HTTP, so the handshake fails
+    const result = await sender().send(requestTo(`https://127.0.0.1:${receiver.port}/hook`));
+    expect(result.outcome).toEqual({ kind: "retryable", error: "tls" });
+  });
+
   it("reads at most 64 KB of a 10 MB body, drops the connection and still classifies the status", async () => {
     let finished: boolean | undefined;
     let written = 0;

@@ -170,6 +170,19 @@ describe("makeWebhookSender: failures", () => {
     expect(result.outcome).toEqual({ kind: "retryable", error: "timeout" });
   });
 
+  it("bounds the whole attempt: a body trickling in faster than any idle timeout still times out", async () => {
+    let trickle: NodeJS.Timeout | undefined;
+    const receiver = await server((_req, res) => {
+      res.writeHead(200, { "content-length": "100000" });
+      trickle = setInterval(() => res.write("x"), 20);
+      res.on("close", () => clearInterval(trickle));
+    });
+    const result = await sender({ timeoutMs: 300 }).send(requestTo(receiver.url));
+    clearInterval(trickle);
+    expect(result.outcome).toEqual({ kind: "retryable", error: "timeout" });
+    expect(result.latencyMs).toBeLessThan(1_000);
+  });
+
   it("reports a connection the receiver destroys as a reset", async () => {
     const receiver = await server((_req, res) => res.socket?.destroy());
     const result = await sender().send(requestTo(receiver.url));

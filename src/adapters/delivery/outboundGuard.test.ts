@@ -41,6 +41,12 @@ describe("outbound guard with allowPrivateTargets false", () => {
     expect(receiver.connections()).toBe(0);
   });
 
+  it("refuses https to a name that resolves to loopback too (the TLS connect path uses the same lookup)", async () => {
+    const result = await send(false, `https://localhost:${receiver.port}/hook`);
+    expect(result.outcome).toEqual(blocked);
+    expect(receiver.connections()).toBe(0);
+  });
+
   it.each([
     "http://127.0.0.1:PORT/hook",
     "http://2130706433:PORT/hook",

@@ -170,6 +170,19 @@ describe("makeWebhookSender: failures", () => {
     expect(result.outcome).toEqual({ kind: "retryable", error: "timeout" });
   });
 
+  it("bounds the whole attempt: a body trickling in faster than any idle timeout still times out", async () => {
+    let trickle: NodeJS.Timeout | undefined;
+    const receiver = await server((_req, res) => {
+      res.writeHead(200, { "content-length": "100000" });
+      trickle = setInterval(() => res.write("x"), 20);
+      res.on("close", () => clearInterval(trickle));
+    });
+    const result = await sender({ timeoutMs: 300 }).send(requestTo(receiver.url));
+    clearInterval(trickle);
+    expect(result.outcome).toEqual({ kind: "retryable", error: "timeout" });
+    expect(result.latencyMs).toBeLessThan(1_000);
+  });
+
   it("reports a connection the receiver destroys as a reset", async () => {
     const receiver = await server((_req, res) => res.socket?.destroy());
     const result = await sender().send(requestTo(receiver.url));
@@ -180,6 +193,12 @@ describe("makeWebhookSender: failures", () => {
     const port = await closedPort();
     const result = await sender().send(requestTo(`http://127.0.0.1:${port}/hook`));
     expect(result.outcome).toEqual({ kind: "retryable", error: "connection-refused" });
+  });
+
+  it("reports a failed TLS handshake as a TLS error", async () => {
+    const receiver = await server(answer(200)); // speaks plain HTTP, so the handshake fails
+    const result = await sender().send(requestTo(`https://127.0.0.1:${receiver.port}/hook`));
+    expect(result.outcome).toEqual({ kind: "retryable", error: "tls" });
   });
 
   it("reads at most 64 KB of a 10 MB body, drops the connection and still classifies the status", async () => {

@@ -7,7 +7,7 @@ import { blockedHostLiteralReason } from "../../domain/addressPolicy";
 import type { DeliveryOutcome } from "../../domain/classification";
 import { classifyError, classifyResponse } from "../../domain/classification";
 import { AttemptTimeoutError, deliveryErrorKind } from "./errorKinds";
-import { BlockedTargetError, makeConnector } from "./guardedConnector";
+import { makeConnector } from "./guardedConnector";
 import { signatureHeaders } from "./signing";
 
 export interface WebhookRequest {
@@ -146,12 +146,9 @@ export const makeWebhookSender = (options: WebhookSenderOptions): WebhookSender 
   return {
     async send(request) {
       const started = performance.now();
-      const target = parseTarget(request.url);
+      const target = checkTarget(request.url, options.allowPrivateTargets);
       const outcome =
-        target instanceof BlockedTargetError ||
-        (target.literalReason !== undefined && !options.allowPrivateTargets)
-          ? classifyError("blocked-target")
-          : await attempt(request, target.url);
+        target instanceof URL ? await attempt(request, target) : classifyError("blocked-target");
       return { outcome, latencyMs: performance.now() - started };
     },
     async close() {
@@ -163,17 +160,20 @@ export const makeWebhookSender = (options: WebhookSenderOptions): WebhookSender 
 };
 
 /**
- * Failure policy: a URL that does not parse, is not http(s) or carries credentials is never fetched; it is a
- * permanent "blocked-target" (the admin API should have refused it), dead-lettered like any refused target.
+ * The URL to post to, or why it is refused before any connection: an IP literal the address policy blocks
+ * (names are judged at connect time by the guarded connector).
+ * Failure policy: a URL that does not parse, is not http(s) or carries credentials is never fetched either; it is
+ * a permanent "blocked-target" (the admin API should have refused it), dead-lettered like any refused target.
  */
-const parseTarget = (text: string): BlockedTargetError | { url: URL; literalReason: string | undefined } => {
+const checkTarget = (text: string, allowPrivateTargets: boolean): URL | { refused: string } => {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    return new BlockedTargetError("not a valid URL");
+    return { refused: "not a valid URL" };
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return new BlockedTargetError("not http(s)");
-  if (url.username !== "" || url.password !== "") return new BlockedTargetError("credentials in URL");
-  return { url, literalReason: blockedHostLiteralReason(url.hostname) };
+  if (url.protocol !== "http:" && url.protocol !== "https:") return { refused: "not http(s)" };
+  if (url.username !== "" || url.password !== "") return { refused: "credentials in URL" };
+  const literalReason = allowPrivateTargets ? undefined : blockedHostLiteralReason(url.hostname);
+  return literalReason === undefined ? url : { refused: literalReason };
 };

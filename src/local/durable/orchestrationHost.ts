@@ -171,11 +171,12 @@ export class OrchestrationHost {
     });
   }
 
+  /** Starts nothing new; waits up to `graceMs` for running activities, then for episodes and writes in flight. */
   async stop(graceMs: number): Promise<void> {
     this.stopped = true;
     this.timers.stop();
     await this.activities.stop(graceMs);
-    await Promise.allSettled([...this.background]);
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
   }
 
   private isIdle(): boolean {
@@ -200,10 +201,12 @@ export class OrchestrationHost {
     if (live.busy || this.stopped) return;
     if (live.pending.length === 0 && live.meta.episodeCount > 0) return;
     live.busy = true;
-    void this.runEpisodes(live).finally(() => {
-      live.busy = false;
-      if (this.live.get(live.meta.instanceId) === live) this.schedule(live);
-    });
+    this.track(
+      this.runEpisodes(live).finally(() => {
+        live.busy = false;
+        if (this.live.get(live.meta.instanceId) === live) this.schedule(live);
+      }),
+    );
   }
 
   private async runEpisodes(live: Live): Promise<void> {

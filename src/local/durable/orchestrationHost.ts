@@ -207,7 +207,16 @@ export class OrchestrationHost {
 
   private async runEpisodes(live: Live): Promise<void> {
     const fn = this.shim.functions.get(live.meta.name);
-    if (fn === undefined) return;
+    if (fn === undefined) {
+      // Failure policy: the instance stays as stored and resumes once a runtime with that orchestrator starts.
+      this.log(
+        "error",
+        `no orchestrator named ${live.meta.name}; instance ${live.meta.instanceId} is left as stored`,
+      );
+      this.live.delete(live.meta.instanceId);
+      this.notifyIdle();
+      return;
+    }
     const batch = live.pending.splice(0);
     try {
       const episode = await runEpisode({

@@ -25,6 +25,11 @@ interface Live {
 }
 
 export type Log = (level: "info" | "warn" | "error", message: string) => void;
+/** Instance ids are partition keys: no / \\ # ? or control characters, at most 512 characters. */
+const validInstanceId = (id: string): boolean =>
+  id.length > 0 &&
+  id.length <= 512 &&
+  [...id].every((c) => !"/\\#?".includes(c) && c.charCodeAt(0) >= 0x20 && (c < "\u007f" || c > "\u009f"));
 const newExecutionId = (): string => randomUUID().replace(/-/g, "");
 
 export class OrchestrationHost {
@@ -81,6 +86,7 @@ export class OrchestrationHost {
       return { kind: "UnknownOrchestrator" };
     if (this.stopped) return { kind: "Stopped" };
     const id = instanceId ?? randomUUID().replace(/-/g, "");
+    if (!validInstanceId(id)) return { kind: "InvalidId" };
     if (this.live.has(id)) return { kind: "Conflict" };
     const now = this.clock.now().toISOString();
     const meta: InstanceMeta = {

@@ -16,7 +16,7 @@ import type { Clock, TimerWheel } from "./timers";
 export type Delivery = "Accepted" | "Gone" | "NotFound";
 export type StartResult =
   | { readonly kind: "Started"; readonly instanceId: string }
-  | { readonly kind: "Conflict" | "UnknownOrchestrator" | "Stopped" };
+  | { readonly kind: "Conflict" | "UnknownOrchestrator" | "Stopped" | "InvalidId" };
 export interface Parent {
   readonly instanceId: string;
   readonly executionId: string;

@@ -7,13 +7,7 @@ import {
   planFollowUps,
   sequenceState,
 } from "./actionPlan";
-import {
-  type ActionObject,
-  bindingInfo,
-  type EpisodeResult,
-  invocationContext,
-  readEpisodeResult,
-} from "./bindingInfo";
+import { type ActionObject, bindingInfo, invocationContext, readEpisodeResult } from "./bindingInfo";
 import {
   completedId,
   EventType,
@@ -61,39 +55,45 @@ export const newEventsOnly = (
 
 const stringify = (value: unknown): string => JSON.stringify(value) ?? "null";
 
-export const runEpisode = async (args: {
-  fn: CapturedFunction;
-  meta: InstanceMeta;
-  history: readonly HistoryEvent[];
-  batch: readonly HistoryEvent[];
-  now: Date;
-  log: (message: string) => void;
-}): Promise<Episode> => {
+interface EpisodeArgs {
+  readonly fn: CapturedFunction;
+  readonly meta: InstanceMeta;
+  readonly history: readonly HistoryEvent[];
+  readonly batch: readonly HistoryEvent[];
+  readonly now: Date;
+  readonly log: (message: string) => void;
+}
+
+/** An episode that ends the execution (completed, failed, terminated, or continued as new). */
+const finished = (
+  { meta, now }: EpisodeArgs,
+  events: HistoryEvent[],
+  status: InstanceMeta["runtimeStatus"],
+  output: string,
+  foldedKeys: string[],
+  custom?: string,
+): Episode => ({
+  events: [...events, orchestratorCompleted(now), executionCompleted(now, output)],
+  meta: {
+    ...meta,
+    runtimeStatus: status,
+    output,
+    customStatus: custom ?? meta.customStatus,
+    lastUpdatedTime: now.toISOString(),
+  },
+  work: [],
+  cancelledTimers: [],
+  foldedKeys,
+});
+
+export const runEpisode = async (args: EpisodeArgs): Promise<Episode> => {
   const { fn, meta, history, now } = args;
   const batch = newEventsOnly(history, args.batch);
   const foldedKeys = args.batch.flatMap((e) => (e.InboxKey === undefined ? [] : [e.InboxKey]));
-  const finish = (
-    events: HistoryEvent[],
-    status: InstanceMeta["runtimeStatus"],
-    output: string,
-    custom?: string,
-  ) => ({
-    events: [...events, orchestratorCompleted(now), executionCompleted(now, output)],
-    meta: {
-      ...meta,
-      runtimeStatus: status,
-      output,
-      customStatus: custom ?? meta.customStatus,
-      lastUpdatedTime: now.toISOString(),
-    },
-    work: [],
-    cancelledTimers: [],
-    foldedKeys,
-  });
-
   const terminated = batch.find((e) => e.EventType === EventType.ExecutionTerminated);
   if (terminated !== undefined) {
-    return finish([orchestratorStarted(now), terminated], "Terminated", stringify(terminated.Reason ?? ""));
+    const reason = stringify(terminated.Reason ?? "");
+    return finished(args, [orchestratorStarted(now), terminated], "Terminated", reason, foldedKeys);
   }
 
   const seq = sequenceState(history);
@@ -110,12 +110,12 @@ export const runEpisode = async (args: {
     fresh,
     parentInstanceId: meta.parentInstanceId,
   });
-  const result: EpisodeResult = await readEpisodeResult(() =>
-    fn.callback(trigger, invocationContext(fn, args.log)),
-  );
+  const result = await readEpisodeResult(() => fn.callback(trigger, invocationContext(fn, args.log)));
   const custom = result.customStatus === undefined ? undefined : stringify(result.customStatus);
+  const end = (status: InstanceMeta["runtimeStatus"], output: string) =>
+    finished(args, fresh, status, output, foldedKeys, custom);
   const failed = (message: string) =>
-    finish(fresh, "Failed", stringify(`Orchestrator function '${meta.name}' failed: ${message}`), custom);
+    end("Failed", stringify(`Orchestrator function '${meta.name}' failed: ${message}`));
   if (result.kind === "Failed") return failed(result.message);
 
   const allocated = allocateNewActions(result.actions, seq, nextId, now, meta.instanceId);
@@ -124,18 +124,17 @@ export const runEpisode = async (args: {
   }
   if (result.kind === "Done") {
     const again = continueAsNewInput(result.actions);
-    if (again !== undefined) return { ...finish(fresh, "Running", "null", custom), continueAsNew: again };
-    return finish(fresh, "Completed", stringify(result.output), custom);
+    return again === undefined
+      ? end("Completed", stringify(result.output))
+      : { ...end("Running", "null"), continueAsNew: again };
   }
   const work = [...followUps, ...allocated.events];
+  const leafIds = [...seq.leafIds, ...allocated.events.map((e) => e.EventId)];
   return {
     events: [...fresh, ...work, orchestratorCompleted(now)],
     meta: { ...meta, runtimeStatus: "Running", customStatus: custom, lastUpdatedTime: now.toISOString() },
     work,
-    cancelledTimers: cancelledTimerIds(result.actions, [
-      ...seq.leafIds,
-      ...allocated.events.map((e) => e.EventId),
-    ]),
+    cancelledTimers: cancelledTimerIds(result.actions, leafIds),
     foldedKeys,
   };
 };

@@ -1,9 +1,12 @@
+import { tableClient } from "../../test-support/storage";
 import { captureDurable, type Harness, runToCompletion, startHarness } from "./testHarness";
 
 /** Sub-orchestrations, continueAsNew, failures and payloads past the Table Storage property/entity limits. */
 describe("durable runtime features", () => {
   const big = (n: number, seed: string) => seed.repeat(Math.floor(n / seed.length));
   const seedText = big(60_000, "abcdefghijklmnopqrstuvwxy😀");
+  let open: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (open = resolve));
   const shim = captureDurable((df) => {
     df.app.activity("double", { handler: (n: unknown) => Number(n) * 2 });
     df.app.activity("echoBig", { handler: (i: unknown) => `${String(i)}:${seedText}` });
@@ -46,6 +49,13 @@ describe("durable runtime features", () => {
         first: parts[0]!.slice(0, 6),
       };
     });
+    df.app.activity("gated", { handler: async (i: unknown) => gate.then(() => Number(i)) });
+    df.app.orchestration("fanOutGated", function* (context) {
+      const results = (yield context.df.Task.all(
+        Array.from({ length: 50 }, (_, i) => context.df.callActivity("gated", i)),
+      )) as number[];
+      return results.length;
+    });
     df.app.orchestration("broken", function* () {
       yield* [];
       throw new Error("orchestrator bug");
@@ -62,6 +72,18 @@ describe("durable runtime features", () => {
     const status = await runToCompletion(h, "parent");
     expect(status.output).toEqual({ a: 10, b: 12, failed: true });
     expect((await h.client.getStatus("fixed-child-id")).runtimeStatus).toBe("Completed");
+  });
+
+  it("folds results that finish together into one episode instead of one episode per result", async () => {
+    const id = await h.client.startNew("fanOutGated");
+    for (let i = 0; i < 200 && String((await h.client.getStatus(id)).runtimeStatus) !== "Running"; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    open();
+    await h.runtime.whenIdle(10_000);
+    expect((await h.client.getStatus(id)).output).toBe(50);
+    const meta = await tableClient(`${h.taskHub}Instances`).getEntity<{ episodeCount: number }>(id, "meta");
+    expect(meta.episodeCount).toBeLessThan(10); // 1 to schedule + a few folds, not 51
   });
 
   it("continues as new with the new input until the orchestrator returns", async () => {

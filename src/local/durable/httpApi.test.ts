@@ -89,6 +89,14 @@ describe("durable HTTP API through df.getClient", () => {
     expect((await h.client.purgeInstanceHistory(id)).instancesDeleted).toBe(0);
   });
 
+  it("rejects instance ids that cannot be partition keys, and unknown orchestrators", async () => {
+    const post = (path: string) =>
+      fetch(`${h.baseUrl}/runtime/webhooks/durabletask/${path}`, { method: "POST" });
+    expect((await post("orchestrators/gated/a%23b")).status).toBe(400);
+    expect((await post("orchestrators/nope")).status).toBe(400);
+    await expect(h.client.startNew("nope")).rejects.toThrow(/400/);
+  });
+
   it("answers 404 for an unknown instance and leaves foreign paths alone", async () => {
     await expect(h.client.getStatus("nope")).rejects.toThrow(/404/);
     await expect(h.client.terminate("nope", "x")).rejects.toThrow(/No instance/);

@@ -134,6 +134,8 @@ const startRequest = async (
       return send(res, 409, { message: "An instance with this ID is already running." });
     case "Stopped":
       return send(res, 503, { message: "The durable runtime is stopping." });
+    case "InvalidId":
+      return send(res, 400, { message: "Instance ids may not contain / \\ # ? or control characters." });
     case "UnknownOrchestrator":
       return send(res, 400, { message: `No orchestrator function named '${name}'.` });
     default: {

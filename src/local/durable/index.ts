@@ -13,8 +13,14 @@ export { attachDurableClient, clientBindingValue, DURABLE_PATH_PREFIX } from "./
 
 /**
  * The local stand-in for the Durable Task extension: runs the app's df.app.orchestration / df.app.activity
- * registrations through durable-functions' own replay engine, keeps history in Table Storage, and serves the
- * HTTP API the durable client calls.
+ * registrations through durable-functions' own replay engine (replay schema V3), keeps history in Table Storage
+ * (`<taskHub>Instances`), and serves the HTTP API the durable client calls under DURABLE_PATH_PREFIX.
+ *
+ * Supported: callActivity, callActivityWithRetry (first interval, backoff, max attempts, max interval),
+ * createTimer (+ cancel), Task.all / Task.any, waitForExternalEvent / raiseEvent, callSubOrchestrator,
+ * continueAsNew, terminate, purge, status and lists. Not supported (the orchestration fails with a clear
+ * message): entities, callHttp, callSubOrchestratorWithRetry; retryTimeoutInMilliseconds is ignored. One process
+ * owns a task hub at a time (the meta row's ETag detects a second writer; there is no lease).
  */
 export interface DurableRuntimeOptions {
   shim: FunctionsCoreShim;

@@ -1,7 +1,9 @@
-import { odata, RestError, TableClient, type TableEntity, type TransactionAction } from "@azure/data-tables";
+import { odata, TableClient, type TableEntity, type TransactionAction } from "@azure/data-tables";
 
 import type { HistoryEvent } from "./historyEvents";
+import { InboxStore } from "./inboxStore";
 import { asciiJson, fromRows, packInline, splitText, toRows, unpackInline } from "./packing";
+import { isStatus, pad, partKey, TableRows, TRANSACTION_CHARS } from "./tableRows";
 
 /**
  * Table Storage persistence in `<hub>Instances`, one partition per instance: the meta row `meta` (status, input,
@@ -31,40 +33,21 @@ export interface InstanceMeta {
   readonly parentTaskId?: number;
 }
 
-export interface InboxItem {
-  readonly key: string;
-  readonly executionId: string;
-  readonly event: HistoryEvent;
-}
-
 const INLINE_CHUNKS = 3;
-/** Characters per group-commit transaction (4 MiB limit, UTF-16 plus overhead). */
-const TRANSACTION_CHARS = 1_500_000;
-
 const inlineFits = (json: string | undefined): boolean =>
   json === undefined || splitText(asciiJson(json)).length <= INLINE_CHUNKS;
 
-interface InboxQueue {
-  items: Array<{ entity: TableEntity; size: number; resolve: () => void; reject: (error: unknown) => void }>;
-  flushing: boolean;
-}
-const pad = (n: number, width: number): string => String(n).padStart(width, "0");
-const partKey = (prefix: string, part: number): string => `${prefix}-${pad(part, 4)}`;
-
-export const isStatus =
-  (code: number) =>
-  (error: unknown): boolean =>
-    error instanceof RestError && error.statusCode === code;
-
 export class InstanceStore {
   readonly history: TableClient;
+  readonly inbox: InboxStore;
+  private readonly rows: TableRows;
   private readonly writtenPayloads = new Set<string>();
-  private inboxCounter = 0;
-  private readonly inboxQueues = new Map<string, InboxQueue>();
 
   constructor(connection: string, taskHub: string) {
     const options = { allowInsecureConnection: true };
     this.history = TableClient.fromConnectionString(connection, `${taskHub}Instances`, options);
+    this.rows = new TableRows(this.history);
+    this.inbox = new InboxStore(this.rows);
   }
 
   async ensureTables(): Promise<void> {
@@ -99,7 +82,7 @@ export class InstanceStore {
   }
 
   async readHistory(instanceId: string, executionId: string, episodeCount: number): Promise<HistoryEvent[]> {
-    const rows = await this.rowsWithPrefix(instanceId, `e-${executionId}-`);
+    const rows = await this.rows.rowsWithPrefix(instanceId, `e-${executionId}-`);
     const events: HistoryEvent[] = [];
     for (let episode = 0; episode < episodeCount; episode++) {
       const prefix = `e-${executionId}-${pad(episode, 8)}-`;
@@ -126,7 +109,7 @@ export class InstanceStore {
       ...row,
     }));
     const metaEntity = await this.encodeMeta(meta);
-    const deletes = this.inboxRowKeys(folded).map((rowKey) => ({ partitionKey: meta.instanceId, rowKey }));
+    const deletes = this.inbox.rowKeys(folded).map((rowKey) => ({ partitionKey: meta.instanceId, rowKey }));
     const size = episodeRows.reduce(
       (n, r) => n + JSON.stringify(r).length,
       JSON.stringify(metaEntity).length,
@@ -142,7 +125,7 @@ export class InstanceStore {
     ];
     const response = await this.history.submitTransaction(first);
     if (!together)
-      await this.deleteRows(
+      await this.rows.deleteRows(
         meta.instanceId,
         deletes.slice(99).map((d) => d.rowKey),
       );
@@ -154,96 +137,13 @@ export class InstanceStore {
     return newEtag;
   }
 
-  /**
-   * Persists one result for an instance before it is folded; resolves with the event stamped with its inbox id
-   * (`<key>.<rows>`). Writes to one instance are group-committed: up to 100 rows per entity-group transaction.
-   */
-  async writeInbox(instanceId: string, executionId: string, event: HistoryEvent): Promise<HistoryEvent> {
-    const key = `${pad(Date.now(), 14)}${pad(this.inboxCounter++ % 1_000_000, 6)}`;
-    let count = 1;
-    let stamped: HistoryEvent = { ...event, InboxKey: `${key}.${count}` };
-    let text = JSON.stringify({ executionId, event: stamped });
-    while (toRows(text).length !== count) {
-      count = toRows(text).length;
-      stamped = { ...event, InboxKey: `${key}.${count}` };
-      text = JSON.stringify({ executionId, event: stamped });
-    }
-    const [row, ...more] = toRows(text);
-    if (row === undefined || more.length > 0) {
-      await this.writeRows(instanceId, `i-${key}`, text);
-      return stamped;
-    }
-    const entity = { partitionKey: instanceId, rowKey: partKey(`i-${key}`, 0), ...row };
-    await new Promise<void>((resolve, reject) => {
-      const queue = this.inboxQueues.get(instanceId) ?? { items: [], flushing: false };
-      this.inboxQueues.set(instanceId, queue);
-      queue.items.push({ entity, size: text.length, resolve, reject });
-      void this.flushInbox(instanceId, queue);
-    });
-    return stamped;
-  }
-
-  private async flushInbox(instanceId: string, queue: InboxQueue): Promise<void> {
-    if (queue.flushing) return;
-    queue.flushing = true;
-    while (queue.items.length > 0) {
-      let size = 0;
-      let n = 0;
-      while (n < queue.items.length && n < 100 && size + (queue.items[n]?.size ?? 0) < TRANSACTION_CHARS) {
-        size += queue.items[n]?.size ?? 0;
-        n++;
-      }
-      const batch = queue.items.splice(0, Math.max(n, 1));
-      try {
-        await this.history.submitTransaction(batch.map((i) => ["upsert", i.entity, "Replace"]));
-        batch.forEach((i) => i.resolve());
-      } catch (error) {
-        batch.forEach((i) => i.reject(error));
-      }
-    }
-    queue.flushing = false;
-    if (this.inboxQueues.get(instanceId) === queue && queue.items.length === 0)
-      this.inboxQueues.delete(instanceId);
-  }
-
-  async readInbox(instanceId: string): Promise<InboxItem[]> {
-    const rows = await this.rowsWithPrefix(instanceId, "i-");
-    const byKey = new Map<string, typeof rows>();
-    for (const row of rows) {
-      const key = row.rowKey.slice(2, row.rowKey.lastIndexOf("-"));
-      byKey.set(key, [...(byKey.get(key) ?? []), row]);
-    }
-    const items: InboxItem[] = [];
-    for (const [key, parts] of byKey) {
-      const text = fromRows(parts);
-      // Failure policy: a half-written item is ignored; its activity has no result and is sent again.
-      if (text === undefined) continue;
-      const { executionId, event } = JSON.parse(text) as { executionId: string; event: HistoryEvent };
-      items.push({ key: `${key}.${parts.length}`, executionId, event });
-    }
-    return items.sort((a, b) => a.key.localeCompare(b.key));
-  }
-
-  /** Deletes inbox items by id (`<key>.<rows>`); already deleted rows are fine. */
-  async deleteInbox(instanceId: string, ids: readonly string[]): Promise<void> {
-    await this.deleteRows(instanceId, this.inboxRowKeys(ids));
-  }
-
-  private inboxRowKeys(ids: readonly string[]): string[] {
-    return ids.flatMap((id) => {
-      const dot = id.lastIndexOf(".");
-      const key = id.slice(0, dot);
-      return Array.from({ length: Number(id.slice(dot + 1)) }, (_, part) => partKey(`i-${key}`, part));
-    });
-  }
-
   /** Deletes the episode and payload rows of one (replaced) execution. */
   async deleteExecution(instanceId: string, executionId: string): Promise<void> {
     const rows = [
-      ...(await this.rowsWithPrefix(instanceId, `e-${executionId}-`)),
-      ...(await this.rowsWithPrefix(instanceId, `p-${executionId}-`)),
+      ...(await this.rows.rowsWithPrefix(instanceId, `e-${executionId}-`)),
+      ...(await this.rows.rowsWithPrefix(instanceId, `p-${executionId}-`)),
     ];
-    await this.deleteRows(
+    await this.rows.deleteRows(
       instanceId,
       rows.map((r) => r.rowKey),
     );
@@ -251,64 +151,12 @@ export class InstanceStore {
 
   /** Deletes everything stored for an instance; returns how many instances were deleted (0 or 1). */
   async purge(instanceId: string): Promise<number> {
-    const rows = await this.rowsWithPrefix(instanceId, "");
-    await this.deleteRows(
+    const rows = await this.rows.rowsWithPrefix(instanceId, "");
+    await this.rows.deleteRows(
       instanceId,
       rows.map((r) => r.rowKey),
     );
     return rows.some((r) => r.rowKey === "meta") ? 1 : 0;
-  }
-
-  private async rowsWithPrefix(
-    instanceId: string,
-    prefix: string,
-  ): Promise<Array<TableEntity & Record<string, unknown>>> {
-    const filter =
-      prefix === ""
-        ? odata`PartitionKey eq ${instanceId}`
-        : odata`PartitionKey eq ${instanceId} and RowKey ge ${prefix} and RowKey lt ${prefix + "~"}`;
-    const rows: Array<TableEntity & Record<string, unknown>> = [];
-    for await (const row of this.history.listEntities<Record<string, unknown>>({
-      queryOptions: { filter },
-    })) {
-      rows.push(row as TableEntity & Record<string, unknown>);
-    }
-    return rows;
-  }
-
-  private async writeRows(instanceId: string, prefix: string, text: string): Promise<void> {
-    const entities = toRows(text).map((row, part) => ({
-      partitionKey: instanceId,
-      rowKey: partKey(prefix, part),
-      ...row,
-    }));
-    if (entities.length === 1 && entities[0] !== undefined) {
-      await this.history.upsertEntity(entities[0], "Replace");
-      return;
-    }
-    // A transaction holds at most 100 entities and 4 MiB: 4 rows of up to 840 KB each.
-    for (let i = 0; i < entities.length; i += 4) {
-      const actions: TransactionAction[] = entities.slice(i, i + 4).map((e) => ["upsert", e, "Replace"]);
-      await this.history.submitTransaction(actions);
-    }
-  }
-
-  /** Deletes rows, 100 per transaction; a transaction that fails (a row already gone) is redone row by row. */
-  private async deleteRows(instanceId: string, rowKeys: readonly string[]): Promise<void> {
-    for (let i = 0; i < rowKeys.length; i += 100) {
-      const chunk = rowKeys.slice(i, i + 100);
-      try {
-        await this.history.submitTransaction(
-          chunk.map((rowKey) => ["delete", { partitionKey: instanceId, rowKey }]),
-        );
-      } catch {
-        for (const rowKey of chunk) {
-          await this.history.deleteEntity(instanceId, rowKey).catch((error: unknown) => {
-            if (!isStatus(404)(error)) throw error;
-          });
-        }
-      }
-    }
   }
 
   private async encodeMeta(meta: InstanceMeta): Promise<TableEntity & Record<string, unknown>> {
@@ -329,7 +177,7 @@ export class InstanceStore {
     if (text === undefined || inlineFits(text)) return packInline(field, text);
     const written = `${meta.instanceId}\u0000${meta.executionId}\u0000${field}`;
     if (!this.writtenPayloads.has(written)) {
-      await this.writeRows(meta.instanceId, `p-${meta.executionId}-${field}`, text);
+      await this.rows.writeRows(meta.instanceId, `p-${meta.executionId}-${field}`, text);
       this.writtenPayloads.add(written);
     }
     return { [`${field}_p`]: true };
@@ -341,7 +189,7 @@ export class InstanceStore {
   ): Promise<string | undefined> {
     if (entity[`${field}_p`] !== true) return unpackInline(entity, field);
     const prefix = `p-${String(entity.executionId)}-${field}-`;
-    return fromRows(await this.rowsWithPrefix(String(entity.instanceId), prefix));
+    return fromRows(await this.rows.rowsWithPrefix(String(entity.instanceId), prefix));
   }
 
   private async decodeMeta(entity: Readonly<Record<string, unknown>>): Promise<InstanceMeta> {

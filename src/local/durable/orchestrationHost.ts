@@ -3,21 +3,18 @@ import { randomUUID } from "node:crypto";
 import type { FunctionsCoreShim } from "../functionsCore";
 import { ActivityRunner } from "./activityRunner";
 import { type Episode, openWork, runEpisode } from "./episodeRunner";
-import {
-  EventType,
-  executionTerminated,
-  type HistoryEvent,
-  subOrchestrationCompleted,
-  subOrchestrationFailed,
-  timerFired,
-} from "./historyEvents";
-import { type InstanceMeta, type InstanceStore, isFinished, isStatus } from "./instanceStore";
+import { EventType, executionTerminated, type HistoryEvent } from "./historyEvents";
+import { type InstanceMeta, type InstanceStore, isFinished } from "./instanceStore";
+import { isStatus } from "./tableRows";
 import { type Clock, TimerWheel } from "./timers";
+import { type Delivery, type Parent, type StartResult, timerKey, WorkDispatcher } from "./workDispatch";
+
+export type { Delivery, StartResult } from "./workDispatch";
 
 /**
  * Keeps every unfinished instance in memory next to its stored state, folds whatever arrived into one episode
- * at a time per instance, commits it (episode rows first, then the meta row under its ETag) and starts the
- * work the episode asked for.
+ * at a time per instance, commits it (one transaction: episode rows, ETag-checked meta row, folded inbox rows)
+ * and starts the work the episode asked for.
  */
 interface Live {
   meta: InstanceMeta;
@@ -28,17 +25,11 @@ interface Live {
 }
 
 export type Log = (level: "info" | "warn" | "error", message: string) => void;
-export type StartResult =
-  | { readonly kind: "Started"; readonly instanceId: string }
-  | { readonly kind: "Conflict" | "UnknownOrchestrator" | "Stopped" };
-export type Delivery = "Accepted" | "Gone" | "NotFound";
-interface Parent {
-  readonly instanceId: string;
-  readonly executionId: string;
-  readonly taskId: number;
-}
-
-const timerKey = (meta: InstanceMeta, id: number): string => `${meta.instanceId}/${meta.executionId}/${id}`;
+/** Instance ids are partition keys: no / \\ # ? or control characters, at most 512 characters. */
+const validInstanceId = (id: string): boolean =>
+  id.length > 0 &&
+  id.length <= 512 &&
+  [...id].every((c) => !"/\\#?".includes(c) && c.charCodeAt(0) >= 0x20 && (c < "\u007f" || c > "\u009f"));
 const newExecutionId = (): string => randomUUID().replace(/-/g, "");
 
 export class OrchestrationHost {
@@ -48,6 +39,7 @@ export class OrchestrationHost {
   readonly activities: ActivityRunner;
   readonly timers: TimerWheel;
   private stopped = false;
+  private readonly work: WorkDispatcher;
 
   constructor(
     private readonly shim: FunctionsCoreShim,
@@ -64,6 +56,15 @@ export class OrchestrationHost {
       async (job, event) => void (await this.deliver(job.instanceId, job.executionId, event, true)),
       (message) => log("warn", message),
     );
+    this.work = new WorkDispatcher({
+      activities: this.activities,
+      timers: this.timers,
+      clock,
+      store,
+      startNew: (name, id, input, parent) => this.startNew(name, id, input, parent),
+      deliver: (id, execution, event, persist) => this.deliver(id, execution, event, persist),
+      track: (work) => this.track(work),
+    });
   }
 
   /** Loads every unfinished instance and resumes it from stored history and inbox. */
@@ -85,6 +86,7 @@ export class OrchestrationHost {
       return { kind: "UnknownOrchestrator" };
     if (this.stopped) return { kind: "Stopped" };
     const id = instanceId ?? randomUUID().replace(/-/g, "");
+    if (!validInstanceId(id)) return { kind: "InvalidId" };
     if (this.live.has(id)) return { kind: "Conflict" };
     const now = this.clock.now().toISOString();
     const meta: InstanceMeta = {
@@ -144,7 +146,7 @@ export class OrchestrationHost {
       return stored === undefined ? "NotFound" : "Gone";
     }
     const execution = executionId ?? live.meta.executionId;
-    const stamped = persist ? await this.store.writeInbox(instanceId, execution, event) : event;
+    const stamped = persist ? await this.store.inbox.write(instanceId, execution, event) : event;
     live = this.live.get(instanceId);
     if (live === undefined || live.meta.executionId !== execution) return "Gone";
     live.pending.push(stamped);
@@ -171,11 +173,12 @@ export class OrchestrationHost {
     });
   }
 
+  /** Starts nothing new; waits up to `graceMs` for running activities, then for episodes and writes in flight. */
   async stop(graceMs: number): Promise<void> {
     this.stopped = true;
     this.timers.stop();
     await this.activities.stop(graceMs);
-    await Promise.allSettled([...this.background]);
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
   }
 
   private isIdle(): boolean {
@@ -200,15 +203,26 @@ export class OrchestrationHost {
     if (live.busy || this.stopped) return;
     if (live.pending.length === 0 && live.meta.episodeCount > 0) return;
     live.busy = true;
-    void this.runEpisodes(live).finally(() => {
-      live.busy = false;
-      if (this.live.get(live.meta.instanceId) === live) this.schedule(live);
-    });
+    this.track(
+      this.runEpisodes(live).finally(() => {
+        live.busy = false;
+        if (this.live.get(live.meta.instanceId) === live) this.schedule(live);
+      }),
+    );
   }
 
   private async runEpisodes(live: Live): Promise<void> {
     const fn = this.shim.functions.get(live.meta.name);
-    if (fn === undefined) return;
+    if (fn === undefined) {
+      // Failure policy: the instance stays as stored and resumes once a runtime with that orchestrator starts.
+      this.log(
+        "error",
+        `no orchestrator named ${live.meta.name}; instance ${live.meta.instanceId} is left as stored`,
+      );
+      this.live.delete(live.meta.instanceId);
+      this.notifyIdle();
+      return;
+    }
     const batch = live.pending.splice(0);
     try {
       const episode = await runEpisode({
@@ -242,7 +256,7 @@ export class OrchestrationHost {
     episode.cancelledTimers.forEach((id) => this.timers.disarm(timerKey(meta, id)));
     if (episode.continueAsNew !== undefined) await this.continueAsNew(live, episode.continueAsNew.input);
     else if (isFinished(next.runtimeStatus)) await this.finished(live);
-    else episode.work.forEach((e) => this.dispatch(live.meta, e));
+    else episode.work.forEach((e) => this.work.dispatch(live.meta, e));
   }
 
   private async continueAsNew(live: Live, input: string | undefined): Promise<void> {
@@ -266,69 +280,11 @@ export class OrchestrationHost {
     openWork(live.history).forEach((e) => this.timers.disarm(timerKey(meta, e.EventId)));
     this.log("info", `orchestration ${meta.name} ${meta.instanceId} ${meta.runtimeStatus}`);
     if (meta.parentInstanceId !== undefined && meta.parentTaskId !== undefined) {
-      await this.notifyParent(meta).catch((e: unknown) =>
-        this.log("warn", `could not notify a parent: ${String(e)}`),
-      );
+      await this.work
+        .notifyParent(meta)
+        .catch((e: unknown) => this.log("warn", `could not notify a parent: ${String(e)}`));
     }
     this.notifyIdle();
-  }
-
-  private async notifyParent(child: InstanceMeta): Promise<void> {
-    const { parentInstanceId, parentExecutionId, parentTaskId } = child;
-    if (parentInstanceId === undefined || parentTaskId === undefined) return;
-    const now = this.clock.now();
-    const event =
-      child.runtimeStatus === "Completed"
-        ? subOrchestrationCompleted(now, parentTaskId, child.output ?? "null")
-        : subOrchestrationFailed(now, parentTaskId, {
-            Reason: String(JSON.parse(child.output ?? '""')),
-            Details: "",
-          });
-    await this.deliver(parentInstanceId, parentExecutionId, event, true);
-  }
-
-  /** Starts the work one allocation event stands for. */
-  private dispatch(meta: InstanceMeta, e: HistoryEvent): void {
-    const { instanceId, executionId } = meta;
-    if (e.EventType === EventType.TaskScheduled) {
-      this.activities.enqueue({
-        instanceId,
-        executionId,
-        taskId: e.EventId,
-        name: e.Name ?? "",
-        input: e.Input,
-      });
-    } else if (e.EventType === EventType.TimerCreated) {
-      const fireAt = e.FireAt ?? new Date(0).toISOString();
-      this.timers.arm(timerKey(meta, e.EventId), new Date(fireAt), () => {
-        void this.deliver(instanceId, executionId, timerFired(this.clock.now(), e.EventId, fireAt), false);
-      });
-    } else if (e.EventType === EventType.SubOrchestrationInstanceCreated) {
-      this.track(this.ensureChild(meta, e));
-    }
-  }
-
-  /** Starts a sub-orchestration unless it already runs for this parent; re-sends a lost completion. */
-  private async ensureChild(parent: InstanceMeta, e: HistoryEvent): Promise<void> {
-    const childId = e.InstanceId ?? "";
-    const link = { instanceId: parent.instanceId, executionId: parent.executionId, taskId: e.EventId };
-    const existing = await this.store.readMeta(childId);
-    const ours =
-      existing?.meta.parentInstanceId === link.instanceId && existing.meta.parentTaskId === link.taskId;
-    if (existing !== undefined && ours) {
-      if (isFinished(existing.meta.runtimeStatus)) await this.notifyParent(existing.meta);
-      return;
-    }
-    const started = await this.startNew(e.Name ?? "", childId, e.Input, link);
-    if (started.kind !== "Started") {
-      const reason = `Could not start sub-orchestration '${e.Name ?? ""}' (${started.kind})`;
-      await this.deliver(
-        parent.instanceId,
-        parent.executionId,
-        subOrchestrationFailed(this.clock.now(), e.EventId, { Reason: reason, Details: "" }),
-        true,
-      );
-    }
   }
 
   /** Reloads one instance from storage: history, open work (re-sent at least once) and inbox. */
@@ -337,16 +293,16 @@ export class OrchestrationHost {
     if (stored === undefined || isFinished(stored.meta.runtimeStatus) || this.live.has(instanceId)) return;
     const { meta, etag } = stored;
     const history = await this.store.readHistory(instanceId, meta.executionId, meta.episodeCount);
-    const inbox = await this.store.readInbox(instanceId);
+    const inbox = await this.store.inbox.read(instanceId);
     const stale = inbox.filter((i) => i.executionId !== meta.executionId).map((i) => i.key);
-    this.track(this.store.deleteInbox(instanceId, stale));
+    this.track(this.store.inbox.delete(instanceId, stale));
     const pending = inbox.filter((i) => i.executionId === meta.executionId).map((i) => i.event);
     const live: Live = { meta, etag, history, pending, busy: false };
     this.live.set(instanceId, live);
     const answered = new Set(pending.map((e) => e.TaskScheduledId ?? e.TimerId));
     openWork(history)
       .filter((e) => !answered.has(e.EventId))
-      .forEach((e) => this.dispatch(meta, e));
+      .forEach((e) => this.work.dispatch(meta, e));
     this.schedule(live);
   }
 }

@@ -1,6 +1,10 @@
 import { captureDurable, type Harness, startHarness } from "./testHarness";
 
 /** Crash recovery: a new runtime over the same tables resumes every unfinished instance from storage. */
+const HOUR = 3_600_000;
+const T0 = Date.parse("2030-01-01T00:00:00Z");
+const clockAt = (ms: number) => ({ now: () => new Date(ms) });
+
 describe("durable runtime crash recovery", () => {
   let invocations = 0;
   let firstCallSeen: () => void = () => undefined;
@@ -17,6 +21,11 @@ describe("durable runtime crash recovery", () => {
       },
     });
     df.app.activity("double", { handler: (n: unknown) => Number(n) * 2 });
+    df.app.orchestration("sleeper", function* (context) {
+      context.df.setCustomStatus("sleeping");
+      yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + HOUR));
+      return "woke";
+    });
     df.app.orchestration("resumable", function* (context) {
       const a = (yield context.df.callActivity("double", 4)) as number;
       const b = (yield context.df.callActivity("slow", "x")) as string;
@@ -58,5 +67,33 @@ describe("durable runtime crash recovery", () => {
     await revived.whenIdle(10_000);
     expect((await h.client.getStatus(id)).output).toMatchObject({ a: 8, b: "first-run" });
     expect(invocations).toBe(1);
+  });
+
+  const untilSleeping = async (id: string) => {
+    for (let i = 0; i < 200 && (await h.client.getStatus(id)).customStatus !== "sleeping"; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
+  it("fires a durable timer when the injected clock reaches its due time", async () => {
+    let now = T0;
+    const runtime = await h.restart({ clock: { now: () => new Date(now) } });
+    const id = await h.client.startNew("sleeper");
+    await untilSleeping(id);
+    await expect(runtime.whenIdle(300)).rejects.toThrow(/unfinished/);
+    now += HOUR;
+    await runtime.whenIdle(5_000);
+    expect((await h.client.getStatus(id)).output).toBe("woke");
+  });
+
+  it("re-arms a stored timer after a restart and fires it at once when past due", async () => {
+    await h.restart({ clock: clockAt(T0) });
+    const id = await h.client.startNew("sleeper");
+    await untilSleeping(id);
+    const revived = await h.restart({ clock: clockAt(T0 + 2 * HOUR) });
+    await revived.whenIdle(5_000);
+    const status = await h.client.getStatus(id);
+    expect(status.output).toBe("woke");
+    expect(status.lastUpdatedTime.getTime()).toBe(T0 + 2 * HOUR);
   });
 });

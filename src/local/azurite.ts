@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 /** Azurite's well-known development account (documented by Microsoft; not a secret). */
@@ -40,7 +40,19 @@ export const azuriteConnectionString = (blobPort: number, tablePort: number): st
 export const startAzurite = async (options: AzuriteOptions = {}): Promise<RunningAzurite> => {
   const entry = require.resolve("azurite/dist/src/azurite.js");
   const args = [
-    entry,
+    "-e",
+    // Failure policy: if the process that started Azurite dies, even by SIGKILL, its IPC channel closes and
+    // Azurite shuts down gracefully, saving its data (it otherwise saves every 5 s and would be orphaned).
+    // Its stdout/stderr pipes died with the parent: writes there must not crash it before it has saved.
+    [
+      `process.on("disconnect", () => {`,
+      `  for (const stream of [process.stdout, process.stderr]) { stream.on("error", () => {}); stream.write = () => true; }`,
+      `  process.kill(process.pid, "SIGTERM");`,
+      `});`,
+      `require(${JSON.stringify(entry)});`,
+    ].join("\n"),
+    "--",
+    "azurite",
     "--blobHost",
     "127.0.0.1",
     "--tableHost",
@@ -61,15 +73,51 @@ export const startAzurite = async (options: AzuriteOptions = {}): Promise<Runnin
     args.push("--inMemoryPersistence", "--extentMemoryLimit", "256");
   } else {
     mkdirSync(options.location, { recursive: true });
+    await waitForPreviousInstance(options.location);
     args.push("--location", path.resolve(options.location));
   }
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe", "ipc"] });
+  child.channel?.unref();
   const ports = await waitForPorts(child, options);
+  if (options.location !== undefined && child.pid !== undefined) {
+    writeFileSync(pidFile(options.location), String(child.pid));
+    child.once("exit", () => rmSync(pidFile(options.location!), { force: true }));
+  }
   return {
     ...ports,
     connectionString: azuriteConnectionString(ports.blobPort, ports.tablePort),
     stop: () => stopChild(child),
   };
+};
+
+const pidFile = (location: string): string => path.join(location, "azurite.pid");
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * An Azurite left by a runtime that was killed is still saving its data to this folder: wait for it to finish
+ * (it shuts down by itself once its parent is gone) so the new one loads everything.
+ */
+const waitForPreviousInstance = async (location: string, timeoutMs = 15_000): Promise<void> => {
+  const file = pidFile(location);
+  if (!existsSync(file)) return;
+  const pid = Number(readFileSync(file, "utf8"));
+  const deadline = Date.now() + timeoutMs;
+  while (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Another Azurite (pid ${pid}) is still using ${location}; stop it or choose another DATA_DIR`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 };
 
 const waitForPorts = (

@@ -1,0 +1,162 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+import { EventHubProducerClient } from "@azure/event-hubs";
+
+import { startServer, type TestServer } from "../adapters/delivery/testServers";
+import { type RuntimeProcess, spawnRuntime, waitFor } from "../test-support/runtimeProcess";
+
+/** The compiled local runtime as a child process: what `npm start` runs, driven as a user would. */
+jest.setTimeout(120_000);
+
+const admin = (
+  rt: RuntimeProcess,
+  route: string,
+  init: RequestInit = {},
+  key: string | null = rt.info.adminKey,
+) =>
+  fetch(`${rt.info.adminUrl}${route}`, {
+    ...init,
+    headers: {
+      "content-type": "application/json",
+      ...(key === null ? {} : { "x-functions-key": key }),
+      ...init.headers,
+    },
+  });
+
+const publish = async (rt: RuntimeProcess, bodies: ReadonlyArray<unknown>): Promise<void> => {
+  const producer = new EventHubProducerClient(rt.info.eventHubConnectionString);
+  try {
+    let batch = await producer.createBatch();
+    for (const body of bodies) {
+      if (!batch.tryAdd({ body })) {
+        await producer.sendBatch(batch);
+        batch = await producer.createBatch();
+        batch.tryAdd({ body });
+      }
+    }
+    if (batch.count > 0) await producer.sendBatch(batch);
+  } finally {
+    await producer.close();
+  }
+};
+
+const uniqueIds = (server: TestServer): number =>
+  new Set(server.requests.map((r) => r.headers["webhook-id"])).size;
+
+const registerPingWebhook = async (
+  rt: RuntimeProcess,
+  receiver: TestServer,
+  name: string,
+): Promise<string> => {
+  const response = await admin(rt, "/webhooks", {
+    method: "POST",
+    body: JSON.stringify({ url: `${receiver.url}/hook`, subscriptions: ["ping"], attributes: { name } }),
+  });
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { id: string }).id;
+};
+
+describe("local runtime (dispatcher start)", () => {
+  const dirs: string[] = [];
+  const tempDir = (): string => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "ped-runtime-"));
+    dirs.push(dir);
+    return dir;
+  };
+  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+  it("serves the app's HTTP triggers under their routes and auth levels", async () => {
+    const rt = await spawnRuntime({ DATA_DIR: tempDir(), ADMIN_KEY: "local-test-key" }, ["--in-memory"]);
+    try {
+      expect(rt.info).toMatchObject({ ready: true, adminKey: "local-test-key", eventHubName: "io-events" });
+      expect(rt.info.eventHubConnectionString).toMatch(
+        /^Endpoint=sb:\/\/127\.0\.0\.1:\d+;.*EntityPath=io-events$/,
+      );
+      const health = await admin(rt, "/health", {}, null);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: "ok" });
+      expect((await admin(rt, "/webhooks", {}, null)).status).toBe(401);
+      expect((await admin(rt, "/webhooks", {}, "wrong-key")).status).toBe(401);
+      expect((await fetch(`${rt.info.adminUrl}/webhooks?code=local-test-key`)).status).toBe(200);
+      expect((await admin(rt, "/no-such-route")).status).toBe(404);
+      expect((await admin(rt, "/webhooks/x", { method: "PATCH" })).status).toBe(405);
+      const created = await admin(rt, "/webhooks", { method: "POST", body: JSON.stringify({ url: "x" }) });
+      expect(created.status).toBe(400);
+      expect(created.headers.get("content-type")).toBe("application/problem+json");
+    } finally {
+      await rt.stop();
+    }
+  });
+
+  it("feeds Event Hub batches to the trigger and delivers; a restart does not replay checkpointed events", async () => {
+    const dataDir = tempDir();
+    const receiver = await startServer((_r, res) => res.writeHead(204).end());
+    let rt = await spawnRuntime({ DATA_DIR: dataDir, WEBHOOK_CACHE_TTL_SECONDS: "0" });
+    try {
+      await registerPingWebhook(rt, receiver, "wh1");
+      await publish(rt, [
+        ...Array.from({ length: 30 }, () => ({ name: "ping", payload: { name: "wh1" } })),
+        "not json",
+        { name: "ping", payload: {} },
+      ]);
+      await waitFor(() => uniqueIds(receiver) === 30, "30 deliveries");
+      await rt.stop();
+      rt = await spawnRuntime({ DATA_DIR: dataDir, WEBHOOK_CACHE_TTL_SECONDS: "0" });
+      await publish(rt, [{ name: "ping", payload: { name: "wh1" } }]);
+      await waitFor(() => uniqueIds(receiver) === 31, "the event published after the restart");
+      // Bounded absence check: nothing checkpointed before the restart is delivered again.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(receiver.requests).toHaveLength(31);
+      expect(rt.log()).not.toMatch(/AAAAAA/);
+    } finally {
+      await rt.stop();
+      await receiver.close();
+    }
+  });
+
+  it("finishes the undelivered work after a SIGKILL mid-way and a restart", async () => {
+    const dataDir = tempDir();
+    // A slow receiver, so the fan-out is still under way when the runtime is killed.
+    const receiver = await startServer((_r, res) => setTimeout(() => res.writeHead(200).end(), 20));
+    let rt = await spawnRuntime({ DATA_DIR: dataDir, WEBHOOK_CACHE_TTL_SECONDS: "0" });
+    const expected = 300;
+    try {
+      await registerPingWebhook(rt, receiver, "wh1");
+      await publish(
+        rt,
+        Array.from({ length: expected }, () => ({ name: "ping", payload: { name: "wh1" } })),
+      );
+      await waitFor(() => uniqueIds(receiver) >= 20, "the first deliveries");
+      await rt.stop("SIGKILL");
+      const beforeRestart = uniqueIds(receiver);
+      expect(beforeRestart).toBeLessThan(expected);
+      rt = await spawnRuntime({ DATA_DIR: dataDir, WEBHOOK_CACHE_TTL_SECONDS: "0" });
+      await waitFor(() => uniqueIds(receiver) === expected, `all ${expected} deliveries`, 60_000);
+      const duplicates = receiver.requests.length - uniqueIds(receiver);
+      // At least once: a delivery in flight at the kill may arrive twice, with the same webhook-id.
+      console.log(
+        `crash recovery: ${beforeRestart} before the kill, ${expected} after restart, ${duplicates} duplicates`,
+      );
+      expect(duplicates).toBeLessThanOrEqual(expected);
+    } finally {
+      await rt.stop();
+      await receiver.close();
+    }
+  });
+
+  it("refuses to start on a taken port, naming the port and its variable", async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      await expect(
+        spawnRuntime({ DATA_DIR: tempDir(), PORT: String(port) }, ["--in-memory"]),
+      ).rejects.toThrow(new RegExp(`Port ${port} is already in use: set PORT`));
+    } finally {
+      blocker.close();
+    }
+  });
+});

@@ -76,7 +76,9 @@ export const parseCommandArgs = <S extends OptionsSpec>(
       strict: true,
     });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? cleanParseMessage(error.message) : String(error), usage);
+    // Not `instanceof Error`: node:util's errors come from another realm under jest's vm.
+    const message = (error as { message?: unknown }).message;
+    throw new UsageError(cleanParseMessage(typeof message === "string" ? message : String(error)), usage);
   }
   const { help, ...options } = parsed.values;
   if (help !== true && parsed.positionals.length > maxPositionals) {

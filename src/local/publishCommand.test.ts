@@ -72,7 +72,7 @@ describe("dispatcher publish", () => {
     const { io, stdout, stderr } = ioFor();
     const code = await publishCommand(['{"name":"ping:all"}'], io);
     expect({ code, stderr: stderr() }).toEqual({ code: 0, stderr: "" });
-    expect(stdout()).toBe("published 1 events to io-events\n");
+    expect(stdout()).toBe("published 1 event to io-events\n");
     expect((await readBack(1)).map((e) => e.body)).toEqual([{ name: "ping:all" }]);
   });
 

@@ -205,16 +205,21 @@ export const publishCommand = async (args: ReadonlyArray<string>, io: CliIo): Pr
         retryOptions: { maxRetries: 2, timeoutInMs: 20_000 },
       });
       const progress = progressLine(io, events.length);
+      let sent = 0;
       try {
         await publishEvents(producer, events, {
           ...(options["partition-key"] === undefined ? {} : { partitionKey: options["partition-key"] }),
-          onSent: (published) => progress.update(published),
+          onSent: (published) => {
+            sent = published;
+            progress.update(published);
+          },
         });
       } catch (error) {
         if (error instanceof CommandError) throw error;
         const reason = error instanceof Error ? error.message : String(error);
         throw new CommandError(
-          `Cannot publish to ${target.hubName} at ${target.endpoint}: ${reason} (is \`npm start\` running?)`,
+          `Cannot publish to ${target.hubName} at ${target.endpoint}: ${reason} ` +
+            `(${formatCount(sent)} of ${formatCount(events.length)} events were published before this)`,
         );
       } finally {
         progress.end();
@@ -223,7 +228,7 @@ export const publishCommand = async (args: ReadonlyArray<string>, io: CliIo): Pr
       io.out(
         options.json === true
           ? JSON.stringify({ published: events.length }) + "\n"
-          : `published ${formatCount(events.length)} events to ${target.hubName}\n`,
+          : `published ${formatCount(events.length)} ${events.length === 1 ? "event" : "events"} to ${target.hubName}\n`,
       );
     },
   );

@@ -107,6 +107,9 @@ describe("connection resolution", () => {
     expect(() => resolveAdminTarget({}, {}, cwd)).toThrow(
       `No admin API to talk to: is \`npm start\` running? When ready it writes ${where}`,
     );
+    expect(() => resolveAdminTarget({}, {}, cwd)).toThrow(
+      "Or pass --admin-url and --key, or set DISPATCHER_ADMIN_URL and ADMIN_KEY.",
+    );
     expect(() => resolveEventHubTarget({}, {}, cwd)).toThrow(
       "No Event Hub to talk to: is `npm start` running?",
     );

@@ -88,7 +88,7 @@ export const resolveAdminTarget = (
   const file = explicitUrl === undefined || explicitKey === undefined ? readRuntimeFile(env, cwd) : undefined;
   const url = explicitUrl ?? file?.adminUrl;
   if (url === undefined) {
-    throw nothingFound("admin API", "--url and --key", "DISPATCHER_ADMIN_URL and ADMIN_KEY", env, cwd);
+    throw nothingFound("admin API", "--admin-url and --key", "DISPATCHER_ADMIN_URL and ADMIN_KEY", env, cwd);
   }
   if (!/^https?:\/\/[^/]/i.test(url)) throw new CommandError("The admin URL must be an http(s) URL");
   const base = url.replace(/\/+$/, "");

@@ -91,7 +91,7 @@ const call = async (
 export const describeProblem = (response: AxiosResponse<unknown>, target: AdminTarget): string => {
   const decoded = ProblemBody.decode(response.data);
   const problem = E.isRight(decoded) && typeof response.data === "object" ? decoded.right : {};
-  const lines = [`${problem.title ?? response.statusText ?? "Error"} (HTTP ${response.status})`];
+  const lines = [`${problem.title ?? (response.statusText || "Error")} (HTTP ${response.status})`];
   if (problem.detail !== undefined) lines.push(`  ${problem.detail}`);
   for (const error of problem.errors ?? []) lines.push(`  - ${error.path}: ${error.message}`);
   if (response.status === 401) {

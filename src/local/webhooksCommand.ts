@@ -1,0 +1,267 @@
+import axios, { type AxiosInstance, type AxiosResponse } from "axios";
+import * as E from "fp-ts/Either";
+import * as t from "io-ts";
+
+import { type CliIo, CommandError, keyValuePairs, parseCommandArgs, runCommand, UsageError } from "./cliArgs";
+import { type AdminTarget, displayUrl, redactSecrets, resolveAdminTarget } from "./runtimeInfo";
+
+export const WEBHOOKS_USAGE = `Usage:
+  dispatcher webhooks list [--reveal-headers] [--json]
+      a table of every webhook: id, url, subscriptions, attributes, disabled
+      --reveal-headers            show header values (masked otherwise) in a HEADERS column
+      --json                      print the API's JSON instead
+  dispatcher webhooks add --url U --subscribe ping[,service:subscribed] [--attr k=v]... [--header k=v]...
+                          [--disabled] [--json]
+      registers a webhook and prints it with its secret (shown only this once)
+  dispatcher webhooks rm ID
+      deletes a webhook
+  Every subcommand: --admin-url URL (else DISPATCHER_ADMIN_URL, else runtime.json) and
+                    --key KEY (else ADMIN_KEY, else runtime.json)`;
+
+const CONNECTION = { "admin-url": { type: "string" }, key: { type: "string" } } as const;
+const LIST_OPTIONS = {
+  ...CONNECTION,
+  "reveal-headers": { type: "boolean" },
+  json: { type: "boolean" },
+} as const;
+const ADD_OPTIONS = {
+  ...CONNECTION,
+  url: { type: "string" },
+  subscribe: { type: "string", multiple: true },
+  attr: { type: "string", multiple: true },
+  header: { type: "string", multiple: true },
+  disabled: { type: "boolean" },
+  json: { type: "boolean" },
+} as const;
+
+// What the admin API answers (src/functions/handlers/webhookView.ts, problem.ts), decoded at this boundary.
+
+const StringRecord = t.record(t.string, t.string);
+export const WebhookView = t.intersection(
+  [
+    t.type({
+      id: t.string,
+      url: t.string,
+      subscriptions: t.array(t.string),
+      attributes: StringRecord,
+      headers: StringRecord,
+      disabled: t.boolean,
+    }),
+    t.partial({ disabledReason: t.string }),
+  ],
+  "WebhookView",
+);
+export type WebhookView = t.TypeOf<typeof WebhookView>;
+const WebhookList = t.type({ items: t.array(WebhookView) }, "WebhookList");
+const CreatedWebhook = t.intersection([WebhookView, t.type({ secret: t.string })], "CreatedWebhook");
+const ProblemBody = t.partial(
+  {
+    title: t.string,
+    detail: t.string,
+    errors: t.array(t.type({ path: t.string, message: t.string })),
+  },
+  "Problem",
+);
+
+const clientFor = (target: AdminTarget): AxiosInstance =>
+  axios.create({
+    baseURL: `${target.url}/`,
+    headers: { "x-functions-key": target.key },
+    timeout: 15_000,
+    validateStatus: () => true,
+    maxRedirects: 0,
+  });
+
+/** One admin API call; network failures become readable errors (never with the key). */
+const call = async (
+  target: AdminTarget,
+  request: (client: AxiosInstance) => Promise<AxiosResponse<unknown>>,
+): Promise<AxiosResponse<unknown>> => {
+  try {
+    return await request(clientFor(target));
+  } catch (error) {
+    const code = axios.isAxiosError(error) ? (error.code ?? error.message) : String(error);
+    throw new CommandError(
+      `Cannot reach the admin API at ${displayUrl(target.url)} (${code}): is \`npm start\` running?`,
+    );
+  }
+};
+
+/** A non-2xx answer as text: the problem's title, detail and each field path with its message. */
+export const describeProblem = (response: AxiosResponse<unknown>, target: AdminTarget): string => {
+  const decoded = ProblemBody.decode(response.data);
+  const problem = E.isRight(decoded) && typeof response.data === "object" ? decoded.right : {};
+  const lines = [`${problem.title ?? (response.statusText || "Error")} (HTTP ${response.status})`];
+  if (problem.detail !== undefined) lines.push(`  ${problem.detail}`);
+  for (const error of problem.errors ?? []) lines.push(`  - ${error.path}: ${error.message}`);
+  if (response.status === 401) {
+    lines.push(`  The admin key was refused by ${displayUrl(target.url)}: check --key or ADMIN_KEY`);
+  }
+  return lines.join("\n");
+};
+
+const expectStatus = (response: AxiosResponse<unknown>, status: number, target: AdminTarget): void => {
+  if (response.status !== status) throw new CommandError(describeProblem(response, target));
+};
+
+const decodeOrFail = <A>(codec: t.Decoder<unknown, A>, data: unknown): A => {
+  const decoded = codec.decode(data);
+  if (E.isLeft(decoded))
+    throw new CommandError(`The admin API answered with an unexpected ${codec.name} shape`);
+  return decoded.right;
+};
+
+const pairs = (record: Readonly<Record<string, string>>): string =>
+  Object.entries(record)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+
+/** Columns padded to their widest cell; the last column is not padded. */
+export const renderTable = (rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const widths = rows.reduce<number[]>(
+    (acc, row) => row.map((cell, i) => Math.max(acc[i] ?? 0, cell.length)),
+    [],
+  );
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+};
+
+const disabledText = (webhook: WebhookView): string =>
+  webhook.disabled
+    ? `yes${webhook.disabledReason === undefined ? "" : ` (${webhook.disabledReason})`}`
+    : "no";
+
+export const webhooksTable = (items: ReadonlyArray<WebhookView>, withHeaders: boolean): string => {
+  const header = [
+    "ID",
+    "URL",
+    "SUBSCRIPTIONS",
+    "ATTRIBUTES",
+    ...(withHeaders ? ["HEADERS"] : []),
+    "DISABLED",
+  ];
+  const rows = items.map((w) => [
+    w.id,
+    w.url,
+    w.subscriptions.join(","),
+    pairs(w.attributes),
+    ...(withHeaders ? [pairs(w.headers)] : []),
+    disabledText(w),
+  ]);
+  return renderTable([header, ...rows]);
+};
+
+const listWebhooks = async (args: ReadonlyArray<string>, io: CliIo, secrets: string[]): Promise<void> => {
+  const { options, help } = parseCommandArgs(args, LIST_OPTIONS, WEBHOOKS_USAGE, 0);
+  if (help) return io.out(WEBHOOKS_USAGE + "\n");
+  const target = adminTarget(options, io, secrets);
+  const reveal = options["reveal-headers"] === true;
+  const response = await call(target, (client) =>
+    client.get("webhooks", { params: reveal ? { reveal: "headers" } : {} }),
+  );
+  expectStatus(response, 200, target);
+  const { items } = decodeOrFail(WebhookList, response.data);
+  if (options.json === true) return io.out(JSON.stringify(items, null, 2) + "\n");
+  io.out(items.length === 0 ? "No webhooks.\n" : webhooksTable(items, reveal) + "\n");
+};
+
+const addWebhook = async (args: ReadonlyArray<string>, io: CliIo, secrets: string[]): Promise<void> => {
+  const { options, help } = parseCommandArgs(args, ADD_OPTIONS, WEBHOOKS_USAGE, 0);
+  if (help) return io.out(WEBHOOKS_USAGE + "\n");
+  if (options.url === undefined) throw new UsageError("webhooks add needs --url", WEBHOOKS_USAGE);
+  const subscriptions = (options.subscribe ?? []).flatMap((s) => s.split(",")).map((s) => s.trim());
+  if (subscriptions.filter((s) => s !== "").length === 0) {
+    throw new UsageError("webhooks add needs --subscribe (e.g. --subscribe ping)", WEBHOOKS_USAGE);
+  }
+  const body = {
+    url: options.url,
+    subscriptions,
+    attributes: keyValuePairs("attr", options.attr, WEBHOOKS_USAGE),
+    headers: keyValuePairs("header", options.header, WEBHOOKS_USAGE),
+    disabled: options.disabled === true,
+  };
+  const target = adminTarget(options, io, secrets);
+  const response = await call(target, (client) => client.post("webhooks", body));
+  expectStatus(response, 201, target);
+  const created = decodeOrFail(CreatedWebhook, response.data);
+  io.out(options.json === true ? JSON.stringify(created, null, 2) + "\n" : createdText(created));
+  io.err(
+    `note: the secret is shown only this once; store it now ` +
+      `(a lost secret can be replaced: POST ${displayUrl(target.url)}/webhooks/${created.id}/rotate-secret)\n`,
+  );
+};
+
+const createdText = (created: t.TypeOf<typeof CreatedWebhook>): string =>
+  [
+    `created webhook ${created.id}`,
+    `  url            ${created.url}`,
+    `  subscriptions  ${created.subscriptions.join(", ")}`,
+    `  attributes     ${pairs(created.attributes) || "-"}`,
+    `  headers        ${pairs(created.headers) || "-"}`,
+    `  disabled       ${disabledText(created)}`,
+    `  secret         ${created.secret}`,
+    "",
+  ].join("\n");
+
+const removeWebhook = async (args: ReadonlyArray<string>, io: CliIo, secrets: string[]): Promise<void> => {
+  const { options, positionals, help } = parseCommandArgs(args, CONNECTION, WEBHOOKS_USAGE, 1);
+  if (help) return io.out(WEBHOOKS_USAGE + "\n");
+  const id = positionals[0];
+  if (id === undefined || id.trim() === "")
+    throw new UsageError("webhooks rm needs the webhook ID", WEBHOOKS_USAGE);
+  const target = adminTarget(options, io, secrets);
+  const response = await call(target, (client) => client.delete(`webhooks/${encodeURIComponent(id)}`));
+  expectStatus(response, 204, target);
+  io.out(`removed webhook ${id}\n`);
+};
+
+const adminTarget = (
+  options: { readonly "admin-url"?: string; readonly key?: string },
+  io: CliIo,
+  secrets: string[],
+): AdminTarget => {
+  const flags = {
+    ...(options["admin-url"] === undefined ? {} : { url: options["admin-url"] }),
+    ...(options.key === undefined ? {} : { key: options.key }),
+  };
+  const target = resolveAdminTarget(flags, io.env, io.cwd);
+  secrets.push(target.key);
+  return target;
+};
+
+/** `dispatcher webhooks list|add|rm ...`: returns the exit code. */
+export const webhooksCommand = async (args: ReadonlyArray<string>, io: CliIo): Promise<number> => {
+  const [sub, ...rest] = args;
+  const secrets: string[] = [];
+  return runCommand(
+    io,
+    sub === undefined || sub.startsWith("-") ? "webhooks" : `webhooks ${sub}`,
+    (text) => redactSecrets(text, secrets),
+    async () => {
+      switch (sub) {
+        case "list":
+          return listWebhooks(rest, io, secrets);
+        case "add":
+          return addWebhook(rest, io, secrets);
+        case "rm":
+          return removeWebhook(rest, io, secrets);
+        case "--help":
+        case "-h":
+        case "help":
+          return io.out(WEBHOOKS_USAGE + "\n");
+        case undefined:
+        default:
+          throw new UsageError(
+            sub === undefined ? "Give a subcommand: list, add or rm" : `Unknown subcommand "${sub}"`,
+            WEBHOOKS_USAGE,
+          );
+      }
+    },
+  );
+};

@@ -90,7 +90,7 @@ export class TestAgent {
       attributes: { name },
     });
     await this.producer.publish([...bodies, { name: "ping", payload: { name } }]);
-    await waitFor(() => sentinel.receiver.delivered() === 1, { what: "the sentinel delivery" });
+    await waitFor(() => sentinel.receiver.delivered() >= 1, { what: "the sentinel delivery" });
   }
 
   /** Deletes every webhook this agent registered and closes its receivers (also after failures). */

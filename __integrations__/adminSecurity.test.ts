@@ -4,7 +4,7 @@ import path from "node:path";
 
 import axios from "axios";
 
-import { type AdminClient,adminClient } from "./agent/adminClient";
+import { type AdminClient, adminClient } from "./agent/adminClient";
 import { type RuntimeProcess, startRuntimeProcess } from "./agent/runtimeProcess";
 import { TestAgent } from "./agent/testAgent";
 import { waitFor } from "./agent/waitFor";

@@ -139,6 +139,9 @@ describe("docker-compose.yml", () => {
   it("has the agent print the exit-code line the compose driver waits for", () => {
     const cmd = /^CMD (.*)$/m.exec(stage("agent"))?.[1] ?? "";
     expect(cmd).toContain("jest -c __integrations__/jest.config.json --runInBand");
+    // The suite in the container needs what the native run reads: the compose file among them.
+    expect(stage("agent")).toMatch(/^COPY docker-compose\.yml /m);
+    expect(stage("agent")).toMatch(/^COPY __integrations__ /m);
     expect(exitCodeOf(cmd.replace("$code", "0"))).toBe(0);
     expect(exitCodeOf("integration-suite-exit-code=1\n")).toBe(1);
     expect(exitCodeOf("no line")).toBeUndefined();

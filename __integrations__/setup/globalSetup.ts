@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -39,7 +39,9 @@ export default async function globalSetup(): Promise<void> {
       [TARGET_ENV.receiverBindHost]: "127.0.0.1",
     });
   } catch (error) {
+    // jest skips globalTeardown when globalSetup fails: clean up here.
     await azurite.stop();
+    rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
 }

@@ -1,0 +1,110 @@
+import axios, { type AxiosInstance, type AxiosResponse } from "axios";
+
+/** A webhook registration as the admin API takes it. */
+export interface WebhookInput {
+  readonly url: string;
+  readonly subscriptions: ReadonlyArray<string>;
+  readonly attributes?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly disabled?: boolean;
+}
+
+export interface RegisteredWebhook {
+  readonly id: string;
+  readonly secret: string;
+}
+
+export interface WebhookState {
+  readonly id: string;
+  readonly disabled: boolean;
+  readonly disabledReason?: string;
+  readonly previousSecretValidUntil?: string;
+}
+
+export interface DeliveryAttempt {
+  readonly deliveryId: string;
+  readonly attempt: number;
+  readonly outcome: string;
+  readonly status?: number;
+}
+
+export interface DeadLetter {
+  readonly deliveryId: string;
+  readonly webhookId: string;
+  readonly attempts: number;
+  readonly reason: string;
+  readonly lastStatus?: number;
+}
+
+const expectStatus = <T>(response: AxiosResponse<T>, expected: number, what: string): T => {
+  if (response.status !== expected)
+    throw new Error(`${what}: expected HTTP ${expected}, got ${response.status}`);
+  return response.data;
+};
+
+/**
+ * The admin API through axios with the function key. Every call returns the decoded body or throws naming the
+ * call and the status (never the body: it may hold secrets); `http` is there for status-code assertions.
+ */
+export const adminClient = (adminUrl: string, adminKey: string) => {
+  const http: AxiosInstance = axios.create({
+    baseURL: adminUrl,
+    headers: { "x-functions-key": adminKey },
+    validateStatus: () => true,
+    timeout: 10_000,
+  });
+  return {
+    http,
+    async register(input: WebhookInput): Promise<RegisteredWebhook> {
+      return expectStatus(await http.post<RegisteredWebhook>("/webhooks", input), 201, "register webhook");
+    },
+    async get(id: string): Promise<WebhookState> {
+      return expectStatus(await http.get<WebhookState>(`/webhooks/${id}`), 200, "get webhook");
+    },
+    /** Deletes; a webhook already gone is fine (cleanup must not fail twice). */
+    async remove(id: string): Promise<void> {
+      const response = await http.delete(`/webhooks/${id}`);
+      if (response.status !== 204 && response.status !== 404)
+        throw new Error(`delete webhook: expected HTTP 204 or 404, got ${response.status}`);
+    },
+    async rotateSecret(id: string): Promise<{ secret: string; previousSecretValidUntil: string }> {
+      return expectStatus(
+        await http.post<{ secret: string; previousSecretValidUntil: string }>(
+          `/webhooks/${id}/rotate-secret`,
+        ),
+        200,
+        "rotate secret",
+      );
+    },
+    async deliveries(id: string): Promise<ReadonlyArray<DeliveryAttempt>> {
+      const data = expectStatus(
+        await http.get<{ items: DeliveryAttempt[] }>(`/webhooks/${id}/deliveries`, {
+          params: { limit: 1000 },
+        }),
+        200,
+        "list deliveries",
+      );
+      return data.items;
+    },
+    async ping(id: string): Promise<{ deliveryId: string }> {
+      return expectStatus(await http.post<{ deliveryId: string }>(`/webhooks/${id}/ping`), 202, "ping");
+    },
+    async deadLetters(webhookId: string): Promise<ReadonlyArray<DeadLetter>> {
+      const data = expectStatus(
+        await http.get<{ items: DeadLetter[] }>("/dead-letters", { params: { webhookId } }),
+        200,
+        "list dead letters",
+      );
+      return data.items;
+    },
+    async replay(deliveryId: string): Promise<{ deliveryId: string }> {
+      return expectStatus(
+        await http.post<{ deliveryId: string }>(`/dead-letters/${encodeURIComponent(deliveryId)}/replay`),
+        202,
+        "replay dead letter",
+      );
+    },
+  };
+};
+
+export type AdminClient = ReturnType<typeof adminClient>;

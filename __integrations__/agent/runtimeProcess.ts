@@ -1,0 +1,80 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+
+/** The local runtime's ready line (`dispatcher start --json`). */
+export interface ReadyLine {
+  readonly ready: true;
+  readonly adminUrl: string;
+  readonly adminKey: string;
+  readonly eventHubConnectionString: string;
+  readonly eventHubName: string;
+  readonly dataDir: string;
+}
+
+export interface RuntimeProcess {
+  readonly info: ReadyLine;
+  readonly pid: number;
+  /** Everything the runtime wrote to stderr so far (its logs). */
+  stderr(): string;
+  /** SIGTERM, then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export const CLI = path.join(REPO_ROOT, "dist", "src", "local", "cli.js");
+
+const MAX_LOG_CHARS = 2_000_000;
+
+/**
+ * Spawns `node dist/src/local/cli.js start --json --in-memory` with `env` on top of this process's environment
+ * and resolves with the ready line. On timeout or early exit the error carries the runtime's stderr.
+ */
+export const startRuntimeProcess = (
+  env: Readonly<Record<string, string>>,
+  timeoutMs = 60_000,
+): Promise<RuntimeProcess> => {
+  const child = spawn(process.execPath, [CLI, "start", "--json", "--in-memory"], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    if (stderr.length < MAX_LOG_CHARS) stderr += chunk.toString();
+  });
+  return new Promise<RuntimeProcess>((resolve, reject) => {
+    let stdout = "";
+    const fail = (why: string): void => {
+      clearTimeout(timer);
+      child.kill("SIGKILL");
+      reject(new Error(`The local runtime ${why}.\n--- runtime stderr ---\n${stderr}`));
+    };
+    const timer = setTimeout(() => fail(`printed no ready line within ${timeoutMs} ms`), timeoutMs);
+    child.once("exit", (code, signal) => fail(`exited (code ${String(code)}, signal ${String(signal)})`));
+    child.stdout?.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const end = stdout.indexOf("\n");
+      if (end < 0) return;
+      const line = stdout.slice(0, end);
+      clearTimeout(timer);
+      child.removeAllListeners("exit");
+      resolve({
+        info: JSON.parse(line) as ReadyLine,
+        pid: child.pid ?? -1,
+        stderr: () => stderr,
+        stop: (graceMs) => stopChild(child, graceMs ?? 5000),
+      });
+    });
+  });
+};
+
+export const stopChild = (child: ChildProcess, graceMs: number): Promise<void> =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });

@@ -2,8 +2,9 @@ import { createHash } from "node:crypto";
 
 import { type IncomingEvent, type PublicEvent } from "./events";
 import { remap } from "./remap";
-import { type OutgoingMessage, route } from "./routing";
+import { type OutgoingMessage } from "./routing";
 import { type Webhook } from "./webhook";
+import { indexWebhooks, routeIndexed, type WebhookIndex } from "./webhookIndex";
 
 /** One message to one webhook. Its id is the `webhook-id` header: the same on every attempt. */
 export interface Delivery {
@@ -30,13 +31,15 @@ const subjectOf = (event: PublicEvent): string | undefined =>
 export const planDeliveries = (
   eventId: string,
   event: IncomingEvent,
-  webhooks: ReadonlyArray<Webhook>,
+  webhooks: ReadonlyArray<Webhook> | WebhookIndex,
 ): ReadonlyArray<Delivery> => {
+  // Build the index once per call when given a plain list; callers planning many events pass one index.
+  const index = "candidates" in webhooks ? webhooks : indexWebhooks(webhooks);
   const perWebhook = new Map<string, number>();
   const deliveries: Delivery[] = [];
-  for (const publicEvent of remap(event, webhooks)) {
+  for (const publicEvent of remap(event, index)) {
     const subject = subjectOf(publicEvent);
-    for (const { webhook, message } of route(publicEvent, webhooks)) {
+    for (const { webhook, message } of routeIndexed(publicEvent, index)) {
       const index = perWebhook.get(webhook.id) ?? 0;
       perWebhook.set(webhook.id, index + 1);
       deliveries.push({

@@ -6,23 +6,19 @@ import {
   type ServiceSubscribedEvent,
 } from "./events";
 import { type Webhook } from "./webhook";
-
-/** Distinct values of one attribute over the enabled webhooks that have it, in webhook order. */
-const attributeValues = (webhooks: ReadonlyArray<Webhook>, key: string): ReadonlyArray<NonEmptyString> => [
-  ...new Set(
-    webhooks
-      .filter((w) => !w.disabled)
-      .map((w) => w.attributes[key])
-      .filter((value): value is NonEmptyString => value !== undefined && value.trim() !== ""),
-  ),
-];
+import { indexWebhooks, type WebhookIndex } from "./webhookIndex";
 
 /**
  * Non-public events become public ones; public events pass through. Values are de-duplicated so two
  * webhooks sharing a name (or serviceId) do not make the same public event twice, which routing would then
  * deliver twice to each of them.
  */
-export const remap = (event: IncomingEvent, webhooks: ReadonlyArray<Webhook>): ReadonlyArray<PublicEvent> => {
+export const remap = (
+  event: IncomingEvent,
+  webhooks: ReadonlyArray<Webhook> | WebhookIndex,
+): ReadonlyArray<PublicEvent> => {
+  const attributeValues = (source: typeof webhooks, key: string): ReadonlyArray<NonEmptyString> =>
+    ("distinctValues" in source ? source : indexWebhooks(source)).distinctValues(key);
   switch (event.name) {
     case "ping":
     case "service:subscribed":

@@ -7,6 +7,7 @@ import { type Delivery, planDeliveries } from "../../domain/deliveryPlan";
 import { type DeadLetterRequest, type DeliveryReport, type PendingDelivery } from "../../domain/dispatch";
 import { type IncomingEvent } from "../../domain/events";
 import { signingSecrets } from "../../domain/webhook";
+import { indexWebhooks } from "../../domain/webhookIndex";
 
 interface Clock {
   now(): Date;
@@ -24,8 +25,8 @@ export const makePlanActivity =
   async (input: {
     events: ReadonlyArray<{ eventId: string; event: IncomingEvent }>;
   }): Promise<Delivery[]> => {
-    const webhooks = (await deps.webhooks.listCached()).map((s) => s.webhook);
-    return input.events.flatMap(({ eventId, event }) => planDeliveries(eventId, event, webhooks));
+    const index = indexWebhooks((await deps.webhooks.listCached()).map((s) => s.webhook));
+    return input.events.flatMap(({ eventId, event }) => planDeliveries(eventId, event, index));
   };
 
 export interface DeliverDeps {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { type CliIo, parseCommandArgs, processIo, UsageError } from "./cliArgs";
 import { PUBLISH_USAGE, publishCommand } from "./publishCommand";
+import { RECEIVE_USAGE, receiveCommand } from "./receiveCommand";
 import { startCommand } from "./startCommand";
 import { WEBHOOKS_USAGE, webhooksCommand } from "./webhooksCommand";
 
@@ -16,11 +17,12 @@ const USAGES: Readonly<Record<string, string>> = {
   start: START_USAGE,
   publish: PUBLISH_USAGE,
   webhooks: WEBHOOKS_USAGE,
+  receive: RECEIVE_USAGE,
   help: HELP_USAGE,
 };
 
 export const USAGE = [
-  "dispatcher: run the Public Event Dispatcher locally, publish events to it, manage its webhooks.",
+  "dispatcher: run the Public Event Dispatcher locally, publish events to it, manage its webhooks, receive deliveries.",
   "Connection (publish, webhooks): flags, then the environment, then runtime.json in $DATA_DIR or ./.data.",
   "",
   ...Object.values(USAGES).flatMap((usage) => [usage, ""]),
@@ -55,6 +57,8 @@ export const runCli = async (
       return publishCommand(args, io);
     case "webhooks":
       return webhooksCommand(args, io);
+    case "receive":
+      return receiveCommand(args, io);
     case "help":
     case "--help":
     case "-h": {

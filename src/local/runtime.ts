@@ -11,6 +11,7 @@ import { readHostJson } from "./hostJson";
 import { type RunningHttpHost, startHttpHost } from "./httpHost";
 import { type LocalLog } from "./invocation";
 import { ensurePortFree, portSetting } from "./ports";
+import { startTimerHost } from "./timerHost";
 
 export interface LocalRuntimeOptions {
   /** Where the compiled app lives (its functions/ folder is loaded) and where host.json sits. */
@@ -156,6 +157,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<R
       feeders.push(feeder);
       stops.push(() => feeder.stop());
     }
+    const timers = startTimerHost(shim.byTriggerType("timerTrigger"), log);
+    stops.push(() => Promise.resolve(timers.stop()));
     uninstall();
 
     const info: RuntimeInfo = {

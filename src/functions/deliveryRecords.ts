@@ -5,6 +5,7 @@ import { appDeps } from "../composition";
 import { makeDeliveryRecordsApi } from "./handlers/deliveryRecordsApi";
 import { httpRoute } from "./handlers/httpRoute";
 import { durableStarter } from "./handlers/orchestrationStarter";
+import { makeRejectedEventsApi } from "./handlers/rejectedEventsApi";
 
 // Admin API over delivery records: the delivery log, dead letters (list, replay, delete) and ping.
 
@@ -56,3 +57,9 @@ app.timer("delivery-log-retention", {
     context.log(`delivery log retention: purged ${await deps.deliveryLog.purge(cutoff)} attempts`);
   },
 });
+
+httpRoute(
+  "rejected-events-list",
+  { methods: ["GET"], route: "rejected-events", authLevel: "function" },
+  (request) => makeRejectedEventsApi({ rejected: appDeps().rejectedEvents }).list(request),
+);

@@ -332,6 +332,54 @@ export const openApiDocument = {
         },
       },
     },
+    "/api/rejected-events": {
+      get: {
+        operationId: "rejected-events-list",
+        summary:
+          "Incoming events that did not decode: hub position and reasons (field paths); raw body only with ?reveal=raw",
+        ...keyed,
+        parameters: [
+          { name: "partitionId", in: "query", required: false, schema: { type: "string" } },
+          {
+            name: "limit",
+            in: "query",
+            required: false,
+            schema: { type: "integer", minimum: 1, maximum: 1000 },
+          },
+          { name: "reveal", in: "query", required: false, schema: { type: "string", enum: ["raw"] } },
+        ],
+        responses: {
+          "200": {
+            description: "Rejected events",
+            content: jsonContent({
+              type: "object",
+              properties: {
+                items: {
+                  type: "array",
+                  items: {
+                    type: "object",
+                    required: ["hub", "partitionId", "sequenceNumber", "reasons"],
+                    properties: {
+                      hub: { type: "string" },
+                      partitionId: { type: "string" },
+                      sequenceNumber: { type: "integer" },
+                      enqueuedTime: { type: "string", format: "date-time" },
+                      reasons: { type: "array", items: { type: "string" } },
+                      raw: {
+                        type: "string",
+                        description: "the body as received, capped at 32 KB (only with ?reveal=raw)",
+                      },
+                    },
+                  },
+                },
+              },
+            }),
+          },
+          "400": problemResponse("Invalid limit"),
+          ...unauthorized,
+        },
+      },
+    },
     "/api/dead-letters": {
       get: {
         operationId: "dead-letters-list",

@@ -76,6 +76,25 @@ describe("Event Hub ingestion", () => {
     expect(await s.rejected.list()).toHaveLength(3);
   });
 
+  it("rejects poison events (a name like constructor, nesting 10,000 deep) instead of failing the batch", async () => {
+    const s = setup();
+    const deep = JSON.parse(
+      `{"name":"ping","payload":{"name":${"[".repeat(10_000)}${"]".repeat(10_000)}}}`,
+    ) as unknown;
+    const batch = [
+      { name: "constructor" },
+      { name: "__proto__" },
+      { name: "toString" },
+      deep,
+      { name: "ping:all" },
+    ];
+    const result = await s.ingest(batch, position(batch.length), s.starter);
+    expect(result).toMatchObject({ accepted: 1, rejected: 4, started: true });
+    const rejected = await s.rejected.list();
+    expect(rejected).toHaveLength(4);
+    expect(rejected.every((r) => r.reasons.length > 0)).toBe(true);
+  });
+
   it("never puts payload values into rejection reasons", () => {
     const decoded = decodeEvent({
       name: "profile:completed",

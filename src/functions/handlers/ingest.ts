@@ -44,7 +44,16 @@ const readBody = (body: unknown): { raw: string; json: E.Either<string, unknown>
     };
   }
   // The Functions host hands over JSON bodies already parsed.
-  return { raw: JSON.stringify(body) ?? String(body), json: E.right(body) };
+  return { raw: rawTextOf(body), json: E.right(body) };
+};
+
+/** Never throws: a body nested too deeply to serialise is recorded as such rather than taking the batch down. */
+const rawTextOf = (body: unknown): string => {
+  try {
+    return JSON.stringify(body) ?? String(body);
+  } catch (error) {
+    return `(the body could not be serialised: ${error instanceof Error ? error.name : "error"})`;
+  }
 };
 
 /** Decodes one event, with reasons as codec paths (the catalogue entry for its name, so paths are precise). */
@@ -53,7 +62,11 @@ export const decodeEvent = (body: unknown): E.Either<ReadonlyArray<string>, Inco
   if (E.isLeft(json)) return E.left([json.left]);
   const value = json.right;
   const name = typeof value === "object" && value !== null ? (value as { name?: unknown }).name : undefined;
-  const codec = typeof name === "string" ? CODEC_BY_NAME[name as IncomingEvent["name"]] : undefined;
+  // Own keys only: an event named "constructor" or "__proto__" must not find Object.prototype's members.
+  const codec =
+    typeof name === "string" && Object.prototype.hasOwnProperty.call(CODEC_BY_NAME, name)
+      ? CODEC_BY_NAME[name as IncomingEvent["name"]]
+      : undefined;
   if (codec === undefined) {
     return E.left([`/name: must be one of ${INCOMING_EVENT_NAMES.join(", ")}`]);
   }
@@ -63,10 +76,31 @@ export const decodeEvent = (body: unknown): E.Either<ReadonlyArray<string>, Inco
     : decoded;
 };
 
+/**
+ * Failure policy: whatever one event's body does to the decoder (stack overflow on deep nesting, a getter that
+ * throws), it is that event's rejection, never an exception that makes the host redeliver the whole batch
+ * forever and block its partition.
+ */
+const decodeSafely = (body: unknown): E.Either<ReadonlyArray<string>, IncomingEvent> => {
+  try {
+    return decodeEvent(body);
+  } catch (error) {
+    return E.left([`the event could not be read (${error instanceof Error ? error.name : "error"})`]);
+  }
+};
+
 /** Deterministic per batch: a redelivered batch maps to the same instance and starts nothing new. */
 export const batchInstanceId = (position: BatchPosition): string => {
   const numbers = position.events.map((e) => e.sequenceNumber);
   return `dispatch:${position.hub}:${position.partitionId}:${Math.min(...numbers)}-${Math.max(...numbers)}`;
+};
+
+const rawOf = (body: unknown): string => {
+  try {
+    return readBody(body).raw;
+  } catch {
+    return "(the body could not be read)";
+  }
 };
 
 export interface IngestResult {
@@ -98,7 +132,7 @@ export const makeIngest =
     const rejected: RejectedEvent[] = [];
     bodies.forEach((body, i) => {
       const where = position.events[i] ?? { sequenceNumber: -1 };
-      const decoded = decodeEvent(body);
+      const decoded = decodeSafely(body);
       if (E.isRight(decoded)) {
         accepted.push({
           eventId: where.messageId ?? `${position.partitionId}:${where.sequenceNumber}`,
@@ -111,7 +145,7 @@ export const makeIngest =
           sequenceNumber: where.sequenceNumber,
           ...(where.enqueuedTime === undefined ? {} : { enqueuedTime: where.enqueuedTime }),
           reasons: decoded.left,
-          raw: readBody(body).raw,
+          raw: rawOf(body),
         });
       }
     });

@@ -1,5 +1,10 @@
-import { type AdminClient } from "../agent/adminClient";
 import { holdsFor, waitFor, waitForValue } from "../agent/waitFor";
+import {
+  attemptLog,
+  attemptsByDelivery,
+  deliveriesFailedWith,
+  type LoggedAttempt,
+} from "./support/attemptLog";
 import { publishMany } from "./support/bulkPublish";
 import { type FaultStack, startFaultStack } from "./support/faultStack";
 import { type OutageReceiver, startOutageReceiver } from "./support/outageReceiver";
@@ -12,46 +17,31 @@ const OUTAGE_MS = 20_000;
 const EVENTS = 20;
 const RECEIVERS = 2;
 
-interface LoggedAttempt {
-  readonly deliveryId: string;
-  readonly attempt: number;
-  readonly outcome: string;
-  readonly status?: number;
-  readonly error?: string;
-}
-
-const attemptLog = async (admin: AdminClient, webhookId: string): Promise<ReadonlyArray<LoggedAttempt>> => {
-  const response = await admin.http.get<{ items: LoggedAttempt[] }>(`/webhooks/${webhookId}/deliveries`, {
-    params: { limit: 1000 },
-  });
-  if (response.status !== 200) throw new Error(`list deliveries: HTTP ${response.status}`);
-  return response.data.items;
-};
-
-const byDelivery = (log: ReadonlyArray<LoggedAttempt>): Map<string, LoggedAttempt[]> => {
-  const map = new Map<string, LoggedAttempt[]>();
-  for (const a of log) map.set(a.deliveryId, [...(map.get(a.deliveryId) ?? []), a]);
-  for (const list of map.values()) list.sort((x, y) => x.attempt - y.attempt);
-  return map;
+/** Attempts 1..n-1 refused (at least 3: attempts 1..4 fall within 16.8 s of the first), attempt n delivered. */
+const expectRefusedThenDelivered = (attempts: ReadonlyArray<LoggedAttempt>): void => {
+  const failed = attempts.slice(0, -1);
+  expect(failed.length).toBeGreaterThanOrEqual(3);
+  expect(failed.every((a) => a.outcome === "retryable" && a.error === "connection-refused")).toBe(true);
+  expect(attempts.at(-1)).toMatchObject({ outcome: "delivered", status: 200 });
+  expect(attempts.map((a) => a.attempt)).toEqual(attempts.map((_a, i) => i + 1));
 };
 
 describe("receivers that refuse connections for 20 s, then come back", () => {
   let stack: FaultStack | undefined;
   const receivers: OutageReceiver[] = [];
+  const webhookIds: string[] = [];
 
   afterAll(async () => {
     await stack?.close();
     await Promise.all(receivers.map((r) => r.close()));
   });
 
-  it("get every delivery once they are back, after retryable connection-refused attempts", async () => {
+  beforeAll(async () => {
     stack = await startFaultStack({ env: { RETRY_SCHEDULE: "0,2s,4s,8s,8s,8s,8s" } });
-    const admin = stack.admin;
-    const webhookIds: string[] = [];
     for (let i = 0; i < RECEIVERS; i++) {
       const receiver = await startOutageReceiver(`outage-${i}`);
       receivers.push(receiver);
-      const webhook = await admin.register({
+      const webhook = await stack.admin.register({
         url: receiver.url,
         subscriptions: ["ping"],
         attributes: { name: receiver.name },
@@ -59,20 +49,20 @@ describe("receivers that refuse connections for 20 s, then come back", () => {
       receiver.useSecrets(webhook.secret);
       webhookIds.push(webhook.id);
     }
+  }, 60_000);
 
+  it("get every delivery once they are back, after retryable connection-refused attempts", async () => {
+    const admin = stack!.admin;
     await Promise.all(receivers.map((r) => r.goDown()));
     const downSince = Date.now();
     await publishMany(
-      stack.runtime.info,
+      stack!.runtime.info,
       Array.from({ length: EVENTS }, () => ({ name: "ping:all" })),
     );
     // Every delivery has been tried and refused at least once while the receivers are down.
     for (const id of webhookIds) {
       await waitFor(
-        async () => {
-          const refused = (await attemptLog(admin, id)).filter((a) => a.error === "connection-refused");
-          return new Set(refused.map((a) => a.deliveryId)).size === EVENTS;
-        },
+        async () => deliveriesFailedWith(await attemptLog(admin, id), "connection-refused") === EVENTS,
         { timeoutMs: OUTAGE_MS, intervalMs: 250, what: `${EVENTS} refused deliveries for ${id}` },
       );
     }
@@ -98,20 +88,13 @@ describe("receivers that refuse connections for 20 s, then come back", () => {
     for (const id of webhookIds) {
       const deliveries = await waitForValue(
         async () => {
-          const map = byDelivery(await attemptLog(admin, id));
+          const map = attemptsByDelivery(await attemptLog(admin, id));
           const done = [...map.values()].filter((list) => list.at(-1)?.outcome === "delivered");
           return done.length === EVENTS ? map : undefined;
         },
         { what: `${EVENTS} delivered deliveries in the log of ${id}` },
       );
-      for (const attempts of deliveries.values()) {
-        const failed = attempts.slice(0, -1);
-        // Attempts 1..4 fall at most 16.8 s after the first one: all inside the outage.
-        expect(failed.length).toBeGreaterThanOrEqual(3);
-        expect(failed.every((a) => a.outcome === "retryable" && a.error === "connection-refused")).toBe(true);
-        expect(attempts.at(-1)).toMatchObject({ outcome: "delivered", status: 200 });
-        expect(attempts.map((a) => a.attempt)).toEqual(attempts.map((_a, i) => i + 1));
-      }
+      for (const attempts of deliveries.values()) expectRefusedThenDelivered(attempts);
       expect(await admin.deadLetters(id)).toEqual([]);
     }
   });

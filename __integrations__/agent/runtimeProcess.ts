@@ -18,6 +18,8 @@ export interface RuntimeProcess {
   stderr(): string;
   /** SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
+  /** SIGKILL at once: a crash (its Azurite, if it started one, saves and exits by itself). */
+  kill(): Promise<void>;
 }
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -26,14 +28,17 @@ export const CLI = path.join(REPO_ROOT, "dist", "src", "local", "cli.js");
 const MAX_LOG_CHARS = 2_000_000;
 
 /**
- * Spawns `node dist/src/local/cli.js start --json --in-memory` with `env` on top of this process's environment
+ * Spawns `node dist/src/local/cli.js start --json [--in-memory]` with `env` on top of this process's environment
  * and resolves with the ready line. On timeout or early exit the error carries the runtime's stderr.
+ * `inMemory: false` keeps the Event Hubs log and Azurite's data in DATA_DIR, so a restart resumes the work.
  */
 export const startRuntimeProcess = (
   env: Readonly<Record<string, string>>,
-  timeoutMs = 60_000,
+  options: { inMemory?: boolean; timeoutMs?: number } = {},
 ): Promise<RuntimeProcess> => {
-  const child = spawn(process.execPath, [CLI, "start", "--json", "--in-memory"], {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const args = [CLI, "start", "--json", ...(options.inMemory === false ? [] : ["--in-memory"])];
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -63,6 +68,12 @@ export const startRuntimeProcess = (
         pid: child.pid ?? -1,
         stderr: () => stderr,
         stop: (graceMs) => stopChild(child, graceMs ?? 5000),
+        kill: () =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null || child.signalCode !== null) return done();
+            child.once("exit", () => done());
+            child.kill("SIGKILL");
+          }),
       });
     });
   });

@@ -5,8 +5,21 @@ import path from "node:path";
 
 import { EventHubProducerClient } from "@azure/event-hubs";
 
+import { type RuntimeProcess, startRuntimeProcess } from "../../__integrations__/agent/runtimeProcess";
+import { waitFor as waitUntil } from "../../__integrations__/agent/waitFor";
 import { startServer, type TestServer } from "../adapters/delivery/testServers";
-import { type RuntimeProcess, spawnRuntime, waitFor } from "../test-support/runtimeProcess";
+
+/** The compiled runtime (npm test builds first), on free ports, persistent unless `--in-memory` is passed. */
+const spawnRuntime = (
+  env: Record<string, string>,
+  args: ReadonlyArray<string> = [],
+): Promise<RuntimeProcess> =>
+  startRuntimeProcess(
+    { PORT: "0", EVENTHUB_EMULATOR_PORT: "0", LOG_LEVEL: "information", ...env },
+    { inMemory: args.includes("--in-memory"), timeoutMs: 30_000 },
+  );
+const waitFor = (check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> =>
+  waitUntil(check, { what, timeoutMs });
 
 /** The compiled local runtime as a child process: what `npm start` runs, driven as a user would. */
 jest.setTimeout(120_000);
@@ -110,7 +123,7 @@ describe("local runtime (dispatcher start)", () => {
       // Bounded absence check: nothing checkpointed before the restart is delivered again.
       await new Promise((resolve) => setTimeout(resolve, 1500));
       expect(receiver.requests).toHaveLength(31);
-      expect(rt.log()).not.toMatch(/AAAAAA/);
+      expect(rt.stderr()).not.toMatch(/AAAAAA/);
     } finally {
       await rt.stop();
       await receiver.close();
@@ -130,7 +143,7 @@ describe("local runtime (dispatcher start)", () => {
         Array.from({ length: expected }, () => ({ name: "ping", payload: { name: "wh1" } })),
       );
       await waitFor(() => uniqueIds(receiver) >= 20, "the first deliveries");
-      await rt.stop("SIGKILL");
+      await rt.kill();
       const beforeRestart = uniqueIds(receiver);
       expect(beforeRestart).toBeLessThan(expected);
       rt = await spawnRuntime({ DATA_DIR: dataDir, WEBHOOK_CACHE_TTL_SECONDS: "0" });

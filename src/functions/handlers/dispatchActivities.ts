@@ -7,17 +7,29 @@ import { type Delivery, planDeliveries } from "../../domain/deliveryPlan";
 import { type DeadLetterRequest, type DeliveryReport, type PendingDelivery } from "../../domain/dispatch";
 import { type IncomingEvent } from "../../domain/events";
 import { signingSecrets } from "../../domain/webhook";
-import { indexWebhooks } from "../../domain/webhookIndex";
+import { indexWebhooks, type WebhookIndex } from "../../domain/webhookIndex";
 
 interface Clock {
   now(): Date;
 }
 type Log = (message: string) => void;
 
+/** The cache hands out the same list until it reloads: build its by-id map once per list, not per chunk. */
+const byIdMemo = new WeakMap<ReadonlyArray<StoredWebhook>, ReadonlyMap<string, StoredWebhook>>();
 const webhooksById = async (
   webhooks: Pick<CachedWebhookStore, "listCached">,
-): Promise<Map<string, StoredWebhook>> =>
-  new Map((await webhooks.listCached()).map((s) => [s.webhook.id, s]));
+): Promise<ReadonlyMap<string, StoredWebhook>> => {
+  const list = await webhooks.listCached();
+  let map = byIdMemo.get(list);
+  if (map === undefined) {
+    map = new Map(list.map((s) => [s.webhook.id, s]));
+    byIdMemo.set(list, map);
+  }
+  return map;
+};
+
+/** One routing index per cached list (the cache hands out the same list until it reloads). */
+const indexMemo = new WeakMap<ReadonlyArray<StoredWebhook>, WebhookIndex>();
 
 /** Plan: enabled webhooks from the cache; remap; route; deterministic delivery ids. */
 export const makePlanActivity =
@@ -25,7 +37,12 @@ export const makePlanActivity =
   async (input: {
     events: ReadonlyArray<{ eventId: string; event: IncomingEvent }>;
   }): Promise<Delivery[]> => {
-    const index = indexWebhooks((await deps.webhooks.listCached()).map((s) => s.webhook));
+    const list = await deps.webhooks.listCached();
+    let index = indexMemo.get(list);
+    if (index === undefined) {
+      index = indexWebhooks(list.map((s) => s.webhook));
+      indexMemo.set(list, index);
+    }
     return input.events.flatMap(({ eventId, event }) => planDeliveries(eventId, event, index));
   };
 

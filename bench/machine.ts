@@ -7,6 +7,8 @@ export interface Machine {
   readonly memoryMb: number;
   readonly node: string;
   readonly cpuModel: string;
+  /** 1-minute load average when the run started: other work on the machine skews every number here. */
+  readonly loadAverage: number;
 }
 
 export const machine = (): Machine => {
@@ -22,6 +24,7 @@ export const machine = (): Machine => {
     memoryMb: Math.round(os.totalmem() / 1024 / 1024),
     node: process.version,
     cpuModel,
+    loadAverage: Math.round(os.loadavg()[0]! * 100) / 100,
   };
 };
 

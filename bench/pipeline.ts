@@ -102,6 +102,9 @@ export interface PhaseResult {
   readonly eventsPerSecond: number;
   readonly latencyMs: LatencySummary;
   readonly peakRssMb: number;
+  /** Peak RSS of the runtime process and of Azurite (its child), each on its own. */
+  readonly peakRuntimeRssMb: number;
+  readonly peakAzuriteRssMb: number;
   /** Receipts of an already-received webhook-id (at-least-once redeliveries). */
   readonly duplicates: number;
 }
@@ -172,6 +175,8 @@ export const measurePhase = async (
     eventsPerSecond: (events / durationMs) * 1000,
     latencyMs: summarize(tracker.latencyMs()),
     peakRssMb: env.rss.peakMb(),
+    peakRuntimeRssMb: env.rss.peak().rootMb,
+    peakAzuriteRssMb: env.rss.peak().childrenMb,
     duplicates: extra,
     publishMs,
     receivedWhenPublished,

@@ -41,27 +41,47 @@ export const processTree = (root: number): ReadonlyArray<number> => {
 export const treeRssMb = (root: number): number =>
   processTree(root).reduce((sum, pid) => sum + vmRssKb(pid), 0) / 1024;
 
+export interface RssPeak {
+  /** The highest summed RSS of the tree. */
+  readonly totalMb: number;
+  /** The highest RSS of the root process (the runtime) and of its descendants (Azurite), each on its own. */
+  readonly rootMb: number;
+  readonly childrenMb: number;
+}
+
 export interface RssSampler {
-  /** The highest sum seen since start or the last reset. */
   peakMb(): number;
-  /** Starts a new peak (for one phase) and returns the previous one. */
-  reset(): number;
+  peak(): RssPeak;
+  /** Starts a new peak (for one phase). */
+  reset(): void;
   stop(): void;
 }
 
-/** Samples the tree's RSS every `intervalMs` and keeps the peak. */
+const sampleTree = (root: number): RssPeak => {
+  const [first, ...rest] = processTree(root).map((pid) => vmRssKb(pid) / 1024);
+  const rootMb = first ?? 0;
+  const childrenMb = rest.reduce((sum, mb) => sum + mb, 0);
+  return { totalMb: rootMb + childrenMb, rootMb, childrenMb };
+};
+
+const maxPeak = (a: RssPeak, b: RssPeak): RssPeak => ({
+  totalMb: Math.max(a.totalMb, b.totalMb),
+  rootMb: Math.max(a.rootMb, b.rootMb),
+  childrenMb: Math.max(a.childrenMb, b.childrenMb),
+});
+
+/** Samples the tree's RSS every `intervalMs` and keeps the peaks. */
 export const sampleRss = (root: number, intervalMs = 200): RssSampler => {
-  let peak = treeRssMb(root);
+  let peak = sampleTree(root);
   const timer = setInterval(() => {
-    peak = Math.max(peak, treeRssMb(root));
+    peak = maxPeak(peak, sampleTree(root));
   }, intervalMs);
   timer.unref();
   return {
-    peakMb: () => peak,
+    peakMb: () => peak.totalMb,
+    peak: () => peak,
     reset: () => {
-      const previous = peak;
-      peak = treeRssMb(root);
-      return previous;
+      peak = sampleTree(root);
     },
     stop: () => clearInterval(timer),
   };

@@ -1,0 +1,216 @@
+import { type Panel } from "./chart";
+import { type HotPathResult } from "./hotPath";
+import { type Machine } from "./machine";
+import { type BacklogResult, type BurstResult, type SteadyResult } from "./phases";
+import { type RawResult } from "./rawCeiling";
+import { formatMs } from "./stats";
+
+export interface TargetCheck {
+  readonly target: string;
+  /** Undefined when this run did not measure it. */
+  readonly met?: boolean;
+  readonly detail: string;
+}
+
+export interface BenchResults {
+  readonly startedAt: string;
+  readonly commit: string;
+  readonly machine: Machine;
+  readonly settings: { readonly webhooks: number; readonly events: number; readonly quick: boolean };
+  readonly durationMs: number;
+  readonly raw: RawResult;
+  readonly burst: BurstResult;
+  readonly pipelineToRaw: number;
+  readonly ladder: ReadonlyArray<SteadyResult>;
+  readonly steady1000: SteadyResult;
+  readonly backlog?: BacklogResult;
+  readonly runtimeRssMb: { readonly idle: number; readonly peak: number };
+  readonly hotPath: ReadonlyArray<HotPathResult>;
+  readonly targets: ReadonlyArray<TargetCheck>;
+}
+
+const SINGLE_TARGET_KINDS = new Set(["ping", "service:subscribed"]);
+
+export const checkTargets = (r: Omit<BenchResults, "targets" | "durationMs">): ReadonlyArray<TargetCheck> => {
+  const routing100k = r.hotPath.filter((h) => h.webhooks === 100_000 && SINGLE_TARGET_KINDS.has(h.kind));
+  const worst = Math.max(...routing100k.map((h) => h.perEventMs ?? Infinity));
+  return [
+    {
+      target: "pipeline >= 50% of the raw ceiling",
+      met: r.pipelineToRaw >= 0.5,
+      detail: `${r.burst.deliveriesPerSecond.toFixed(0)} / ${r.raw.perSecond.toFixed(0)} deliveries/s = ${(r.pipelineToRaw * 100).toFixed(1)}%`,
+    },
+    {
+      target: "p50 < 100 ms at 1,000 events/s",
+      met: r.steady1000.latencyMs.p50 < 100,
+      detail:
+        `p50 ${formatMs(r.steady1000.latencyMs.p50)} (p99 ${formatMs(r.steady1000.latencyMs.p99)}) publishing ` +
+        `${r.steady1000.publishedEventsPerSecond.toFixed(0)} service:subscribed events/s for ${r.steady1000.events} events`,
+    },
+    {
+      target: "routing against 100,000 webhooks < 5 ms per event",
+      met: worst < 5,
+      detail:
+        routing100k
+          .map((h) => `${h.kind} ${h.perEventMs === undefined ? "timed out" : formatMs(h.perEventMs)}`)
+          .join(", ") +
+        " (single-target events; fan-out events make 100,000 deliveries each, see the hot-path table)",
+    },
+    r.backlog === undefined
+      ? {
+          target: "runtime RSS < 300 MB with a 100,000-event backlog",
+          detail: "not measured: run with --backlog",
+        }
+      : {
+          target: `runtime RSS < 300 MB with a ${r.backlog.events}-event backlog`,
+          met: r.backlog.peakRssMb < 300,
+          detail:
+            `peak ${r.backlog.peakRssMb.toFixed(0)} MB (runtime ${r.backlog.peakRuntimeRssMb.toFixed(0)} MB + Azurite ${r.backlog.peakAzuriteRssMb.toFixed(0)} MB at their own peaks), ${r.backlog.backlogWhenPublished} deliveries ` +
+            `behind when publishing ended, worked through in ${(r.backlog.totalMs / 1000).toFixed(0)} s`,
+        },
+  ];
+};
+
+const row = (cells: ReadonlyArray<string>): string => `| ${cells.join(" | ")} |`;
+
+/** The human summary (stdout): the numbers, the hot-path table and every target as met / not met. */
+export const summaryText = (r: BenchResults): string => {
+  const lines = [
+    "",
+    `Public Event Dispatcher bench - commit ${r.commit}, ${r.machine.nproc} CPUs (${r.machine.cpuModel}), ${r.machine.memoryMb} MB, node ${r.machine.node}, load ${r.machine.loadAverage}`,
+    `${r.settings.webhooks} webhooks, burst of ${r.settings.events} events; took ${(r.durationMs / 1000).toFixed(0)} s`,
+    "",
+    row(["run", "deliveries/s", "p50", "p95", "p99", "peak RSS MB (runtime + Azurite)"]),
+    row(["---", "---", "---", "---", "---", "---"]),
+    row([
+      "raw ceiling (undici, " + r.raw.concurrency + " in flight)",
+      r.raw.perSecond.toFixed(0),
+      formatMs(r.raw.latencyMs.p50),
+      formatMs(r.raw.latencyMs.p95),
+      formatMs(r.raw.latencyMs.p99),
+      "-",
+    ]),
+    ...[
+      ["burst (saturation)", r.burst] as const,
+      ...r.ladder.map(
+        (s) => [`steady ${s.offeredDeliveriesPerSecond.toFixed(0)} deliveries/s offered`, s] as const,
+      ),
+      ["steady 1,000 events/s single", r.steady1000] as const,
+      ...(r.backlog === undefined ? [] : [["backlog", r.backlog] as const]),
+    ].map(([name, p]) =>
+      row([
+        name,
+        p.deliveriesPerSecond.toFixed(0),
+        formatMs(p.latencyMs.p50),
+        formatMs(p.latencyMs.p95),
+        formatMs(p.latencyMs.p99),
+        `${p.peakRssMb.toFixed(0)} (${p.peakRuntimeRssMb.toFixed(0)} + ${p.peakAzuriteRssMb.toFixed(0)})`,
+      ]),
+    ),
+    "",
+    `pipeline / raw = ${(r.pipelineToRaw * 100).toFixed(1)}%; burst CPU: runtime ${r.burst.runtimeCpuS.toFixed(1)} s, Azurite ${r.burst.childrenCpuS.toFixed(1)} s over ${(r.burst.durationMs / 1000).toFixed(1)} s`,
+    "",
+    row(["hot path (decode + remap + route)", "webhooks", "per event", "deliveries", "per delivery"]),
+    row(["---", "---", "---", "---", "---"]),
+    ...r.hotPath.map((h) =>
+      row([
+        h.kind,
+        String(h.webhooks),
+        h.perEventMs === undefined
+          ? `> ${formatMs(h.timedOutAfterMs ?? NaN)} (stopped)`
+          : formatMs(h.perEventMs),
+        h.deliveries === undefined ? "-" : String(h.deliveries),
+        h.perDeliveryUs === undefined ? "-" : formatMs(h.perDeliveryUs / 1000),
+      ]),
+    ),
+    "",
+    ...r.targets.map(
+      (t) =>
+        `${t.met === undefined ? "[ not measured ]" : t.met ? "[ met ]" : "[ NOT met ]"} ${t.target}: ${t.detail}`,
+    ),
+    "",
+  ];
+  return lines.join("\n");
+};
+
+const BLUE = [31, 119, 180] as const;
+const ORANGE = [255, 127, 14] as const;
+const GREEN = [44, 160, 44] as const;
+const RED = [214, 39, 40] as const;
+const GRAY = [150, 150, 150] as const;
+const PURPLE = [148, 103, 189] as const;
+
+/** Throughput and latency against offered load, from the steady ladder, with the raw ceiling and the burst. */
+export const chartPanels = (r: BenchResults): ReadonlyArray<Panel> => {
+  const xs = r.ladder.map((s) => s.offeredDeliveriesPerSecond);
+  const xMax = Math.max(...xs, 1);
+  return [
+    {
+      title: "Throughput",
+      xLabel: "offered load (deliveries/s)",
+      yLabel: "deliveries/s",
+      series: [
+        {
+          label: "pipeline",
+          color: BLUE,
+          points: r.ladder.map((s) => [s.offeredDeliveriesPerSecond, s.deliveriesPerSecond]),
+        },
+        {
+          label: "offered",
+          color: GRAY,
+          reference: true,
+          points: [
+            [0, 0],
+            [xMax, xMax],
+          ],
+        },
+        {
+          label: "burst",
+          color: ORANGE,
+          reference: true,
+          points: [
+            [0, r.burst.deliveriesPerSecond],
+            [xMax, r.burst.deliveriesPerSecond],
+          ],
+        },
+        {
+          label: "raw ceiling",
+          color: GREEN,
+          reference: true,
+          points: [
+            [0, r.raw.perSecond],
+            [xMax, r.raw.perSecond],
+          ],
+        },
+      ],
+    },
+    {
+      title: "Latency publish to receipt",
+      xLabel: "offered load (deliveries/s)",
+      yLabel: "ms (log)",
+      logY: true,
+      series: [
+        {
+          label: "p50",
+          color: BLUE,
+          points: r.ladder.map((s) => [s.offeredDeliveriesPerSecond, s.latencyMs.p50]),
+        },
+        {
+          label: "p95",
+          color: ORANGE,
+          points: r.ladder.map((s) => [s.offeredDeliveriesPerSecond, s.latencyMs.p95]),
+        },
+        {
+          label: "p99",
+          color: RED,
+          points: r.ladder.map((s) => [s.offeredDeliveriesPerSecond, s.latencyMs.p99]),
+        },
+        {
+          label: "p50 1000 ev/s single",
+          color: PURPLE,
+          points: [[r.steady1000.offeredDeliveriesPerSecond, r.steady1000.latencyMs.p50]],
+        },
+      ],
+    },
+  ];
+};

@@ -1,0 +1,91 @@
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+
+import { renderChart } from "./chart";
+import { runHotPath } from "./hotPath";
+import { commitMeasured, machine } from "./machine";
+import { type BenchOptions, parseOptions } from "./options";
+import { backlogPhase, burstPhase, rawPhase, steadyPhase } from "./phases";
+import { startPipelineEnv } from "./pipeline";
+import { progress } from "./progress";
+import { type BenchResults, chartPanels, checkTargets, summaryText } from "./report";
+import { treeRssMb } from "./rss";
+import { deliveriesPerEvent } from "./workload";
+
+const REPO_ROOT = path.resolve(__dirname, "..");
+
+/** End to end through the local runtime (a child process): raw ceiling, burst, steady ladder, 1,000 events/s, backlog. */
+const endToEnd = async (options: BenchOptions) => {
+  process.stderr.write(`Starting the local runtime and ${options.webhooks} receivers...\n`);
+  const env = await startPipelineEnv(options.webhooks);
+  try {
+    const idle = treeRssMb(env.runtime.pid);
+    const raw = await rawPhase(env, options.rawMs);
+    const burst = await burstPhase(env, options.events, "burst");
+    const ladder = [];
+    for (const offered of options.ladder) {
+      const eventsPerSecond = offered / deliveriesPerEvent(options.webhooks);
+      ladder.push(await steadyPhase(env, eventsPerSecond, options.stepMs, `steady${offered}`, "mix"));
+    }
+    const steady1000 = await steadyPhase(
+      env,
+      1000,
+      options.steadyTargetMs,
+      "steady1000",
+      "service:subscribed",
+    );
+    const peak = Math.max(burst.peakRssMb, ...ladder.map((s) => s.peakRssMb), steady1000.peakRssMb);
+    const backlog = options.backlog ? await backlogPhase(env, options.backlogEvents, "backlog") : undefined;
+    return { raw, burst, ladder, steady1000, backlog, runtimeRssMb: { idle, peak } };
+  } catch (error) {
+    process.stderr.write(`\n--- runtime stderr (tail) ---\n${env.runtime.stderr().slice(-4000)}\n`);
+    throw error;
+  } finally {
+    await env.close();
+  }
+};
+
+/** Writes through a .tmp file (git-ignored) so an interrupted run leaves the committed results intact. */
+const writeAtomically = (file: string, data: string | Buffer): void => {
+  writeFileSync(`${file}.tmp`, data);
+  renameSync(`${file}.tmp`, file);
+};
+
+const main = async (): Promise<void> => {
+  const options = parseOptions(process.argv.slice(2), path.join(REPO_ROOT, "bench", "results"));
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const e2e = await endToEnd(options);
+  const hotPath = await runHotPath(
+    options.hotPathSizes,
+    options.hotPathBudgetMs,
+    progress("hot path", options.hotPathSizes.length * 4),
+  );
+  const partial = {
+    startedAt,
+    commit: commitMeasured(REPO_ROOT),
+    machine: machine(),
+    settings: { webhooks: options.webhooks, events: options.events, quick: options.quick },
+    ...e2e,
+    pipelineToRaw: e2e.burst.deliveriesPerSecond / e2e.raw.perSecond,
+    hotPath,
+  };
+  const results: BenchResults = {
+    ...partial,
+    durationMs: performance.now() - started,
+    targets: checkTargets(partial),
+  };
+  mkdirSync(options.outDir, { recursive: true });
+  writeAtomically(path.join(options.outDir, "results.json"), JSON.stringify(results, null, 2) + "\n");
+  writeAtomically(path.join(options.outDir, "chart.png"), renderChart(chartPanels(results)));
+  process.stdout.write(summaryText(results));
+  process.stdout.write(
+    `Results: ${path.relative(process.cwd(), options.outDir)}/results.json and chart.png\n`,
+  );
+};
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -82,7 +82,8 @@ export const startReceiver = async (options: ReceiverOptions): Promise<WebhookRe
       res.end(reply.body ?? "");
     });
   });
-  server.keepAliveTimeout = 1000;
+  // Above undici's 2 s keep-alive margin, so the dispatcher reuses connections as it would with a real receiver.
+  server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, options.bindHost, () => resolve());

@@ -25,8 +25,18 @@ export interface DeliveryLog {
 }
 
 const MAX_TICKS = 9_999_999_999_999;
+const HOUR_MS = 3_600_000;
+const MAX_HOURS = 9_999_999;
 
-/** Row keys sort ascending, so an inverted time puts the newest attempt first in a partition (= webhook). */
+/**
+ * Keys: partition `<webhookId>|<inverted hour>`, row `<inverted ms>_<delivery id>_<attempt>`. Keys sort
+ * ascending, so a range query over one webhook's partitions returns its newest hour first and, within it, the
+ * newest attempt first. Hourly partitions keep each one small: writes stay cheap however long the log grows
+ * (Azurite scans a partition on every upsert), and entity-group transactions group by webhook and hour.
+ */
+const partitionKeyOf = (webhookId: string, at: string): string =>
+  `${webhookId}|${String(MAX_HOURS - Math.floor(Date.parse(at) / HOUR_MS)).padStart(7, "0")}`;
+
 const rowKeyOf = (attempt: DeliveryAttempt): string =>
   `${String(MAX_TICKS - Date.parse(attempt.at)).padStart(13, "0")}_${attempt.deliveryId}_${String(attempt.attempt).padStart(3, "0")}`;
 
@@ -38,10 +48,15 @@ export const makeTableDeliveryLog = (client: TableClient): DeliveryLog => {
     async record(attempts) {
       if (attempts.length === 0) return;
       await ready();
-      const byWebhook = new Map<string, DeliveryAttempt[]>();
-      for (const a of attempts) byWebhook.set(a.webhookId, [...(byWebhook.get(a.webhookId) ?? []), a]);
+      const byPartition = new Map<string, DeliveryAttempt[]>();
+      for (const a of attempts) {
+        const key = partitionKeyOf(a.webhookId, a.at);
+        const list = byPartition.get(key) ?? [];
+        list.push(a);
+        byPartition.set(key, list);
+      }
       const batches: Promise<unknown>[] = [];
-      for (const [webhookId, list] of byWebhook) {
+      for (const [partitionKey, list] of byPartition) {
         // Entity group transactions: up to 100 rows of one partition in one request.
         for (let i = 0; i < list.length; i += BATCH) {
           const actions = list.slice(i, i + BATCH).map(
@@ -49,8 +64,9 @@ export const makeTableDeliveryLog = (client: TableClient): DeliveryLog => {
               [
                 "upsert",
                 {
-                  partitionKey: webhookId,
+                  partitionKey,
                   rowKey: rowKeyOf(a),
+                  webhookId: a.webhookId,
                   deliveryId: a.deliveryId,
                   eventName: a.eventName,
                   attempt: a.attempt,
@@ -72,8 +88,11 @@ export const makeTableDeliveryLog = (client: TableClient): DeliveryLog => {
     async list(webhookId, limit) {
       await ready();
       const items: DeliveryAttempt[] = [];
+      // Every hourly partition of this webhook: keys from "<id>|" up to (not including) "<id>}" ("}" follows "|").
       const entities = client.listEntities<Record<string, unknown>>({
-        queryOptions: { filter: odata`PartitionKey eq ${webhookId}` },
+        queryOptions: {
+          filter: odata`PartitionKey ge ${`${webhookId}|`} and PartitionKey lt ${`${webhookId}}`}`,
+        },
       });
       for await (const e of entities) {
         items.push({

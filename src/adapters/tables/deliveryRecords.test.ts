@@ -30,6 +30,23 @@ describe("delivery log (Azurite)", () => {
     expect(await log.list("wh2", 10)).toHaveLength(1);
   });
 
+  it("lists newest first across hours, and never mixes in a webhook whose id extends this one's", async () => {
+    const log = makeTableDeliveryLog(tableClient(freshTableName("Attempts")));
+    await log.record([
+      attempt(1, "2026-01-01T08:59:59.000Z"),
+      attempt(3, "2026-01-01T11:00:00.000Z"),
+      attempt(2, "2026-01-01T09:30:00.000Z"),
+      attempt(1, "2026-01-01T10:00:00.000Z", "wh10"),
+      attempt(1, "2026-01-01T10:00:00.000Z", "wh1x"),
+    ]);
+    expect((await log.list("wh1", 10)).map((a) => a.at)).toEqual([
+      "2026-01-01T11:00:00.000Z",
+      "2026-01-01T09:30:00.000Z",
+      "2026-01-01T08:59:59.000Z",
+    ]);
+    expect(await log.list("wh10", 10)).toHaveLength(1);
+  });
+
   it("records more than one transaction's worth (100) for one webhook", async () => {
     const log = makeTableDeliveryLog(tableClient(freshTableName("Attempts")));
     const many = Array.from({ length: 150 }, (_, i) => ({

@@ -110,8 +110,15 @@ export const summaryText = (r: BenchResults): string => {
     "",
     `pipeline / raw = ${(r.pipelineToRaw * 100).toFixed(1)}%; burst CPU: runtime ${r.burst.runtimeCpuS.toFixed(1)} s, Azurite ${r.burst.childrenCpuS.toFixed(1)} s over ${(r.burst.durationMs / 1000).toFixed(1)} s`,
     "",
-    row(["hot path (decode + remap + route)", "webhooks", "per event", "deliveries", "per delivery"]),
-    row(["---", "---", "---", "---", "---"]),
+    row([
+      "hot path (decode + remap + route)",
+      "webhooks",
+      "per event",
+      "deliveries",
+      "per delivery",
+      "index build (once per list)",
+    ]),
+    row(["---", "---", "---", "---", "---", "---"]),
     ...r.hotPath.map((h) =>
       row([
         h.kind,
@@ -121,6 +128,7 @@ export const summaryText = (r: BenchResults): string => {
           : formatMs(h.perEventMs),
         h.deliveries === undefined ? "-" : String(h.deliveries),
         h.perDeliveryUs === undefined ? "-" : formatMs(h.perDeliveryUs / 1000),
+        h.indexMs === undefined ? "-" : formatMs(h.indexMs),
       ]),
     ),
     "",

@@ -1,21 +1,11 @@
-import { type RunningEventHubsEmulator, startEventHubsEmulator } from "./index";
-import { Clients, collect, earliestEventPosition, rawConnection } from "./testClients";
+import { startEventHubsEmulator } from "./index";
+import { Clients, collect, earliestEventPosition, emulatorPerTest, rawConnection } from "./testClients";
 
 describe("Event Hubs endpoint with the SDK as client", () => {
-  let emulator: RunningEventHubsEmulator;
-  let clients: Clients;
-
-  beforeEach(async () => {
-    emulator = await startEventHubsEmulator({ port: 0 });
-    clients = new Clients(emulator);
-  });
-  afterEach(async () => {
-    await clients.closeAll();
-    await emulator.stop();
-  });
+  const t = emulatorPerTest();
 
   it("reports hub and partition properties through $management", async () => {
-    const producer = clients.producer();
+    const producer = t.clients.producer();
     const hub = await producer.getEventHubProperties();
     expect(hub.name).toBe("io-events");
     expect(hub.partitionIds).toEqual(["0", "1", "2", "3"]);
@@ -33,12 +23,12 @@ describe("Event Hubs endpoint with the SDK as client", () => {
   });
 
   it("delivers sent events with sequence numbers, offsets, enqueued times and properties", async () => {
-    const producer = clients.producer();
+    const producer = t.clients.producer();
     const batch = await producer.createBatch({ partitionId: "1" });
     batch.tryAdd({ body: { n: 1 }, properties: { kind: "ping", big: 2 ** 40 } });
     batch.tryAdd({ body: Buffer.from([1, 2, 3]) });
     await producer.sendBatch(batch);
-    const consumer = clients.consumer();
+    const consumer = t.clients.consumer();
     const { done, subscription } = collect(
       (handlers) => consumer.subscribe("1", handlers, { startPosition: earliestEventPosition }),
       2,
@@ -55,14 +45,14 @@ describe("Event Hubs endpoint with the SDK as client", () => {
   });
 
   it("stop closes connected clients and frees the port for a restart", async () => {
-    const producer = clients.producer();
+    const producer = t.clients.producer();
     await producer.sendBatch([{ body: 1 }]);
-    const port = emulator.port;
-    await emulator.stop();
+    const port = t.emulator.port;
+    await t.emulator.stop();
     await expect(producer.getPartitionIds()).rejects.toBeDefined();
-    emulator = await startEventHubsEmulator({ port });
-    expect(emulator.port).toBe(port);
-    const again = new Clients(emulator);
+    t.emulator = await startEventHubsEmulator({ port });
+    expect(t.emulator.port).toBe(port);
+    const again = new Clients(t.emulator);
     try {
       expect(await again.producer().getPartitionIds()).toEqual(["0", "1", "2", "3"]);
     } finally {
@@ -75,7 +65,7 @@ describe("Event Hubs endpoint with the SDK as client", () => {
     ["ANONYMOUS", { username: "anonymous" }],
     ["no SASL layer", {}],
   ])("accepts connections authenticated with %s", async (_, sasl) => {
-    const connection = await rawConnection(emulator.port, sasl);
+    const connection = await rawConnection(t.emulator.port, sasl);
     expect(connection.is_open()).toBe(true);
     connection.close();
   });

@@ -3,27 +3,17 @@ import { createConnection } from "node:net";
 import { earliestEventPosition } from "@azure/event-hubs";
 import { type EventContext, message } from "rhea";
 
-import { type RunningEventHubsEmulator, startEventHubsEmulator } from "./index";
-import { Clients, collect, rawConnection, rheaFrames, waitFor } from "./testClients";
+import { startEventHubsEmulator } from "./index";
+import { collect, emulatorPerTest, rawConnection, rheaFrames, waitFor } from "./testClients";
 
 describe("failures at the Event Hubs endpoint", () => {
-  let emulator: RunningEventHubsEmulator;
-  let clients: Clients;
-
-  beforeEach(async () => {
-    emulator = await startEventHubsEmulator({ port: 0 });
-    clients = new Clients(emulator);
-  });
-  afterEach(async () => {
-    await clients.closeAll();
-    await emulator.stop();
-  });
+  const t = emulatorPerTest();
 
   it("answers an unknown hub, partition or consumer group with not-found, keeping the connection", async () => {
-    await expect(clients.producer("no-such-hub").getEventHubProperties()).rejects.toMatchObject({
+    await expect(t.clients.producer("no-such-hub").getEventHubProperties()).rejects.toMatchObject({
       code: "MessagingEntityNotFoundError",
     });
-    const producer = clients.producer();
+    const producer = t.clients.producer();
     await expect(producer.getPartitionProperties("9")).rejects.toMatchObject({
       code: "MessagingEntityNotFoundError",
     });
@@ -32,7 +22,7 @@ describe("failures at the Event Hubs endpoint", () => {
     });
     // The same client (same connection) still works.
     await producer.sendBatch([{ body: 1 }], { partitionId: "0" });
-    const consumer = clients.consumer("io-events", "no-such-group");
+    const consumer = t.clients.consumer("io-events", "no-such-group");
     const errors: Error[] = [];
     const subscription = consumer.subscribe(
       "0",
@@ -46,7 +36,7 @@ describe("failures at the Event Hubs endpoint", () => {
   });
 
   it("accepts a batch near the 1 MiB link limit and refuses a larger message clearly", async () => {
-    const producer = clients.producer();
+    const producer = t.clients.producer();
     const batch = await producer.createBatch({ partitionId: "1" });
     expect(batch.maxSizeInBytes).toBe(1024 * 1024);
     const chunk = "x".repeat(100_000);
@@ -64,7 +54,7 @@ describe("failures at the Event Hubs endpoint", () => {
 
   it("survives garbage from a raw TCP client and keeps serving the SDK", async () => {
     const closed = new Promise<void>((resolve) => {
-      const socket = createConnection({ host: "127.0.0.1", port: emulator.port }, () => {
+      const socket = createConnection({ host: "127.0.0.1", port: t.emulator.port }, () => {
         socket.write(Buffer.from("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
       });
       socket.on("error", () => undefined);
@@ -72,7 +62,7 @@ describe("failures at the Event Hubs endpoint", () => {
     });
     await closed;
     const half = new Promise<void>((resolve) => {
-      const socket = createConnection({ host: "127.0.0.1", port: emulator.port }, () => {
+      const socket = createConnection({ host: "127.0.0.1", port: t.emulator.port }, () => {
         // A valid AMQP header followed by a frame whose body is nonsense.
         socket.write(Buffer.from([0x41, 0x4d, 0x51, 0x50, 0, 1, 0, 0]));
         socket.write(Buffer.from([0, 0, 0, 12, 2, 0, 0, 0, 0xff, 0xee, 0xdd, 0xcc]));
@@ -82,18 +72,18 @@ describe("failures at the Event Hubs endpoint", () => {
       socket.on("data", () => undefined);
     });
     await half;
-    const producer = clients.producer();
+    const producer = t.clients.producer();
     await producer.sendBatch([{ body: "still alive" }], { partitionId: "2" });
     expect((await producer.getPartitionProperties("2")).isEmpty).toBe(false);
   });
 
   it("lets a higher owner level steal a partition and refuses a lower one", async () => {
-    await clients.producer().sendBatch([{ body: 1 }], { partitionId: "0" });
+    await t.clients.producer().sendBatch([{ body: 1 }], { partitionId: "0" });
     const subscribe = (ownerLevel: number) => {
       const errors: Error[] = [];
       const { done, subscription } = collect(
         (handlers) =>
-          clients
+          t.clients
             .consumer()
             .subscribe(
               "0",
@@ -118,7 +108,7 @@ describe("failures at the Event Hubs endpoint", () => {
   });
 
   it("drops frames for channels and links it already forgot, keeping the client's connection", async () => {
-    const connection = await rawConnection(emulator.port);
+    const connection = await rawConnection(t.emulator.port);
     try {
       const received: unknown[] = [];
       const receiver = connection.open_receiver({
@@ -148,7 +138,7 @@ describe("failures at the Event Hubs endpoint", () => {
         }),
       );
       session.output(frames.detach({ handle: 43, closed: true }));
-      await clients.producer().sendBatch([{ body: "after" }], { partitionId: "2" });
+      await t.clients.producer().sendBatch([{ body: "after" }], { partitionId: "2" });
       await waitFor(() => received.length > 0);
       expect(received).toEqual(['"after"']);
     } finally {
@@ -157,7 +147,7 @@ describe("failures at the Event Hubs endpoint", () => {
   });
 
   it("rejects a malformed batch and accepts the next transfer on the same link", async () => {
-    const connection = await rawConnection(emulator.port);
+    const connection = await rawConnection(t.emulator.port);
     try {
       const sender = connection.open_sender({ target: { address: "io-events/Partitions/3" } });
       await new Promise((resolve) => sender.once("sendable", resolve));
@@ -176,15 +166,15 @@ describe("failures at the Event Hubs endpoint", () => {
         "amqp:decode-error",
       );
       expect(await outcome(message.encode({ body: "fine" }), 0)).toBe("accepted");
-      expect((await clients.producer().getPartitionProperties("3")).lastEnqueuedSequenceNumber).toBe(0);
+      expect((await t.clients.producer().getPartitionProperties("3")).lastEnqueuedSequenceNumber).toBe(0);
     } finally {
       connection.close();
     }
   });
 
   it("names the port when it is already taken", async () => {
-    await expect(startEventHubsEmulator({ port: emulator.port })).rejects.toThrow(
-      new RegExp(`127\\.0\\.0\\.1:${emulator.port}.*already in use`),
+    await expect(startEventHubsEmulator({ port: t.emulator.port })).rejects.toThrow(
+      new RegExp(`127\\.0\\.0\\.1:${t.emulator.port}.*already in use`),
     );
   });
 });

@@ -6,11 +6,10 @@ import {
 } from "@azure/event-hubs";
 import type { EventContext } from "rhea";
 
-import { type RunningEventHubsEmulator, startEventHubsEmulator } from "./index";
 import {
-  Clients,
   collect,
   earliestEventPosition,
+  emulatorPerTest,
   rawConnection,
   sdkPartitionMapper,
   waitFor,
@@ -19,20 +18,10 @@ import {
 const sdkMapper = sdkPartitionMapper();
 
 describe("receiving from the Event Hubs endpoint", () => {
-  let emulator: RunningEventHubsEmulator;
-  let clients: Clients;
-
-  beforeEach(async () => {
-    emulator = await startEventHubsEmulator({ port: 0 });
-    clients = new Clients(emulator);
-  });
-  afterEach(async () => {
-    await clients.closeAll();
-    await emulator.stop();
-  });
+  const t = emulatorPerTest();
 
   const receive = async (partition: string, startPosition: EventPosition, count: number) => {
-    const consumer = clients.consumer();
+    const consumer = t.clients.consumer();
     const { done, subscription } = collect(
       (handlers) => consumer.subscribe(partition, handlers, { startPosition, maxBatchSize: 50 }),
       count,
@@ -44,7 +33,7 @@ describe("receiving from the Event Hubs endpoint", () => {
   const bodies = (events: ReceivedEventData[]): unknown[] => events.map((e): unknown => e.body);
 
   it("starts at the offset, sequence number or enqueued time the client asks for", async () => {
-    const producer = clients.producer();
+    const producer = t.clients.producer();
     await producer.sendBatch(
       [0, 1, 2, 3, 4].map((n) => ({ body: n })),
       { partitionId: "0" },
@@ -62,9 +51,9 @@ describe("receiving from the Event Hubs endpoint", () => {
   });
 
   it("from @latest delivers only events sent after the receiver attached", async () => {
-    const producer = clients.producer();
+    const producer = t.clients.producer();
     await producer.sendBatch([{ body: "old" }], { partitionId: "3" });
-    const consumer = clients.consumer();
+    const consumer = t.clients.consumer();
     const received: unknown[] = [];
     const subscription = consumer.subscribe(
       "3",
@@ -85,7 +74,7 @@ describe("receiving from the Event Hubs endpoint", () => {
   });
 
   it("routes keyed events to the partition the SDK's hash picks, always the same one", async () => {
-    const producer = clients.producer();
+    const producer = t.clients.producer();
     const keys = ["RSSMRA85T10A562S", "VRDGPP80A01H501X", "a", "", "citizen-42"];
     for (const key of keys) {
       await producer.sendBatch([{ body: key }], { partitionKey: key });
@@ -108,13 +97,13 @@ describe("receiving from the Event Hubs endpoint", () => {
   });
 
   it("never sends a receiver more events than its link credit", async () => {
-    const producer = clients.producer();
+    const producer = t.clients.producer();
     await producer.sendBatch(
       Array.from({ length: 10 }, (_, n) => ({ body: n })),
       { partitionId: "0" },
     );
     await producer.sendBatch([{ body: "marker" }], { partitionId: "1" });
-    const connection = await rawConnection(emulator.port);
+    const connection = await rawConnection(t.emulator.port);
     try {
       const onA: unknown[] = [];
       const a = connection.open_receiver({
@@ -143,12 +132,12 @@ describe("receiving from the Event Hubs endpoint", () => {
   });
 
   it("tells a receiver that tracks last-enqueued properties where the partition ends", async () => {
-    const producer = clients.producer();
+    const producer = t.clients.producer();
     await producer.sendBatch(
       [1, 2, 3].map((n) => ({ body: n })),
       { partitionId: "2" },
     );
-    const consumer = clients.consumer();
+    const consumer = t.clients.consumer();
     let partition: PartitionContext | undefined;
     const { done, subscription } = collect(
       (handlers) =>

@@ -5,8 +5,7 @@ import { BlobCheckpointStore } from "@azure/eventhubs-checkpointstore-blob";
 import { ContainerClient } from "@azure/storage-blob";
 
 import { testStorageConnection } from "../../test-support/storage";
-import { type RunningEventHubsEmulator, startEventHubsEmulator } from "./index";
-import { Clients, collect, earliestEventPosition } from "./testClients";
+import { collect, earliestEventPosition, emulatorPerTest } from "./testClients";
 
 const sendAll = async (producer: EventHubProducerClient, events: EventData[]): Promise<void> => {
   let batch = await producer.createBatch();
@@ -30,27 +29,17 @@ const byPartition = (events: ReceivedEventData[], partitionOf: Map<ReceivedEvent
 };
 
 describe("EventHubConsumerClient.subscribe over all partitions", () => {
-  let emulator: RunningEventHubsEmulator;
-  let clients: Clients;
-
-  beforeEach(async () => {
-    emulator = await startEventHubsEmulator({ port: 0 });
-    clients = new Clients(emulator);
-  });
-  afterEach(async () => {
-    await clients.closeAll();
-    await emulator.stop();
-  });
+  const t = emulatorPerTest();
 
   it("receives each of 1,000 events exactly once, in order per partition", async () => {
-    const producer = clients.producer();
+    const producer = t.clients.producer();
     for (let round = 0; round < 10; round++)
       await sendAll(
         producer,
         Array.from({ length: 100 }, (_, i) => ({ body: { n: round * 100 + i } })),
       );
     const partitionOf = new Map<ReceivedEventData, string>();
-    const consumer = clients.consumer();
+    const consumer = t.clients.consumer();
     const { done, subscription } = collect(
       (handlers) =>
         consumer.subscribe(
@@ -87,7 +76,7 @@ describe("EventHubConsumerClient.subscribe over all partitions", () => {
     await container.create();
     try {
       const store = new BlobCheckpointStore(container);
-      const producer = clients.producer();
+      const producer = t.clients.producer();
       await sendAll(
         producer,
         Array.from({ length: 40 }, (_, n) => ({ body: `before-${n}` })),
@@ -95,7 +84,7 @@ describe("EventHubConsumerClient.subscribe over all partitions", () => {
       const options = { startPosition: earliestEventPosition };
       const first = collect(
         (handlers) =>
-          clients.consumer(undefined, undefined, store).subscribe(
+          t.clients.consumer(undefined, undefined, store).subscribe(
             {
               ...handlers,
               processEvents: async (events, context) => {
@@ -115,7 +104,7 @@ describe("EventHubConsumerClient.subscribe over all partitions", () => {
         Array.from({ length: 20 }, (_, n) => ({ body: `after-${n}` })),
       );
       const second = collect(
-        (handlers) => clients.consumer(undefined, undefined, store).subscribe(handlers, options),
+        (handlers) => t.clients.consumer(undefined, undefined, store).subscribe(handlers, options),
         20,
       );
       const events = await second.done;
@@ -130,7 +119,7 @@ describe("EventHubConsumerClient.subscribe over all partitions", () => {
 
   it("moves large volumes: produce and consume throughput", async () => {
     const total = 40_000;
-    const producer = clients.producer();
+    const producer = t.clients.producer();
     const payload = { name: "profile:completed", servicePreferencesMode: "AUTO", padding: "p".repeat(60) };
     const events = Array.from({ length: total }, (_, n) => ({ body: { ...payload, n } }));
     const produceStart = performance.now();
@@ -147,7 +136,7 @@ describe("EventHubConsumerClient.subscribe over all partitions", () => {
     const consumeStart = performance.now();
     const { done, subscription } = collect(
       (handlers) =>
-        clients.consumer().subscribe(handlers, {
+        t.clients.consumer().subscribe(handlers, {
           startPosition: earliestEventPosition,
           maxBatchSize: 1000,
         }),

@@ -12,7 +12,7 @@ import {
 } from "@azure/event-hubs";
 import { type Connection, create_container } from "rhea";
 
-import type { RunningEventHubsEmulator } from "./index";
+import { type RunningEventHubsEmulator, startEventHubsEmulator } from "./index";
 
 /** The SDK's own client-side key resolver (used by its buffered producer); not exported, so loaded by path. */
 export const sdkPartitionMapper = (): {
@@ -110,3 +110,17 @@ export const rawConnection = (
 /** rhea's frame constructors (not exported by its typings), to write frames a well-behaved client would not. */
 export const rheaFrames = (): Record<"disposition" | "flow" | "detach", (fields: object) => unknown> =>
   createRequire(__filename)("rhea/lib/frames.js") as ReturnType<typeof rheaFrames>;
+
+/** A fresh endpoint on a free port and SDK clients for every test of the calling describe block. */
+export const emulatorPerTest = (): { emulator: RunningEventHubsEmulator; clients: Clients } => {
+  const context = {} as { emulator: RunningEventHubsEmulator; clients: Clients };
+  beforeEach(async () => {
+    context.emulator = await startEventHubsEmulator({ port: 0 });
+    context.clients = new Clients(context.emulator);
+  });
+  afterEach(async () => {
+    await context.clients.closeAll();
+    await context.emulator.stop();
+  });
+  return context;
+};

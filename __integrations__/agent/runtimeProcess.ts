@@ -1,15 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 
-/** The local runtime's ready line (`dispatcher start --json`). */
-export interface ReadyLine {
-  readonly ready: true;
-  readonly adminUrl: string;
-  readonly adminKey: string;
-  readonly eventHubConnectionString: string;
-  readonly eventHubName: string;
-  readonly dataDir: string;
-}
+import type { RuntimeInfo } from "../../src/local/runtime";
+
+/** The local runtime's ready line (`dispatcher start --json`): the runtime's own RuntimeInfo. */
+export type ReadyLine = RuntimeInfo;
 
 export interface RuntimeProcess {
   readonly info: ReadyLine;

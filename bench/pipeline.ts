@@ -49,7 +49,7 @@ export const startPipelineEnv = async (webhookCount: number): Promise<PipelineEn
   });
   const close = async (): Promise<void> => {
     await agent.close().catch(() => undefined);
-    await runtime.stop();
+    await runtime.stop(30_000);
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {

@@ -32,7 +32,9 @@ export const startRuntimeProcess = (
   options: { inMemory?: boolean; timeoutMs?: number } = {},
 ): Promise<RuntimeProcess> => {
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const args = [CLI, "start", "--json", ...(options.inMemory === false ? [] : ["--in-memory"])];
+  // RUNTIME_NODE_ARGS (say "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to the runtime's node, for profiling.
+  const nodeArgs = (process.env.RUNTIME_NODE_ARGS ?? "").split(/\s+/).filter((a) => a !== "");
+  const args = [...nodeArgs, CLI, "start", "--json", ...(options.inMemory === false ? [] : ["--in-memory"])];
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },

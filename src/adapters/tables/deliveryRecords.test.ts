@@ -30,7 +30,7 @@ describe("delivery log (Azurite)", () => {
     expect(await log.list("wh2", 10)).toHaveLength(1);
   });
 
-  it("lists newest first across hours, and never mixes in a webhook whose id extends this one's", async () => {
+  it("lists newest first across seconds and hours, and never mixes in a webhook whose id extends this one's", async () => {
     const log = makeTableDeliveryLog(tableClient(freshTableName("Attempts")));
     await log.record([
       attempt(1, "2026-01-01T08:59:59.000Z"),
@@ -47,10 +47,10 @@ describe("delivery log (Azurite)", () => {
     expect(await log.list("wh10", 10)).toHaveLength(1);
   });
 
-  it("records more than one transaction's worth (100) for one webhook", async () => {
+  it("records more than one transaction's worth (100) for one webhook in one second", async () => {
     const log = makeTableDeliveryLog(tableClient(freshTableName("Attempts")));
     const many = Array.from({ length: 150 }, (_, i) => ({
-      ...attempt(1, new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString()),
+      ...attempt(1, new Date(Date.UTC(2026, 0, 1, 0, 0, 0, i)).toISOString()),
       deliveryId: `msg_${i}`,
     }));
     await log.record(many);

@@ -1,5 +1,6 @@
 import { odata, type TableClient } from "@azure/data-tables";
 
+import { GroupCommitter } from "./groupCommit";
 import { tableInitializer } from "./tableErrors";
 
 /** One delivery attempt as the log keeps it: no body, no headers, no secrets. */
@@ -43,49 +44,35 @@ const partitionKeyOf = (webhookId: string, at: string): string =>
 const rowKeyOf = (attempt: DeliveryAttempt): string =>
   `${String(MAX_TICKS - Date.parse(attempt.at)).padStart(13, "0")}_${attempt.deliveryId}_${String(attempt.attempt).padStart(3, "0")}`;
 
-const BATCH = 100;
+const toEntity = (a: DeliveryAttempt) => ({
+  partitionKey: partitionKeyOf(a.webhookId, a.at),
+  rowKey: rowKeyOf(a),
+  webhookId: a.webhookId,
+  deliveryId: a.deliveryId,
+  eventName: a.eventName,
+  attempt: a.attempt,
+  outcome: a.outcome,
+  ...(a.status === undefined ? {} : { status: a.status }),
+  ...(a.error === undefined ? {} : { error: a.error }),
+  latencyMs: a.latencyMs,
+  at: a.at,
+});
 
+/**
+ * Writes go through a group committer: the deliver activities running at the same time share one transaction
+ * per (webhook, second) partition instead of sending one each (an activity's chunk touches up to one partition
+ * per webhook it delivers to).
+ */
 export const makeTableDeliveryLog = (client: TableClient): DeliveryLog => {
   const ready = tableInitializer(client);
+  const committer = new GroupCommitter<ReturnType<typeof toEntity>>((_, rows) =>
+    client.submitTransaction(rows.map((row) => ["upsert", row, "Replace"])),
+  );
   return {
     async record(attempts) {
       if (attempts.length === 0) return;
       await ready();
-      const byPartition = new Map<string, DeliveryAttempt[]>();
-      for (const a of attempts) {
-        const key = partitionKeyOf(a.webhookId, a.at);
-        const list = byPartition.get(key) ?? [];
-        list.push(a);
-        byPartition.set(key, list);
-      }
-      const batches: Promise<unknown>[] = [];
-      for (const [partitionKey, list] of byPartition) {
-        // Entity group transactions: up to 100 rows of one partition in one request.
-        for (let i = 0; i < list.length; i += BATCH) {
-          const actions = list.slice(i, i + BATCH).map(
-            (a) =>
-              [
-                "upsert",
-                {
-                  partitionKey,
-                  rowKey: rowKeyOf(a),
-                  webhookId: a.webhookId,
-                  deliveryId: a.deliveryId,
-                  eventName: a.eventName,
-                  attempt: a.attempt,
-                  outcome: a.outcome,
-                  ...(a.status === undefined ? {} : { status: a.status }),
-                  ...(a.error === undefined ? {} : { error: a.error }),
-                  latencyMs: a.latencyMs,
-                  at: a.at,
-                },
-                "Replace",
-              ] as const,
-          );
-          batches.push(client.submitTransaction(actions.map((a) => [...a])));
-        }
-      }
-      await Promise.all(batches);
+      await committer.write(attempts.map(toEntity));
     },
 
     async list(webhookId, limit) {

@@ -37,6 +37,23 @@ export const DeliveriesToDispatch = t.type({
 export const DispatchInput = t.union([EventsToDispatch, DeliveriesToDispatch], "DispatchInput");
 export type DispatchInput = t.TypeOf<typeof DispatchInput>;
 
+export interface PlanInput {
+  readonly events: ReadonlyArray<{ eventId: string; event: IncomingEvent }>;
+  /** When the plan has at most this many deliveries, deliver them at once (the first round) and report them. */
+  readonly deliverUpTo?: number;
+}
+
+/** What the plan activity returns. Histories written before the fast path hold a bare `Delivery[]`. */
+export interface PlanResult {
+  readonly deliveries: Delivery[];
+  /** The first round's reports, when the plan was small enough to deliver in the plan activity itself. */
+  readonly reports?: DeliveryReport[];
+}
+
+/** Reads a plan activity's output, old (`Delivery[]`) or new (`PlanResult`). */
+export const readPlanResult = (output: unknown): PlanResult =>
+  Array.isArray(output) ? { deliveries: output as Delivery[] } : (output as PlanResult);
+
 /** A delivery still to be made, with what happened to it so far. */
 export interface PendingDelivery {
   readonly delivery: Delivery;

@@ -1,8 +1,7 @@
 import * as df from "durable-functions";
 
 import { appDeps } from "../composition";
-import { type DeadLetterRequest, type PendingDelivery } from "../domain/dispatch";
-import { type IncomingEvent } from "../domain/events";
+import { type DeadLetterRequest, type PendingDelivery, type PlanInput } from "../domain/dispatch";
 import { makeDeadLetterActivity, makeDeliverActivity, makePlanActivity } from "./handlers/dispatchActivities";
 import {
   DEAD_LETTER_ACTIVITY,
@@ -16,22 +15,28 @@ import {
 
 df.app.orchestration(DISPATCH_ORCHESTRATOR, dispatchOrchestrator);
 
+const deliverActivity = (warn: (message: string) => void): ReturnType<typeof makeDeliverActivity> => {
+  const deps = appDeps();
+  return makeDeliverActivity({
+    webhooks: deps.webhooks,
+    sender: deps.sender(),
+    log: deps.deliveryLog,
+    clock: deps.clock,
+    warn,
+  });
+};
+
 df.app.activity(PLAN_ACTIVITY, {
-  handler: (input: { events: ReadonlyArray<{ eventId: string; event: IncomingEvent }> }) =>
-    makePlanActivity({ webhooks: appDeps().webhooks })(input),
+  handler: (input: PlanInput, context) =>
+    makePlanActivity({
+      webhooks: appDeps().webhooks,
+      deliver: deliverActivity((message) => context.warn(message)),
+    })(input),
 });
 
 df.app.activity(DELIVER_ACTIVITY, {
-  handler: (chunk: ReadonlyArray<PendingDelivery>, context) => {
-    const deps = appDeps();
-    return makeDeliverActivity({
-      webhooks: deps.webhooks,
-      sender: deps.sender(),
-      log: deps.deliveryLog,
-      clock: deps.clock,
-      warn: (message) => context.warn(message),
-    })(chunk);
-  },
+  handler: (chunk: ReadonlyArray<PendingDelivery>, context) =>
+    deliverActivity((message) => context.warn(message))(chunk),
 });
 
 df.app.activity(DEAD_LETTER_ACTIVITY, {

@@ -49,7 +49,7 @@ const setup = async (respond: (attempt: number) => number) => {
       await makePlanActivity({ webhooks: store })({
         events: [{ eventId: "0:1", event: { name: "ping:all" } }],
       })
-    ).map((delivery) => ({ delivery, attempts: 0 }));
+    ).deliveries.map((delivery) => ({ delivery, attempts: 0 }));
   return {
     server,
     store,
@@ -171,9 +171,46 @@ describe("plan activity", () => {
       const input = { events: [{ eventId: "0:1", event: { name: "ping:all" as const } }] };
       const first = await plan(input);
       expect(first).toEqual(await plan(input));
-      expect(first).toEqual(
-        planDeliveries("0:1", { name: "ping:all" }, [(await s.store.get("wh1"))!.webhook]),
-      );
+      expect(first).toEqual({
+        deliveries: planDeliveries("0:1", { name: "ping:all" }, [(await s.store.get("wh1"))!.webhook]),
+      });
+      expect(s.server.requests).toHaveLength(0);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("delivers a plan of at most deliverUpTo deliveries itself and reports them (the first round)", async () => {
+    const s = await setup(() => 200);
+    try {
+      const plan = makePlanActivity({ webhooks: s.store, deliver: s.deliver });
+      const events = [{ eventId: "0:1", event: { name: "ping:all" as const } }];
+      const result = await plan({ events, deliverUpTo: 1 });
+      expect(result.deliveries).toHaveLength(1);
+      expect(result.reports).toEqual([
+        expect.objectContaining({
+          deliveryId: result.deliveries[0]?.id,
+          outcome: expect.objectContaining({ kind: "delivered" }),
+        }),
+      ]);
+      expect(s.server.requests).toHaveLength(1);
+      expect(s.server.requests[0]?.headers["webhook-id"]).toBe(result.deliveries[0]?.id);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("only plans when the plan is larger than deliverUpTo or no limit is asked for", async () => {
+    const s = await setup(() => 200);
+    try {
+      const plan = makePlanActivity({ webhooks: s.store, deliver: s.deliver });
+      const events = [
+        { eventId: "0:1", event: { name: "ping:all" as const } },
+        { eventId: "0:2", event: { name: "ping:all" as const } },
+      ];
+      expect((await plan({ events, deliverUpTo: 1 })).reports).toBeUndefined();
+      expect((await plan({ events })).reports).toBeUndefined();
+      expect(s.server.requests).toHaveLength(0);
     } finally {
       await s.close();
     }

@@ -3,9 +3,14 @@ import { type CachedWebhookStore } from "../../adapters/tables/cachedWebhookStor
 import { type DeadLetter, type DeadLetterStore } from "../../adapters/tables/deadLetters";
 import { type DeliveryAttempt, type DeliveryLog } from "../../adapters/tables/deliveryLog";
 import { type StoredWebhook } from "../../adapters/tables/webhookEntity";
-import { type Delivery, planDeliveries } from "../../domain/deliveryPlan";
-import { type DeadLetterRequest, type DeliveryReport, type PendingDelivery } from "../../domain/dispatch";
-import { type IncomingEvent } from "../../domain/events";
+import { planDeliveries } from "../../domain/deliveryPlan";
+import {
+  type DeadLetterRequest,
+  type DeliveryReport,
+  type PendingDelivery,
+  type PlanInput,
+  type PlanResult,
+} from "../../domain/dispatch";
 import { signingSecrets } from "../../domain/webhook";
 import { indexWebhooks, type WebhookIndex } from "../../domain/webhookIndex";
 
@@ -31,19 +36,30 @@ const webhooksById = async (
 /** One routing index per cached list (the cache hands out the same list until it reloads). */
 const indexMemo = new WeakMap<ReadonlyArray<StoredWebhook>, WebhookIndex>();
 
-/** Plan: enabled webhooks from the cache; remap; route; deterministic delivery ids. */
+/**
+ * Plan: enabled webhooks from the cache; remap; route; deterministic delivery ids. Fast path: a plan of at most
+ * `deliverUpTo` deliveries (most batches of single-target events) is delivered here as the first round, which
+ * saves the orchestration one activity round trip (a history commit, an inbox write and a replay) before the
+ * receivers get their POSTs. A crash re-runs the whole activity: the plan is deterministic and the deliveries
+ * carry the same ids, so it is the same at-least-once as a re-run deliver activity.
+ */
 export const makePlanActivity =
-  (deps: { webhooks: Pick<CachedWebhookStore, "listCached"> }) =>
-  async (input: {
-    events: ReadonlyArray<{ eventId: string; event: IncomingEvent }>;
-  }): Promise<Delivery[]> => {
+  (deps: {
+    webhooks: Pick<CachedWebhookStore, "listCached">;
+    deliver?: (chunk: ReadonlyArray<PendingDelivery>) => Promise<DeliveryReport[]>;
+  }) =>
+  async (input: PlanInput): Promise<PlanResult> => {
     const list = await deps.webhooks.listCached();
     let index = indexMemo.get(list);
     if (index === undefined) {
       index = indexWebhooks(list.map((s) => s.webhook));
       indexMemo.set(list, index);
     }
-    return input.events.flatMap(({ eventId, event }) => planDeliveries(eventId, event, index));
+    const deliveries = input.events.flatMap(({ eventId, event }) => planDeliveries(eventId, event, index));
+    const small = input.deliverUpTo !== undefined && deliveries.length <= input.deliverUpTo;
+    if (!small || deps.deliver === undefined || deliveries.length === 0) return { deliveries };
+    const reports = await deps.deliver(deliveries.map((delivery) => ({ delivery, attempts: 0 })));
+    return { deliveries, reports };
   };
 
 export interface DeliverDeps {

@@ -31,10 +31,24 @@ let script: (chunk: ReadonlyArray<PendingDelivery>, call: number) => DeliveryRep
 let deliverCalls: Array<ReadonlyArray<string>> = [];
 let deadLettered: DeadLetterRequest[][] = [];
 let planned: Delivery[] = [];
+/** When set, the plan fake behaves like the real plan activity's fast path: it delivers a small plan itself. */
+let planDelivers = false;
+let planInputs: Array<{ deliverUpTo?: number }> = [];
+let planDeliveredCalls: Array<ReadonlyArray<string>> = [];
 
 const shim = captureDurable((df) => {
   df.app.orchestration(DISPATCH_ORCHESTRATOR, dispatchOrchestrator);
-  df.app.activity(PLAN_ACTIVITY, { handler: () => planned });
+  df.app.activity(PLAN_ACTIVITY, {
+    handler: (input: unknown) => {
+      const { deliverUpTo } = input as { deliverUpTo?: number };
+      planInputs.push({ ...(deliverUpTo === undefined ? {} : { deliverUpTo }) });
+      if (!planDelivers) return planned;
+      if (deliverUpTo === undefined || planned.length > deliverUpTo) return { deliveries: planned };
+      const pending = planned.map((d) => ({ delivery: d, attempts: 0 }));
+      planDeliveredCalls.push(pending.map((p) => p.delivery.id));
+      return { deliveries: planned, reports: script(pending, planDeliveredCalls.length) };
+    },
+  });
   df.app.activity(DELIVER_ACTIVITY, {
     handler: (chunk: unknown) => {
       const pending = chunk as PendingDelivery[];
@@ -70,6 +84,9 @@ beforeEach(() => {
   deliverCalls = [];
   deadLettered = [];
   planned = [];
+  planDelivers = false;
+  planInputs = [];
+  planDeliveredCalls = [];
 });
 
 const run = async (input: DispatchInput) => {
@@ -150,6 +167,34 @@ describe("dispatch orchestrator (replayed by durable-functions through the local
     expect(status.output).toEqual({ planned: 2, delivered: 2, retried: 0, deadLettered: 0, dropped: 0 });
     expect(deliverCalls.filter((c) => c[0] === "a")).toHaveLength(1);
     expect(deliverCalls.filter((c) => c[0] === "b")).toHaveLength(2);
+  });
+
+  it("takes the first round from a plan activity that delivered a small plan itself, retrying only failures", async () => {
+    planDelivers = true;
+    planned = [delivery("ok"), delivery("flaky")];
+    let flakyFailed = false;
+    script = (chunk) =>
+      chunk.map((p) => {
+        if (p.delivery.id !== "flaky" || flakyFailed) return delivered(p);
+        flakyFailed = true;
+        return failing(p);
+      });
+    const status = await run(events([0, 50, 50], 10));
+    expect(planInputs).toEqual([{ deliverUpTo: 10 }]);
+    expect(planDeliveredCalls).toEqual([["ok", "flaky"]]);
+    expect(deliverCalls).toEqual([["flaky"]]);
+    expect(status.output).toEqual({ planned: 2, delivered: 2, retried: 1, deadLettered: 0, dropped: 0 });
+  });
+
+  it("asks for no fast path when the schedule's first attempt waits, and delivers in chunks after the wait", async () => {
+    planDelivers = true;
+    planned = [delivery("a")];
+    script = (chunk) => chunk.map(delivered);
+    const status = await run(events([30, 10], 10));
+    expect(planInputs).toEqual([{}]);
+    expect(planDeliveredCalls).toEqual([]);
+    expect(deliverCalls).toEqual([["a"]]);
+    expect(status.output).toMatchObject({ planned: 1, delivered: 1, retried: 0 });
   });
 
   it("delivers pre-planned deliveries (ping, replay) without planning", async () => {

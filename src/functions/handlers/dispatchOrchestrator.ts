@@ -11,6 +11,8 @@ import {
   type DispatchSummary,
   foldRound,
   type PendingDelivery,
+  type PlanResult,
+  readPlanResult,
   seededRandom,
 } from "../../domain/dispatch";
 import { nextAttemptDelay } from "../../domain/retryPolicy";
@@ -40,12 +42,19 @@ export const dispatchOrchestrator: OrchestrationHandler = function* (context: Or
     throw new Error("dispatch orchestration input does not match DispatchInput");
   }
   const input = decoded.right;
-  const deliveries: ReadonlyArray<Delivery> =
+  // The plan activity delivers a small plan itself when the first round would go at once (no initial delay).
+  const firstGoesAtOnce = input.settings.retrySchedule[0] === 0;
+  const plan: PlanResult =
     input.kind === "deliveries"
-      ? input.deliveries
-      : ((yield context.df.callActivityWithRetry(PLAN_ACTIVITY, activityRetry(), {
-          events: input.events,
-        })) as Delivery[]);
+      ? { deliveries: input.deliveries }
+      : readPlanResult(
+          yield context.df.callActivityWithRetry(PLAN_ACTIVITY, activityRetry(), {
+            events: input.events,
+            ...(firstGoesAtOnce ? { deliverUpTo: input.settings.chunkSize } : {}),
+          }),
+        );
+  const deliveries: ReadonlyArray<Delivery> = plan.deliveries;
+  let reportsInHand = plan.reports;
 
   let pending: ReadonlyArray<PendingDelivery> = deliveries.map((delivery) => ({ delivery, attempts: 0 }));
   const deadLetters: DeadLetterRequest[] = [];
@@ -69,7 +78,8 @@ export const dispatchOrchestrator: OrchestrationHandler = function* (context: Or
       yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + delay));
     }
     if (round > 0) summary.retried += pending.length;
-    const reports = yield* deliverRound(context, pending, input.settings.chunkSize);
+    const reports = reportsInHand ?? (yield* deliverRound(context, pending, input.settings.chunkSize));
+    reportsInHand = undefined;
     const result = foldRound(pending, reports);
     summary.delivered += result.delivered;
     summary.dropped += result.dropped;

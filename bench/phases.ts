@@ -9,7 +9,7 @@ import { treeCpu } from "./rss";
 import { deliveriesPerEvent, eventOfKind, mixedEvent, webhookSpecs } from "./workload";
 
 /** The pipeline's most deliveries in flight: activities at once x chunk size, capped by connections per origin. */
-export const pipelineConcurrency = (receivers: number): number => Math.min(20 * 50, receivers * 64);
+export const pipelineConcurrency = (receivers: number): number => Math.min(20 * 200, receivers * 64);
 
 /** Forgets whatever the receivers got before a phase (the raw ceiling's requests, a previous phase's extras). */
 const discardReceived = (env: PipelineEnv): void => collect(env.receivers, new DeliveryTracker());

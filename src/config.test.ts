@@ -16,7 +16,7 @@ describe("config", () => {
       expect(decoded.right.RETRY_SCHEDULE).toEqual([
         0, 5000, 30000, 120000, 600000, 1800000, 3600000, 7200000,
       ]);
-      expect(decoded.right.DELIVERY_CHUNK_SIZE).toBe(50);
+      expect(decoded.right.DELIVERY_CHUNK_SIZE).toBe(200);
     }
   });
 

@@ -92,7 +92,7 @@ export const Config = t.type({
   ),
   EVENTHUB_NAME: withDefault(NonEmpty, "io-events"),
   EVENTHUB_CONSUMER_GROUP: withDefault(NonEmpty, "$default"),
-  DELIVERY_CHUNK_SIZE: withDefault(IntFromString("integer 1-1000", 1, 1000), "50"),
+  DELIVERY_CHUNK_SIZE: withDefault(IntFromString("integer 1-1000", 1, 1000), "200"),
   DELIVERY_CONNECT_TIMEOUT_MS: withDefault(IntFromString("integer ms 100-60000", 100, 60_000), "5000"),
   DELIVERY_TIMEOUT_MS: withDefault(IntFromString("integer ms 100-300000", 100, 300_000), "15000"),
   RETRY_SCHEDULE: withDefault(RetrySchedule, DEFAULT_RETRY_SCHEDULE),

@@ -57,6 +57,64 @@ describe("delivery log (Azurite)", () => {
     expect(await log.list("wh1", 1000)).toHaveLength(150);
   });
 
+  it("packs one flush's attempts for a webhook and second into one row, and reads them back whole", async () => {
+    const table = tableClient(freshTableName("Attempts"));
+    const log = makeTableDeliveryLog(table);
+    const many = Array.from({ length: 150 }, (_, i) => ({
+      ...attempt(3, new Date(Date.UTC(2026, 0, 1, 0, 0, 0, i)).toISOString()),
+      deliveryId: `msg_${i}`,
+    }));
+    await log.record(many);
+    const rows = [];
+    for await (const row of table.listEntities()) rows.push(row);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ count: 150, at: many[149]?.at });
+    expect(await log.list("wh1", 1000)).toEqual([...many].reverse());
+  });
+
+  it("splits a partition's attempts into rows that fit a string property, keeping non-ASCII text intact", async () => {
+    const table = tableClient(freshTableName("Attempts"));
+    const log = makeTableDeliveryLog(table);
+    const many = Array.from({ length: 200 }, (_, i) => ({
+      ...attempt(1, new Date(Date.UTC(2026, 0, 1, 0, 0, 0, i)).toISOString()),
+      deliveryId: `msg_${i}`,
+      error: `connessione rifiutata: è già chiusa ${"x".repeat(400)}`,
+    }));
+    await log.record(many);
+    const rows: Array<Record<string, unknown>> = [];
+    for await (const row of table.listEntities<Record<string, unknown>>()) rows.push(row);
+    expect(rows.length).toBeGreaterThan(1);
+    for (const row of rows) expect(String(row.attempts).length).toBeLessThanOrEqual(30_000);
+    const listed = await log.list("wh1", 1000);
+    expect(listed).toHaveLength(200);
+    expect(listed[0]?.error).toBe(many[199]?.error);
+  });
+
+  it("stops at the limit, newest first, when one webhook has many seconds of attempts", async () => {
+    const log = makeTableDeliveryLog(tableClient(freshTableName("Attempts")));
+    await log.record(
+      Array.from({ length: 30 }, (_, i) => ({
+        ...attempt(3, new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString()),
+        deliveryId: `msg_${i}`,
+      })),
+    );
+    expect((await log.list("wh1", 5)).map((a) => a.deliveryId)).toEqual([
+      "msg_29",
+      "msg_28",
+      "msg_27",
+      "msg_26",
+      "msg_25",
+    ]);
+  });
+
+  it("reads rows written one attempt per row (before packing)", async () => {
+    const table = tableClient(freshTableName("Attempts"));
+    await table.createTable();
+    const old = attempt(3, "2026-01-01T10:00:00.000Z");
+    await table.createEntity({ partitionKey: "wh1|0001234567", rowKey: "8232_msg_1_003", ...old });
+    expect(await makeTableDeliveryLog(table).list("wh1", 10)).toEqual([old]);
+  });
+
   it("purges attempts older than the retention cut-off", async () => {
     const log = makeTableDeliveryLog(tableClient(freshTableName("Attempts")));
     await log.record([attempt(1, "2025-01-01T00:00:00.000Z"), attempt(3, "2026-01-01T00:00:00.000Z")]);

@@ -1,6 +1,6 @@
 /**
  * Group commit for entity-group transactions. Rows recorded while a flush is in flight wait and go out together
- * in the next flush, grouped by partition (up to 100 rows per transaction), so concurrent callers writing to the
+ * in the next flush, grouped by partition (up to 100 rows per transaction by default), so concurrent callers writing to the
  * same partitions share transactions instead of each sending its own. An idle writer flushes at once: no timer,
  * no added latency without load. Each caller's promise settles when every transaction holding one of its rows
  * has: it rejects with the first failure among them, and other callers' rows are unaffected.
@@ -27,17 +27,31 @@ interface Queued<R> {
   readonly waiter: Waiter;
 }
 
-const MAX_ROWS = 100;
+export interface GroupCommitOptions {
+  /** Transactions in flight at once within a flush (default 16). */
+  readonly parallel?: number;
+  /** Most items handed to one `submit` (default 100, the entity-group transaction limit). */
+  readonly maxPerTransaction?: number;
+  /** Start a new transaction when a row key repeats in a partition (default true: one action per entity). */
+  readonly distinctRowKeys?: boolean;
+}
 
 export class GroupCommitter<R extends KeyedRow> {
   private queue: Array<Queued<R>> = [];
   private flushing = false;
 
+  private readonly parallel: number;
+  private readonly maxPerTransaction: number;
+  private readonly distinctRowKeys: boolean;
+
   constructor(
     private readonly submit: SubmitTransaction<R>,
-    /** Transactions in flight at once within a flush. */
-    private readonly parallel = 16,
-  ) {}
+    options: GroupCommitOptions = {},
+  ) {
+    this.parallel = options.parallel ?? 16;
+    this.maxPerTransaction = options.maxPerTransaction ?? 100;
+    this.distinctRowKeys = options.distinctRowKeys ?? true;
+  }
 
   write(rows: readonly R[]): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
@@ -63,7 +77,7 @@ export class GroupCommitter<R extends KeyedRow> {
   }
 
   private async send(batch: ReadonlyArray<Queued<R>>): Promise<void> {
-    const transactions = groupByPartition(batch);
+    const transactions = groupByPartition(batch, this.maxPerTransaction, this.distinctRowKeys);
     for (const t of transactions) for (const w of t.waiters) w.remaining++;
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -89,14 +103,18 @@ interface Transaction<R> {
   readonly waiters: Set<Waiter>;
 }
 
-/** Rows in arrival order per partition, cut into transactions of at most 100; a row key repeated in a partition
- * starts a new transaction (a transaction may not touch one entity twice). */
-const groupByPartition = <R extends KeyedRow>(batch: ReadonlyArray<Queued<R>>): Array<Transaction<R>> => {
+/** Rows in arrival order per partition, cut into transactions of at most `max`; with `distinct`, a row key
+ * repeated in a partition starts a new transaction (a transaction may not touch one entity twice). */
+const groupByPartition = <R extends KeyedRow>(
+  batch: ReadonlyArray<Queued<R>>,
+  max: number,
+  distinct: boolean,
+): Array<Transaction<R>> => {
   const open = new Map<string, { t: Transaction<R>; keys: Set<string> }>();
   const all: Array<Transaction<R>> = [];
   for (const { row, waiter } of batch) {
     let current = open.get(row.partitionKey);
-    if (current === undefined || current.t.rows.length >= MAX_ROWS || current.keys.has(row.rowKey)) {
+    if (current === undefined || current.t.rows.length >= max || (distinct && current.keys.has(row.rowKey))) {
       current = { t: { partitionKey: row.partitionKey, rows: [], waiters: new Set() }, keys: new Set() };
       open.set(row.partitionKey, current);
       all.push(current.t);

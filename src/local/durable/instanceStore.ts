@@ -108,7 +108,8 @@ export class InstanceStore {
       rowKey: partKey(`e-${meta.executionId}-${pad(meta.episodeCount - 1, 8)}`, part),
       ...row,
     }));
-    const metaEntity = await this.encodeMeta(meta);
+    // Merge, not Replace: the input never changes within an execution, so episodes do not send it again.
+    const metaEntity = await this.encodeMeta(meta, false);
     const deletes = this.inbox.rowKeys(folded).map((rowKey) => ({ partitionKey: meta.instanceId, rowKey }));
     const size = episodeRows.reduce(
       (n, r) => n + JSON.stringify(r).length,
@@ -120,7 +121,7 @@ export class InstanceStore {
     }
     const first: TransactionAction[] = [
       ...(together ? episodeRows.map((r): TransactionAction => ["upsert", r, "Replace"]) : []),
-      ["update", metaEntity, "Replace", { etag }],
+      ["update", metaEntity, "Merge", { etag }],
       ...deletes.slice(0, together ? deletes.length : 99).map((d): TransactionAction => ["delete", d]),
     ];
     const response = await this.history.submitTransaction(first);
@@ -159,13 +160,16 @@ export class InstanceStore {
     return rows.some((r) => r.rowKey === "meta") ? 1 : 0;
   }
 
-  private async encodeMeta(meta: InstanceMeta): Promise<TableEntity & Record<string, unknown>> {
+  private async encodeMeta(
+    meta: InstanceMeta,
+    withInput = true,
+  ): Promise<TableEntity & Record<string, unknown>> {
     const { input, output, customStatus, ...plain } = meta;
     return {
       partitionKey: meta.instanceId,
       rowKey: "meta",
       ...Object.fromEntries(Object.entries(plain).filter(([, v]) => v !== undefined)),
-      ...(await this.packField(meta, "input", input)),
+      ...(withInput ? await this.packField(meta, "input", input) : {}),
       ...(await this.packField(meta, "output", output)),
       // Failure policy: a custom status past 90 KB is replaced by a marker (Azure caps it at 16 KB).
       ...packInline("customStatus", inlineFits(customStatus) ? customStatus : '"custom status too large"'),

@@ -1,6 +1,21 @@
+import { randomBytes } from "node:crypto";
+
 import fc from "fast-check";
 
-import { asciiJson, CHUNK_CHARS, fromRows, packInline, splitText, toRows, unpackInline } from "./packing";
+import {
+  asciiJson,
+  CHUNK_CHARS,
+  COMPRESS_CHARS,
+  fromRows,
+  packInline,
+  splitText,
+  toRows,
+  unpackInline,
+} from "./packing";
+
+/** Text that deflate cannot shrink much, so row counts follow its length. */
+const incompressible = (chars: number): string =>
+  JSON.stringify(randomBytes(chars).toString("base64").slice(0, chars));
 
 describe("packing text into Table Storage properties", () => {
   it("round-trips any JSON value through rows, with only ASCII stored", () => {
@@ -16,7 +31,7 @@ describe("packing text into Table Storage properties", () => {
   });
 
   it("splits long text into chunks that fit a 64 KiB property and 14 chunks per entity", () => {
-    const json = JSON.stringify("x".repeat(CHUNK_CHARS * 20));
+    const json = incompressible(CHUNK_CHARS * 20);
     const rows = toRows(json);
     expect(rows).toHaveLength(2);
     expect(
@@ -31,8 +46,31 @@ describe("packing text into Table Storage properties", () => {
   });
 
   it("reports a missing row instead of returning partial text", () => {
-    const rows = toRows(JSON.stringify("y".repeat(CHUNK_CHARS * 15)));
+    const rows = toRows(incompressible(CHUNK_CHARS * 15));
+    expect(rows.length).toBeGreaterThan(1);
     expect(fromRows(rows.slice(1))).toBeUndefined();
+  });
+
+  it("stores long repetitive text deflated, and short text as it is", () => {
+    const history = JSON.stringify(
+      Array.from({ length: 2000 }, (_, i) => ({
+        EventType: 5,
+        Name: "dispatch-deliver",
+        EventId: i,
+        é: "ü",
+      })),
+    );
+    const rows = toRows(history);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.z).toBe(1);
+    const stored = Object.entries(rows[0]!)
+      .filter(([k]) => k.startsWith("d"))
+      .map(([, v]) => String(v))
+      .join("");
+    expect(stored.length).toBeLessThan(history.length / 10);
+    expect(fromRows(rows)).toBe(asciiJson(history));
+    const short = JSON.stringify("x".repeat(COMPRESS_CHARS - 2));
+    expect(toRows(short)[0]).toEqual({ d0: short, parts: 1, part: 0 });
   });
 
   it("escapes non-ASCII as JSON escapes and packs inline properties", () => {

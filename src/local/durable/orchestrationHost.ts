@@ -1,20 +1,19 @@
-import { randomUUID } from "node:crypto";
-
 import type { FunctionsCoreShim } from "../functionsCore";
 import { ActivityRunner } from "./activityRunner";
 import { type Episode, openWork, runEpisode } from "./episodeRunner";
 import { EventType, executionTerminated, type HistoryEvent } from "./historyEvents";
+import { claimInstance, newExecutionId, validInstanceId } from "./instanceClaim";
 import { type InstanceMeta, type InstanceStore, isFinished } from "./instanceStore";
-import { isStatus } from "./tableRows";
+import { Residency } from "./residency";
 import { type Clock, TimerWheel } from "./timers";
 import { type Delivery, type Parent, type StartResult, timerKey, WorkDispatcher } from "./workDispatch";
 
 export type { Delivery, StartResult } from "./workDispatch";
 
 /**
- * Keeps every unfinished instance in memory next to its stored state, folds whatever arrived into one episode
- * at a time per instance, commits it (one transaction: episode rows, ETag-checked meta row, folded inbox rows)
- * and starts the work the episode asked for.
+ * Holds up to `maxLoaded` unfinished instances in memory next to their stored state (the others wait in storage,
+ * see Residency), folds whatever arrived into one episode at a time per instance, commits it (one transaction:
+ * episode rows, ETag-checked meta row, folded inbox rows) and starts the work the episode asked for.
  */
 interface Live {
   meta: InstanceMeta;
@@ -25,15 +24,20 @@ interface Live {
 }
 
 export type Log = (level: "info" | "warn" | "error", message: string) => void;
-/** Instance ids are partition keys: no / \\ # ? or control characters, at most 512 characters. */
-const validInstanceId = (id: string): boolean =>
-  id.length > 0 &&
-  id.length <= 512 &&
-  [...id].every((c) => !"/\\#?".includes(c) && c.charCodeAt(0) >= 0x20 && (c < "\u007f" || c > "\u009f"));
-const newExecutionId = (): string => randomUUID().replace(/-/g, "");
+export interface Residents {
+  readonly loaded: number;
+  readonly unloaded: number;
+  /** The most instances loaded (or loading) at once so far. */
+  readonly peakLoaded: number;
+}
+const RELOAD_AFTER_MS = 1000;
+/** Something to fold, or a new execution that has not run its first episode. */
+const hasWork = (live: Live): boolean => live.pending.length > 0 || live.meta.episodeCount === 0;
 
 export class OrchestrationHost {
   private readonly live = new Map<string, Live>();
+  private readonly residency: Residency;
+  private peakLoaded = 0;
   private readonly idleWaiters = new Set<() => void>();
   private readonly background = new Set<Promise<unknown>>();
   readonly activities: ActivityRunner;
@@ -45,13 +49,14 @@ export class OrchestrationHost {
     private readonly shim: FunctionsCoreShim,
     readonly store: InstanceStore,
     private readonly clock: Clock,
-    maxConcurrentActivities: number,
+    limits: { readonly maxConcurrentActivities: number; readonly maxLoaded: number },
     private readonly log: Log,
   ) {
+    this.residency = new Residency(limits.maxLoaded);
     this.timers = new TimerWheel(clock);
     this.activities = new ActivityRunner(
       shim,
-      maxConcurrentActivities,
+      limits.maxConcurrentActivities,
       clock,
       async (job, event) => void (await this.deliver(job.instanceId, job.executionId, event, true)),
       (message) => log("warn", message),
@@ -67,12 +72,16 @@ export class OrchestrationHost {
     });
   }
 
-  /** Loads every unfinished instance and resumes it from stored history and inbox. */
+  /** Queues every unfinished instance; each loads (history, open work, inbox) as a slot frees up. */
   async resumeAll(): Promise<void> {
-    const unfinished: string[] = [];
     for await (const meta of this.store.listMetas())
-      if (!isFinished(meta.runtimeStatus)) unfinished.push(meta.instanceId);
-    await Promise.all(unfinished.map((id) => this.recover(id)));
+      if (!isFinished(meta.runtimeStatus) && !this.live.has(meta.instanceId))
+        this.residency.enqueue(meta.instanceId);
+    this.pumpLoads();
+  }
+
+  residents(): Residents {
+    return { loaded: this.live.size, unloaded: this.residency.unloaded, peakLoaded: this.peakLoaded };
   }
 
   async startNew(
@@ -85,9 +94,9 @@ export class OrchestrationHost {
     if (fn === undefined || fn.trigger.type.toLowerCase() !== "orchestrationtrigger")
       return { kind: "UnknownOrchestrator" };
     if (this.stopped) return { kind: "Stopped" };
-    const id = instanceId ?? randomUUID().replace(/-/g, "");
+    const id = instanceId ?? newExecutionId();
     if (!validInstanceId(id)) return { kind: "InvalidId" };
-    if (this.live.has(id)) return { kind: "Conflict" };
+    if (this.live.has(id) || this.residency.has(id)) return { kind: "Conflict" };
     const now = this.clock.now().toISOString();
     const meta: InstanceMeta = {
       instanceId: id,
@@ -102,35 +111,16 @@ export class OrchestrationHost {
       parentExecutionId: parent?.executionId,
       parentTaskId: parent?.taskId,
     };
-    const etag = await this.claim(meta);
+    const etag = await claimInstance(this.store, meta, (work) => this.track(work));
     if (etag === undefined) return { kind: "Conflict" };
-    const live: Live = { meta, etag, history: [], pending: [], busy: false };
-    this.live.set(id, live);
-    this.schedule(live);
+    if (this.hasRoom() && !this.residency.waiting) {
+      this.load({ meta, etag, history: [], pending: [], busy: false });
+    } else {
+      // Only the id waits in memory; the input is in the meta row and is read back on loading.
+      this.residency.enqueue(id);
+      this.pumpLoads();
+    }
     return { kind: "Started", instanceId: id };
-  }
-
-  /**
-   * Writes the meta row of a new instance; undefined when the id is taken.
-   * Failure policy: an unfinished instance with this id wins and nothing new starts (the extension answers 409);
-   * a finished one is replaced by a new execution, as the extension does by default, and its old rows go.
-   */
-  private async claim(meta: InstanceMeta): Promise<string | undefined> {
-    try {
-      return await this.store.writeMeta(meta);
-    } catch (error) {
-      if (!isStatus(409)(error)) throw error;
-    }
-    const existing = await this.store.readMeta(meta.instanceId);
-    if (existing === undefined || !isFinished(existing.meta.runtimeStatus)) return undefined;
-    try {
-      const etag = await this.store.writeMeta(meta, existing.etag);
-      this.track(this.store.deleteExecution(meta.instanceId, existing.meta.executionId));
-      return etag;
-    } catch (error) {
-      if (isStatus(412)(error)) return undefined;
-      throw error;
-    }
   }
 
   /** Hands an event to an instance: persisted to its inbox first when `persist`, then folded. */
@@ -140,16 +130,36 @@ export class OrchestrationHost {
     event: HistoryEvent,
     persist: boolean,
   ): Promise<Delivery> {
-    let live = this.live.get(instanceId);
-    if (live === undefined) {
+    const loaded = this.live.get(instanceId);
+    if (loaded === undefined && !this.residency.has(instanceId)) {
       const stored = await this.store.readMeta(instanceId);
       return stored === undefined ? "NotFound" : "Gone";
     }
-    const execution = executionId ?? live.meta.executionId;
-    const stamped = persist ? await this.store.inbox.write(instanceId, execution, event) : event;
-    live = this.live.get(instanceId);
-    if (live === undefined || live.meta.executionId !== execution) return "Gone";
-    live.pending.push(stamped);
+    if (!persist) return this.handOver(instanceId, executionId ?? loaded?.meta.executionId, event);
+    const execution =
+      executionId ?? loaded?.meta.executionId ?? (await this.store.readMeta(instanceId))?.meta.executionId;
+    if (execution === undefined) return "NotFound";
+    const stamped = await this.store.inbox.write(instanceId, execution, event);
+    // A load that started before the write may have read the inbox without it: hand it over once loaded.
+    await this.residency.settled(instanceId);
+    return this.handOver(instanceId, execution, stamped);
+  }
+
+  /**
+   * Gives an event to a loaded instance, or wakes an instance that is not loaded.
+   * Failure policy: an instance that is not loaded keeps nothing in memory: a persisted event waits in its inbox
+   * and a fired timer is re-armed from history when it loads (past due, it fires at once).
+   */
+  private handOver(instanceId: string, execution: string | undefined, event: HistoryEvent): Delivery {
+    const live = this.live.get(instanceId);
+    if (live === undefined) {
+      if (!this.residency.has(instanceId)) return "Gone";
+      this.residency.wake(instanceId);
+      this.pumpLoads();
+      return "Accepted";
+    }
+    if (execution !== undefined && live.meta.executionId !== execution) return "Gone";
+    live.pending.push(event);
     this.schedule(live);
     return "Accepted";
   }
@@ -163,7 +173,8 @@ export class OrchestrationHost {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.idleWaiters.delete(done);
-        reject(new Error(`Still ${this.live.size} unfinished instance(s) after ${timeoutMs} ms`));
+        const unfinished = this.live.size + this.residency.unloaded;
+        reject(new Error(`Still ${unfinished} unfinished instance(s) after ${timeoutMs} ms`));
       }, timeoutMs);
       const done = (): void => {
         clearTimeout(timer);
@@ -182,7 +193,7 @@ export class OrchestrationHost {
   }
 
   private isIdle(): boolean {
-    return this.live.size === 0;
+    return this.live.size === 0 && this.residency.unloaded === 0;
   }
 
   private notifyIdle(): void {
@@ -199,16 +210,70 @@ export class OrchestrationHost {
     void tracked.finally(() => this.background.delete(tracked));
   }
 
+  private hasRoom(): boolean {
+    return this.live.size + this.residency.loadingCount < this.residency.limit;
+  }
+
+  /** Loads queued instances while there is room, making room by evicting instances that only wait. */
+  private pumpLoads(): void {
+    while (!this.stopped && this.residency.waiting) {
+      if (this.hasRoom()) {
+        const loading = this.residency.startLoading((id) => this.reload(id));
+        if (loading !== undefined) this.track(loading.then(() => this.pumpLoads()));
+        continue;
+      }
+      const victim = this.residency.nextEvictable();
+      if (victim === undefined) return;
+      this.evict(victim);
+    }
+  }
+
+  /** Drops an instance that waits only for messages from memory; its timers stay armed and wake it. */
+  private evict(instanceId: string): void {
+    const live = this.live.get(instanceId);
+    if (live === undefined || live.busy || live.pending.length > 0) {
+      this.residency.unmarkEvictable(instanceId);
+      return;
+    }
+    this.live.delete(instanceId);
+    this.residency.sleep(instanceId);
+  }
+
+  /** Forgets a loaded instance (finished, failed to run, or without an orchestrator) and frees its slot. */
+  private unload(instanceId: string): void {
+    this.live.delete(instanceId);
+    this.residency.unmarkEvictable(instanceId);
+    this.pumpLoads();
+  }
+
+  private load(live: Live): void {
+    this.live.set(live.meta.instanceId, live);
+    const loaded =
+      this.live.size + this.residency.loadingCount - (this.residency.isLoading(live.meta.instanceId) ? 1 : 0);
+    this.peakLoaded = Math.max(this.peakLoaded, loaded);
+    if (hasWork(live)) this.schedule(live);
+    else this.settle(live);
+  }
+
   private schedule(live: Live): void {
-    if (live.busy || this.stopped) return;
-    if (live.pending.length === 0 && live.meta.episodeCount > 0) return;
+    if (live.busy || this.stopped || !hasWork(live)) return;
     live.busy = true;
+    this.residency.unmarkEvictable(live.meta.instanceId);
     this.track(
       this.runEpisodes(live).finally(() => {
         live.busy = false;
-        if (this.live.get(live.meta.instanceId) === live) this.schedule(live);
+        if (this.live.get(live.meta.instanceId) !== live) return;
+        if (hasWork(live)) this.schedule(live);
+        else this.settle(live);
       }),
     );
+  }
+
+  /** An instance with nothing to fold may give up its slot unless it waits for an activity (those end soon). */
+  private settle(live: Live): void {
+    if (openWork(live.history).some((e) => e.EventType === EventType.TaskScheduled)) return;
+    this.residency.markEvictable(live.meta.instanceId);
+    if (this.residency.waiting) this.pumpLoads();
   }
 
   private async runEpisodes(live: Live): Promise<void> {
@@ -219,7 +284,7 @@ export class OrchestrationHost {
         "error",
         `no orchestrator named ${live.meta.name}; instance ${live.meta.instanceId} is left as stored`,
       );
-      this.live.delete(live.meta.instanceId);
+      this.unload(live.meta.instanceId);
       this.notifyIdle();
       return;
     }
@@ -241,9 +306,8 @@ export class OrchestrationHost {
         "error",
         `episode of ${live.meta.instanceId} failed: ${error instanceof Error ? error.message : String(error)}`,
       );
-      this.live.delete(live.meta.instanceId);
-      if (!this.stopped)
-        setTimeout(() => void this.recover(live.meta.instanceId).catch(() => undefined), 1000);
+      this.unload(live.meta.instanceId);
+      this.reloadLater(live.meta.instanceId);
     }
   }
 
@@ -276,7 +340,7 @@ export class OrchestrationHost {
 
   private async finished(live: Live): Promise<void> {
     const { meta } = live;
-    this.live.delete(meta.instanceId);
+    this.unload(meta.instanceId);
     openWork(live.history).forEach((e) => this.timers.disarm(timerKey(meta, e.EventId)));
     this.log("info", `orchestration ${meta.name} ${meta.instanceId} ${meta.runtimeStatus}`);
     if (meta.parentInstanceId !== undefined && meta.parentTaskId !== undefined) {
@@ -287,22 +351,41 @@ export class OrchestrationHost {
     this.notifyIdle();
   }
 
-  /** Reloads one instance from storage: history, open work (re-sent at least once) and inbox. */
-  private async recover(instanceId: string): Promise<void> {
-    const stored = await this.store.readMeta(instanceId);
-    if (stored === undefined || isFinished(stored.meta.runtimeStatus) || this.live.has(instanceId)) return;
-    const { meta, etag } = stored;
-    const history = await this.store.readHistory(instanceId, meta.executionId, meta.episodeCount);
-    const inbox = await this.store.inbox.read(instanceId);
-    const stale = inbox.filter((i) => i.executionId !== meta.executionId).map((i) => i.key);
-    this.track(this.store.inbox.delete(instanceId, stale));
-    const pending = inbox.filter((i) => i.executionId === meta.executionId).map((i) => i.event);
-    const live: Live = { meta, etag, history, pending, busy: false };
-    this.live.set(instanceId, live);
-    const answered = new Set(pending.map((e) => e.TaskScheduledId ?? e.TimerId));
-    openWork(history)
-      .filter((e) => !answered.has(e.EventId))
-      .forEach((e) => this.work.dispatch(meta, e));
-    this.schedule(live);
+  /** Failure policy: an instance that could not be loaded or run stays as stored and loads again a second later. */
+  private reloadLater(instanceId: string): void {
+    if (this.stopped) return;
+    this.residency.sleep(instanceId);
+    setTimeout(() => {
+      this.residency.wake(instanceId);
+      this.pumpLoads();
+    }, RELOAD_AFTER_MS);
+  }
+
+  /** Loads one queued instance from storage: history, open work (re-sent at least once) and inbox. */
+  private async reload(instanceId: string): Promise<void> {
+    try {
+      const stored = await this.store.readMeta(instanceId);
+      if (stored === undefined || isFinished(stored.meta.runtimeStatus) || this.live.has(instanceId)) return;
+      const { meta, etag } = stored;
+      const history =
+        meta.episodeCount === 0
+          ? []
+          : await this.store.readHistory(instanceId, meta.executionId, meta.episodeCount);
+      const inbox = await this.store.inbox.read(instanceId);
+      const stale = inbox.filter((i) => i.executionId !== meta.executionId).map((i) => i.key);
+      if (stale.length > 0) this.track(this.store.inbox.delete(instanceId, stale));
+      const pending = inbox.filter((i) => i.executionId === meta.executionId).map((i) => i.event);
+      const answered = new Set(pending.map((e) => e.TaskScheduledId ?? e.TimerId));
+      openWork(history)
+        .filter((e) => !answered.has(e.EventId))
+        .forEach((e) => this.work.dispatch(meta, e));
+      this.load({ meta, etag, history, pending, busy: false });
+    } catch (error) {
+      this.log(
+        "warn",
+        `could not load ${instanceId}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      this.reloadLater(instanceId);
+    }
   }
 }

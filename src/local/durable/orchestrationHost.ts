@@ -2,7 +2,9 @@ import type { FunctionsCoreShim } from "../functionsCore";
 import { ActivityRunner } from "./activityRunner";
 import { type Episode, openWork, runEpisode } from "./episodeRunner";
 import { EventType, executionTerminated, type HistoryEvent } from "./historyEvents";
+import { IdleWaiters } from "./idleWaiters";
 import { claimInstance, newExecutionId, validInstanceId } from "./instanceClaim";
+import { readUnfinished } from "./instanceLoad";
 import { type InstanceMeta, type InstanceStore, isFinished } from "./instanceStore";
 import { Residency } from "./residency";
 import { type Clock, TimerWheel } from "./timers";
@@ -30,15 +32,12 @@ export interface Residents {
   /** The most instances loaded (or loading) at once so far. */
   readonly peakLoaded: number;
 }
-const RELOAD_AFTER_MS = 1000;
 /** Something to fold, or a new execution that has not run its first episode. */
 const hasWork = (live: Live): boolean => live.pending.length > 0 || live.meta.episodeCount === 0;
 
 export class OrchestrationHost {
-  private readonly live = new Map<string, Live>();
-  private readonly residency: Residency;
-  private peakLoaded = 0;
-  private readonly idleWaiters = new Set<() => void>();
+  private readonly live: Residency<Live>;
+  private readonly idle = new IdleWaiters(() => this.live.loadedCount + this.live.unloadedCount);
   private readonly background = new Set<Promise<unknown>>();
   readonly activities: ActivityRunner;
   readonly timers: TimerWheel;
@@ -52,7 +51,13 @@ export class OrchestrationHost {
     limits: { readonly maxConcurrentActivities: number; readonly maxLoaded: number },
     private readonly log: Log,
   ) {
-    this.residency = new Residency(limits.maxLoaded);
+    this.live = new Residency<Live>(limits.maxLoaded, {
+      read: (id) => this.read(id),
+      loaded: (_id, live) => this.begin(live),
+      quiet: (live) => !live.busy && live.pending.length === 0,
+      track: (work) => this.track(work),
+      log: (message) => log("warn", message),
+    });
     this.timers = new TimerWheel(clock);
     this.activities = new ActivityRunner(
       shim,
@@ -75,13 +80,12 @@ export class OrchestrationHost {
   /** Queues every unfinished instance; each loads (history, open work, inbox) as a slot frees up. */
   async resumeAll(): Promise<void> {
     for await (const meta of this.store.listMetas())
-      if (!isFinished(meta.runtimeStatus) && !this.live.has(meta.instanceId))
-        this.residency.enqueue(meta.instanceId);
-    this.pumpLoads();
+      if (!isFinished(meta.runtimeStatus) && this.live.get(meta.instanceId) === undefined)
+        this.live.enqueue(meta.instanceId);
   }
 
   residents(): Residents {
-    return { loaded: this.live.size, unloaded: this.residency.unloaded, peakLoaded: this.peakLoaded };
+    return { loaded: this.live.loadedCount, unloaded: this.live.unloadedCount, peakLoaded: this.live.peak };
   }
 
   async startNew(
@@ -96,7 +100,7 @@ export class OrchestrationHost {
     if (this.stopped) return { kind: "Stopped" };
     const id = instanceId ?? newExecutionId();
     if (!validInstanceId(id)) return { kind: "InvalidId" };
-    if (this.live.has(id) || this.residency.has(id)) return { kind: "Conflict" };
+    if (this.live.get(id) !== undefined || this.live.isUnloaded(id)) return { kind: "Conflict" };
     const now = this.clock.now().toISOString();
     const meta: InstanceMeta = {
       instanceId: id,
@@ -113,12 +117,12 @@ export class OrchestrationHost {
     };
     const etag = await claimInstance(this.store, meta, (work) => this.track(work));
     if (etag === undefined) return { kind: "Conflict" };
-    if (this.hasRoom() && !this.residency.waiting) {
-      this.load({ meta, etag, history: [], pending: [], busy: false });
+    if (this.live.hasRoomNow()) {
+      const live: Live = { meta, etag, history: [], pending: [], busy: false };
+      this.live.add(id, live);
+      this.begin(live);
     } else {
-      // Only the id waits in memory; the input is in the meta row and is read back on loading.
-      this.residency.enqueue(id);
-      this.pumpLoads();
+      this.live.enqueue(id); // only the id waits in memory: the input is in the meta row, read back on loading
     }
     return { kind: "Started", instanceId: id };
   }
@@ -131,7 +135,7 @@ export class OrchestrationHost {
     persist: boolean,
   ): Promise<Delivery> {
     const loaded = this.live.get(instanceId);
-    if (loaded === undefined && !this.residency.has(instanceId)) {
+    if (loaded === undefined && !this.live.isUnloaded(instanceId)) {
       const stored = await this.store.readMeta(instanceId);
       return stored === undefined ? "NotFound" : "Gone";
     }
@@ -141,7 +145,7 @@ export class OrchestrationHost {
     if (execution === undefined) return "NotFound";
     const stamped = await this.store.inbox.write(instanceId, execution, event);
     // A load that started before the write may have read the inbox without it: hand it over once loaded.
-    await this.residency.settled(instanceId);
+    await this.live.settled(instanceId);
     return this.handOver(instanceId, execution, stamped);
   }
 
@@ -153,9 +157,8 @@ export class OrchestrationHost {
   private handOver(instanceId: string, execution: string | undefined, event: HistoryEvent): Delivery {
     const live = this.live.get(instanceId);
     if (live === undefined) {
-      if (!this.residency.has(instanceId)) return "Gone";
-      this.residency.wake(instanceId);
-      this.pumpLoads();
+      if (!this.live.isUnloaded(instanceId)) return "Gone";
+      this.live.wake(instanceId);
       return "Accepted";
     }
     if (execution !== undefined && live.meta.executionId !== execution) return "Gone";
@@ -168,38 +171,17 @@ export class OrchestrationHost {
     return this.deliver(instanceId, undefined, executionTerminated(this.clock.now(), reason), true);
   }
 
-  async whenIdle(timeoutMs: number): Promise<void> {
-    if (this.isIdle()) return;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.idleWaiters.delete(done);
-        const unfinished = this.live.size + this.residency.unloaded;
-        reject(new Error(`Still ${unfinished} unfinished instance(s) after ${timeoutMs} ms`));
-      }, timeoutMs);
-      const done = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      this.idleWaiters.add(done);
-    });
+  whenIdle(timeoutMs: number): Promise<void> {
+    return this.idle.wait(timeoutMs);
   }
 
   /** Starts nothing new; waits up to `graceMs` for running activities, then for episodes and writes in flight. */
   async stop(graceMs: number): Promise<void> {
     this.stopped = true;
+    this.live.stop();
     this.timers.stop();
     await this.activities.stop(graceMs);
     while (this.background.size > 0) await Promise.allSettled([...this.background]);
-  }
-
-  private isIdle(): boolean {
-    return this.live.size === 0 && this.residency.unloaded === 0;
-  }
-
-  private notifyIdle(): void {
-    if (!this.isIdle()) return;
-    for (const waiter of [...this.idleWaiters]) waiter();
-    this.idleWaiters.clear();
   }
 
   private track(work: Promise<unknown>): void {
@@ -210,47 +192,8 @@ export class OrchestrationHost {
     void tracked.finally(() => this.background.delete(tracked));
   }
 
-  private hasRoom(): boolean {
-    return this.live.size + this.residency.loadingCount < this.residency.limit;
-  }
-
-  /** Loads queued instances while there is room, making room by evicting instances that only wait. */
-  private pumpLoads(): void {
-    while (!this.stopped && this.residency.waiting) {
-      if (this.hasRoom()) {
-        const loading = this.residency.startLoading((id) => this.reload(id));
-        if (loading !== undefined) this.track(loading.then(() => this.pumpLoads()));
-        continue;
-      }
-      const victim = this.residency.nextEvictable();
-      if (victim === undefined) return;
-      this.evict(victim);
-    }
-  }
-
-  /** Drops an instance that waits only for messages from memory; its timers stay armed and wake it. */
-  private evict(instanceId: string): void {
-    const live = this.live.get(instanceId);
-    if (live === undefined || live.busy || live.pending.length > 0) {
-      this.residency.unmarkEvictable(instanceId);
-      return;
-    }
-    this.live.delete(instanceId);
-    this.residency.sleep(instanceId);
-  }
-
-  /** Forgets a loaded instance (finished, failed to run, or without an orchestrator) and frees its slot. */
-  private unload(instanceId: string): void {
-    this.live.delete(instanceId);
-    this.residency.unmarkEvictable(instanceId);
-    this.pumpLoads();
-  }
-
-  private load(live: Live): void {
-    this.live.set(live.meta.instanceId, live);
-    const loaded =
-      this.live.size + this.residency.loadingCount - (this.residency.isLoading(live.meta.instanceId) ? 1 : 0);
-    this.peakLoaded = Math.max(this.peakLoaded, loaded);
+  /** A loaded instance starts: its first episode or what is pending, or it waits (and may give up its slot). */
+  private begin(live: Live): void {
     if (hasWork(live)) this.schedule(live);
     else this.settle(live);
   }
@@ -258,13 +201,11 @@ export class OrchestrationHost {
   private schedule(live: Live): void {
     if (live.busy || this.stopped || !hasWork(live)) return;
     live.busy = true;
-    this.residency.unmarkEvictable(live.meta.instanceId);
+    this.live.unmarkEvictable(live.meta.instanceId);
     this.track(
       this.runEpisodes(live).finally(() => {
         live.busy = false;
-        if (this.live.get(live.meta.instanceId) !== live) return;
-        if (hasWork(live)) this.schedule(live);
-        else this.settle(live);
+        if (this.live.get(live.meta.instanceId) === live) this.begin(live);
       }),
     );
   }
@@ -272,8 +213,7 @@ export class OrchestrationHost {
   /** An instance with nothing to fold may give up its slot unless it waits for an activity (those end soon). */
   private settle(live: Live): void {
     if (openWork(live.history).some((e) => e.EventType === EventType.TaskScheduled)) return;
-    this.residency.markEvictable(live.meta.instanceId);
-    if (this.residency.waiting) this.pumpLoads();
+    this.live.markEvictable(live.meta.instanceId);
   }
 
   private async runEpisodes(live: Live): Promise<void> {
@@ -284,8 +224,8 @@ export class OrchestrationHost {
         "error",
         `no orchestrator named ${live.meta.name}; instance ${live.meta.instanceId} is left as stored`,
       );
-      this.unload(live.meta.instanceId);
-      this.notifyIdle();
+      this.live.remove(live.meta.instanceId);
+      this.idle.notify();
       return;
     }
     const batch = live.pending.splice(0);
@@ -306,8 +246,7 @@ export class OrchestrationHost {
         "error",
         `episode of ${live.meta.instanceId} failed: ${error instanceof Error ? error.message : String(error)}`,
       );
-      this.unload(live.meta.instanceId);
-      this.reloadLater(live.meta.instanceId);
+      this.live.reloadLater(live.meta.instanceId);
     }
   }
 
@@ -340,7 +279,7 @@ export class OrchestrationHost {
 
   private async finished(live: Live): Promise<void> {
     const { meta } = live;
-    this.unload(meta.instanceId);
+    this.live.remove(meta.instanceId);
     openWork(live.history).forEach((e) => this.timers.disarm(timerKey(meta, e.EventId)));
     this.log("info", `orchestration ${meta.name} ${meta.instanceId} ${meta.runtimeStatus}`);
     if (meta.parentInstanceId !== undefined && meta.parentTaskId !== undefined) {
@@ -348,44 +287,17 @@ export class OrchestrationHost {
         .notifyParent(meta)
         .catch((e: unknown) => this.log("warn", `could not notify a parent: ${String(e)}`));
     }
-    this.notifyIdle();
+    this.idle.notify();
   }
 
-  /** Failure policy: an instance that could not be loaded or run stays as stored and loads again a second later. */
-  private reloadLater(instanceId: string): void {
-    if (this.stopped) return;
-    this.residency.sleep(instanceId);
-    setTimeout(() => {
-      this.residency.wake(instanceId);
-      this.pumpLoads();
-    }, RELOAD_AFTER_MS);
-  }
-
-  /** Loads one queued instance from storage: history, open work (re-sent at least once) and inbox. */
-  private async reload(instanceId: string): Promise<void> {
-    try {
-      const stored = await this.store.readMeta(instanceId);
-      if (stored === undefined || isFinished(stored.meta.runtimeStatus) || this.live.has(instanceId)) return;
-      const { meta, etag } = stored;
-      const history =
-        meta.episodeCount === 0
-          ? []
-          : await this.store.readHistory(instanceId, meta.executionId, meta.episodeCount);
-      const inbox = await this.store.inbox.read(instanceId);
-      const stale = inbox.filter((i) => i.executionId !== meta.executionId).map((i) => i.key);
-      if (stale.length > 0) this.track(this.store.inbox.delete(instanceId, stale));
-      const pending = inbox.filter((i) => i.executionId === meta.executionId).map((i) => i.event);
-      const answered = new Set(pending.map((e) => e.TaskScheduledId ?? e.TimerId));
-      openWork(history)
-        .filter((e) => !answered.has(e.EventId))
-        .forEach((e) => this.work.dispatch(meta, e));
-      this.load({ meta, etag, history, pending, busy: false });
-    } catch (error) {
-      this.log(
-        "warn",
-        `could not load ${instanceId}: ${error instanceof Error ? error.message : String(error)}`,
-      );
-      this.reloadLater(instanceId);
-    }
+  /** Reads a queued instance back and re-sends its open work (at least once); the inbox becomes its pending. */
+  private async read(instanceId: string): Promise<Live | undefined> {
+    const stored = await readUnfinished(this.store, instanceId, (work) => this.track(work));
+    if (stored === undefined || this.live.get(instanceId) !== undefined) return undefined;
+    const answered = new Set(stored.pending.map((e) => e.TaskScheduledId ?? e.TimerId));
+    openWork(stored.history)
+      .filter((e) => !answered.has(e.EventId))
+      .forEach((e) => this.work.dispatch(stored.meta, e));
+    return { ...stored, busy: false };
   }
 }

@@ -40,6 +40,16 @@ export interface RunningLocalRuntime {
   stop(): Promise<void>;
 }
 
+/** DURABLE_MAX_LOADED_ORCHESTRATIONS: how many unfinished orchestrations the durable runtime holds in memory. */
+const maxLoadedSetting = (env: NodeJS.ProcessEnv): number | undefined => {
+  const text = env.DURABLE_MAX_LOADED_ORCHESTRATIONS;
+  if (text === undefined || text === "") return undefined;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new Error("DURABLE_MAX_LOADED_ORCHESTRATIONS must be a whole number >= 1");
+  return n;
+};
+
 const isDevelopmentStorage = (connection: string | undefined): boolean =>
   connection === undefined || connection === "" || /UseDevelopmentStorage=true/i.test(connection);
 
@@ -122,6 +132,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<R
       storageConnection: storage,
       taskHub: host.taskHub,
       maxConcurrentActivities: host.maxConcurrentActivities,
+      maxLoadedOrchestrations: maxLoadedSetting(env),
       publicBaseUrl: () => baseUrl,
       log: (level, message) =>
         log(level === "warn" ? "warning" : level === "info" ? "information" : "error", "durable", message),

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import v8 from "node:v8";
 
 import { type RunningAzurite, startAzurite } from "./azurite";
 import { DurableRuntime } from "./durable";
@@ -40,6 +41,28 @@ export interface RunningLocalRuntime {
   stop(): Promise<void>;
 }
 
+/** DURABLE_MAX_LOADED_ORCHESTRATIONS: how many unfinished orchestrations the durable runtime holds in memory. */
+const maxLoadedSetting = (env: NodeJS.ProcessEnv): number | undefined => {
+  const text = env.DURABLE_MAX_LOADED_ORCHESTRATIONS;
+  if (text === undefined || text === "") return undefined;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new Error("DURABLE_MAX_LOADED_ORCHESTRATIONS must be a whole number >= 1");
+  return n;
+};
+
+/**
+ * Lets V8 grow the heap by half its live size between full collections instead of its adaptive factor (up to 4x).
+ * Working through a 100,000-event backlog (npm run bench -- --backlog), the runtime's live heap stayed near 70 MB
+ * while V8 let garbage pile up to 180 MB before collecting: peak RSS 306 MB, and 200 MB with this setting at the
+ * same throughput. V8 reads the flag whenever it sizes the heap, so setting it after start takes effect; a
+ * --heap-growing-percent given on the command line wins.
+ */
+export const favourSmallHeap = (): void => {
+  if (process.execArgv.some((a) => a.startsWith("--heap-growing-percent"))) return;
+  v8.setFlagsFromString("--heap-growing-percent=50");
+};
+
 const isDevelopmentStorage = (connection: string | undefined): boolean =>
   connection === undefined || connection === "" || /UseDevelopmentStorage=true/i.test(connection);
 
@@ -50,6 +73,7 @@ const isDevelopmentStorage = (connection: string | undefined): boolean =>
  */
 export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<RunningLocalRuntime> => {
   const { env, log } = options;
+  favourSmallHeap();
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async (): Promise<void> => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
@@ -122,6 +146,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<R
       storageConnection: storage,
       taskHub: host.taskHub,
       maxConcurrentActivities: host.maxConcurrentActivities,
+      maxLoadedOrchestrations: maxLoadedSetting(env),
       publicBaseUrl: () => baseUrl,
       log: (level, message) =>
         log(level === "warn" ? "warning" : level === "info" ? "information" : "error", "durable", message),

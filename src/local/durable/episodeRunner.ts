@@ -36,7 +36,7 @@ export interface Episode {
   readonly foldedKeys: string[];
 }
 
-/** Drops events already in history (an inbox row folded before a crash, a duplicate result). */
+/** Drops events already in history (an inbox row folded before a crash, a duplicate result) or twice in the batch. */
 export const newEventsOnly = (
   history: readonly HistoryEvent[],
   batch: readonly HistoryEvent[],
@@ -48,6 +48,7 @@ export const newEventsOnly = (
     const id = completedId(e);
     if ((e.InboxKey !== undefined && keys.has(e.InboxKey)) || (id !== undefined && done.has(id))) continue;
     if (id !== undefined) done.add(id);
+    if (e.InboxKey !== undefined) keys.add(e.InboxKey);
     out.push(e);
   }
   return out;
@@ -89,7 +90,8 @@ const finished = (
 export const runEpisode = async (args: EpisodeArgs): Promise<Episode> => {
   const { fn, meta, history, now } = args;
   const batch = newEventsOnly(history, args.batch);
-  const foldedKeys = args.batch.flatMap((e) => (e.InboxKey === undefined ? [] : [e.InboxKey]));
+  // An item can reach a batch twice (read by a load and handed over by its writer): delete its rows once.
+  const foldedKeys = [...new Set(args.batch.flatMap((e) => (e.InboxKey === undefined ? [] : [e.InboxKey])))];
   const terminated = batch.find((e) => e.EventType === EventType.ExecutionTerminated);
   if (terminated !== undefined) {
     const reason = stringify(terminated.Reason ?? "");

@@ -7,7 +7,7 @@ import { attachDurableClient, clientBindingValue } from "./clientBinding";
 import { eventRaised } from "./historyEvents";
 import { type DurableOperations, handleDurableHttp, matchesFilter, type StatusFilter } from "./httpApi";
 import { type InstanceMeta, InstanceStore, isFinished } from "./instanceStore";
-import { OrchestrationHost } from "./orchestrationHost";
+import { OrchestrationHost, type Residents } from "./orchestrationHost";
 
 export { attachDurableClient, clientBindingValue, DURABLE_PATH_PREFIX } from "./clientBinding";
 
@@ -27,6 +27,13 @@ export interface DurableRuntimeOptions {
   storageConnection: string;
   taskHub: string;
   maxConcurrentActivities?: number;
+  /**
+   * At most this many unfinished instances are held in memory (history, pending events) at once; the others wait
+   * in storage and load first in, first out as instances finish or wait only for timers and events (default 100).
+   * Unlike host.json's maxConcurrentOrchestratorFunctions, which caps orchestrator code running at once in Azure,
+   * this bounds the runtime's memory while a backlog of instances waits.
+   */
+  maxLoadedOrchestrations?: number;
   publicBaseUrl: () => string;
   /** Never given inputs or outputs: they may hold personal data. */
   log?: (level: "info" | "warn" | "error", message: string) => void;
@@ -34,6 +41,7 @@ export interface DurableRuntimeOptions {
 }
 
 const STOP_GRACE_MS = 2000;
+export const DEFAULT_MAX_LOADED_ORCHESTRATIONS = 100;
 
 export class DurableRuntime {
   private readonly store: InstanceStore;
@@ -48,13 +56,16 @@ export class DurableRuntime {
       options.shim,
       this.store,
       clock,
-      options.maxConcurrentActivities ?? 20,
+      {
+        maxConcurrentActivities: options.maxConcurrentActivities ?? 20,
+        maxLoaded: options.maxLoadedOrchestrations ?? DEFAULT_MAX_LOADED_ORCHESTRATIONS,
+      },
       log,
     );
     this.ops = this.operations(clock);
   }
 
-  /** Creates the tables and resumes every unfinished instance from stored history. */
+  /** Creates the tables and queues every unfinished instance to resume from stored history. */
   async start(): Promise<void> {
     await this.store.ensureTables();
     await this.host.resumeAll();
@@ -76,6 +87,11 @@ export class DurableRuntime {
 
   handleHttp(req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> {
     return handleDurableHttp(req, res, this.ops);
+  }
+
+  /** How many unfinished instances are in memory and how many wait in storage (for tests and diagnostics). */
+  residents(): Residents {
+    return this.host.residents();
   }
 
   whenIdle(timeoutMs = 60_000): Promise<void> {

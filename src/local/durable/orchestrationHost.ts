@@ -1,20 +1,21 @@
-import { randomUUID } from "node:crypto";
-
 import type { FunctionsCoreShim } from "../functionsCore";
 import { ActivityRunner } from "./activityRunner";
 import { type Episode, openWork, runEpisode } from "./episodeRunner";
 import { EventType, executionTerminated, type HistoryEvent } from "./historyEvents";
+import { IdleWaiters } from "./idleWaiters";
+import { claimInstance, newExecutionId, validInstanceId } from "./instanceClaim";
+import { readUnfinished } from "./instanceLoad";
 import { type InstanceMeta, type InstanceStore, isFinished } from "./instanceStore";
-import { isStatus } from "./tableRows";
+import { Residency } from "./residency";
 import { type Clock, TimerWheel } from "./timers";
 import { type Delivery, type Parent, type StartResult, timerKey, WorkDispatcher } from "./workDispatch";
 
 export type { Delivery, StartResult } from "./workDispatch";
 
 /**
- * Keeps every unfinished instance in memory next to its stored state, folds whatever arrived into one episode
- * at a time per instance, commits it (one transaction: episode rows, ETag-checked meta row, folded inbox rows)
- * and starts the work the episode asked for.
+ * Holds up to `maxLoaded` unfinished instances in memory next to their stored state (the others wait in storage,
+ * see Residency), folds whatever arrived into one episode at a time per instance, commits it (one transaction:
+ * episode rows, ETag-checked meta row, folded inbox rows) and starts the work the episode asked for.
  */
 interface Live {
   meta: InstanceMeta;
@@ -25,16 +26,18 @@ interface Live {
 }
 
 export type Log = (level: "info" | "warn" | "error", message: string) => void;
-/** Instance ids are partition keys: no / \\ # ? or control characters, at most 512 characters. */
-const validInstanceId = (id: string): boolean =>
-  id.length > 0 &&
-  id.length <= 512 &&
-  [...id].every((c) => !"/\\#?".includes(c) && c.charCodeAt(0) >= 0x20 && (c < "\u007f" || c > "\u009f"));
-const newExecutionId = (): string => randomUUID().replace(/-/g, "");
+export interface Residents {
+  readonly loaded: number;
+  readonly unloaded: number;
+  /** The most instances loaded (or loading) at once so far. */
+  readonly peakLoaded: number;
+}
+/** Something to fold, or a new execution that has not run its first episode. */
+const hasWork = (live: Live): boolean => live.pending.length > 0 || live.meta.episodeCount === 0;
 
 export class OrchestrationHost {
-  private readonly live = new Map<string, Live>();
-  private readonly idleWaiters = new Set<() => void>();
+  private readonly live: Residency<Live>;
+  private readonly idle = new IdleWaiters(() => this.live.loadedCount + this.live.unloadedCount);
   private readonly background = new Set<Promise<unknown>>();
   readonly activities: ActivityRunner;
   readonly timers: TimerWheel;
@@ -45,13 +48,20 @@ export class OrchestrationHost {
     private readonly shim: FunctionsCoreShim,
     readonly store: InstanceStore,
     private readonly clock: Clock,
-    maxConcurrentActivities: number,
+    limits: { readonly maxConcurrentActivities: number; readonly maxLoaded: number },
     private readonly log: Log,
   ) {
+    this.live = new Residency<Live>(limits.maxLoaded, {
+      read: (id) => this.read(id),
+      loaded: (_id, live) => this.begin(live),
+      quiet: (live) => !live.busy && live.pending.length === 0,
+      track: (work) => this.track(work),
+      log: (message) => log("warn", message),
+    });
     this.timers = new TimerWheel(clock);
     this.activities = new ActivityRunner(
       shim,
-      maxConcurrentActivities,
+      limits.maxConcurrentActivities,
       clock,
       async (job, event) => void (await this.deliver(job.instanceId, job.executionId, event, true)),
       (message) => log("warn", message),
@@ -67,12 +77,15 @@ export class OrchestrationHost {
     });
   }
 
-  /** Loads every unfinished instance and resumes it from stored history and inbox. */
+  /** Queues every unfinished instance; each loads (history, open work, inbox) as a slot frees up. */
   async resumeAll(): Promise<void> {
-    const unfinished: string[] = [];
     for await (const meta of this.store.listMetas())
-      if (!isFinished(meta.runtimeStatus)) unfinished.push(meta.instanceId);
-    await Promise.all(unfinished.map((id) => this.recover(id)));
+      if (!isFinished(meta.runtimeStatus) && this.live.get(meta.instanceId) === undefined)
+        this.live.enqueue(meta.instanceId);
+  }
+
+  residents(): Residents {
+    return { loaded: this.live.loadedCount, unloaded: this.live.unloadedCount, peakLoaded: this.live.peak };
   }
 
   async startNew(
@@ -85,9 +98,9 @@ export class OrchestrationHost {
     if (fn === undefined || fn.trigger.type.toLowerCase() !== "orchestrationtrigger")
       return { kind: "UnknownOrchestrator" };
     if (this.stopped) return { kind: "Stopped" };
-    const id = instanceId ?? randomUUID().replace(/-/g, "");
+    const id = instanceId ?? newExecutionId();
     if (!validInstanceId(id)) return { kind: "InvalidId" };
-    if (this.live.has(id)) return { kind: "Conflict" };
+    if (this.live.get(id) !== undefined || this.live.isUnloaded(id)) return { kind: "Conflict" };
     const now = this.clock.now().toISOString();
     const meta: InstanceMeta = {
       instanceId: id,
@@ -102,35 +115,16 @@ export class OrchestrationHost {
       parentExecutionId: parent?.executionId,
       parentTaskId: parent?.taskId,
     };
-    const etag = await this.claim(meta);
+    const etag = await claimInstance(this.store, meta, (work) => this.track(work));
     if (etag === undefined) return { kind: "Conflict" };
-    const live: Live = { meta, etag, history: [], pending: [], busy: false };
-    this.live.set(id, live);
-    this.schedule(live);
+    if (this.live.hasRoomNow()) {
+      const live: Live = { meta, etag, history: [], pending: [], busy: false };
+      this.live.add(id, live);
+      this.begin(live);
+    } else {
+      this.live.enqueue(id); // only the id waits in memory: the input is in the meta row, read back on loading
+    }
     return { kind: "Started", instanceId: id };
-  }
-
-  /**
-   * Writes the meta row of a new instance; undefined when the id is taken.
-   * Failure policy: an unfinished instance with this id wins and nothing new starts (the extension answers 409);
-   * a finished one is replaced by a new execution, as the extension does by default, and its old rows go.
-   */
-  private async claim(meta: InstanceMeta): Promise<string | undefined> {
-    try {
-      return await this.store.writeMeta(meta);
-    } catch (error) {
-      if (!isStatus(409)(error)) throw error;
-    }
-    const existing = await this.store.readMeta(meta.instanceId);
-    if (existing === undefined || !isFinished(existing.meta.runtimeStatus)) return undefined;
-    try {
-      const etag = await this.store.writeMeta(meta, existing.etag);
-      this.track(this.store.deleteExecution(meta.instanceId, existing.meta.executionId));
-      return etag;
-    } catch (error) {
-      if (isStatus(412)(error)) return undefined;
-      throw error;
-    }
   }
 
   /** Hands an event to an instance: persisted to its inbox first when `persist`, then folded. */
@@ -140,16 +134,35 @@ export class OrchestrationHost {
     event: HistoryEvent,
     persist: boolean,
   ): Promise<Delivery> {
-    let live = this.live.get(instanceId);
-    if (live === undefined) {
+    const loaded = this.live.get(instanceId);
+    if (loaded === undefined && !this.live.isUnloaded(instanceId)) {
       const stored = await this.store.readMeta(instanceId);
       return stored === undefined ? "NotFound" : "Gone";
     }
-    const execution = executionId ?? live.meta.executionId;
-    const stamped = persist ? await this.store.inbox.write(instanceId, execution, event) : event;
-    live = this.live.get(instanceId);
-    if (live === undefined || live.meta.executionId !== execution) return "Gone";
-    live.pending.push(stamped);
+    if (!persist) return this.handOver(instanceId, executionId ?? loaded?.meta.executionId, event);
+    const execution =
+      executionId ?? loaded?.meta.executionId ?? (await this.store.readMeta(instanceId))?.meta.executionId;
+    if (execution === undefined) return "NotFound";
+    const stamped = await this.store.inbox.write(instanceId, execution, event);
+    // A load that started before the write may have read the inbox without it: hand it over once loaded.
+    await this.live.settled(instanceId);
+    return this.handOver(instanceId, execution, stamped);
+  }
+
+  /**
+   * Gives an event to a loaded instance, or wakes an instance that is not loaded.
+   * Failure policy: an instance that is not loaded keeps nothing in memory: a persisted event waits in its inbox
+   * and a fired timer is re-armed from history when it loads (past due, it fires at once).
+   */
+  private handOver(instanceId: string, execution: string | undefined, event: HistoryEvent): Delivery {
+    const live = this.live.get(instanceId);
+    if (live === undefined) {
+      if (!this.live.isUnloaded(instanceId)) return "Gone";
+      this.live.wake(instanceId);
+      return "Accepted";
+    }
+    if (execution !== undefined && live.meta.executionId !== execution) return "Gone";
+    live.pending.push(event);
     this.schedule(live);
     return "Accepted";
   }
@@ -158,37 +171,17 @@ export class OrchestrationHost {
     return this.deliver(instanceId, undefined, executionTerminated(this.clock.now(), reason), true);
   }
 
-  async whenIdle(timeoutMs: number): Promise<void> {
-    if (this.isIdle()) return;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.idleWaiters.delete(done);
-        reject(new Error(`Still ${this.live.size} unfinished instance(s) after ${timeoutMs} ms`));
-      }, timeoutMs);
-      const done = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      this.idleWaiters.add(done);
-    });
+  whenIdle(timeoutMs: number): Promise<void> {
+    return this.idle.wait(timeoutMs);
   }
 
   /** Starts nothing new; waits up to `graceMs` for running activities, then for episodes and writes in flight. */
   async stop(graceMs: number): Promise<void> {
     this.stopped = true;
+    this.live.stop();
     this.timers.stop();
     await this.activities.stop(graceMs);
     while (this.background.size > 0) await Promise.allSettled([...this.background]);
-  }
-
-  private isIdle(): boolean {
-    return this.live.size === 0;
-  }
-
-  private notifyIdle(): void {
-    if (!this.isIdle()) return;
-    for (const waiter of [...this.idleWaiters]) waiter();
-    this.idleWaiters.clear();
   }
 
   private track(work: Promise<unknown>): void {
@@ -199,16 +192,28 @@ export class OrchestrationHost {
     void tracked.finally(() => this.background.delete(tracked));
   }
 
+  /** A loaded instance starts: its first episode or what is pending, or it waits (and may give up its slot). */
+  private begin(live: Live): void {
+    if (hasWork(live)) this.schedule(live);
+    else this.settle(live);
+  }
+
   private schedule(live: Live): void {
-    if (live.busy || this.stopped) return;
-    if (live.pending.length === 0 && live.meta.episodeCount > 0) return;
+    if (live.busy || this.stopped || !hasWork(live)) return;
     live.busy = true;
+    this.live.unmarkEvictable(live.meta.instanceId);
     this.track(
       this.runEpisodes(live).finally(() => {
         live.busy = false;
-        if (this.live.get(live.meta.instanceId) === live) this.schedule(live);
+        if (this.live.get(live.meta.instanceId) === live) this.begin(live);
       }),
     );
+  }
+
+  /** An instance with nothing to fold may give up its slot unless it waits for an activity (those end soon). */
+  private settle(live: Live): void {
+    if (openWork(live.history).some((e) => e.EventType === EventType.TaskScheduled)) return;
+    this.live.markEvictable(live.meta.instanceId);
   }
 
   private async runEpisodes(live: Live): Promise<void> {
@@ -219,8 +224,8 @@ export class OrchestrationHost {
         "error",
         `no orchestrator named ${live.meta.name}; instance ${live.meta.instanceId} is left as stored`,
       );
-      this.live.delete(live.meta.instanceId);
-      this.notifyIdle();
+      this.live.remove(live.meta.instanceId);
+      this.idle.notify();
       return;
     }
     const batch = live.pending.splice(0);
@@ -241,9 +246,7 @@ export class OrchestrationHost {
         "error",
         `episode of ${live.meta.instanceId} failed: ${error instanceof Error ? error.message : String(error)}`,
       );
-      this.live.delete(live.meta.instanceId);
-      if (!this.stopped)
-        setTimeout(() => void this.recover(live.meta.instanceId).catch(() => undefined), 1000);
+      this.live.reloadLater(live.meta.instanceId);
     }
   }
 
@@ -276,7 +279,7 @@ export class OrchestrationHost {
 
   private async finished(live: Live): Promise<void> {
     const { meta } = live;
-    this.live.delete(meta.instanceId);
+    this.live.remove(meta.instanceId);
     openWork(live.history).forEach((e) => this.timers.disarm(timerKey(meta, e.EventId)));
     this.log("info", `orchestration ${meta.name} ${meta.instanceId} ${meta.runtimeStatus}`);
     if (meta.parentInstanceId !== undefined && meta.parentTaskId !== undefined) {
@@ -284,25 +287,17 @@ export class OrchestrationHost {
         .notifyParent(meta)
         .catch((e: unknown) => this.log("warn", `could not notify a parent: ${String(e)}`));
     }
-    this.notifyIdle();
+    this.idle.notify();
   }
 
-  /** Reloads one instance from storage: history, open work (re-sent at least once) and inbox. */
-  private async recover(instanceId: string): Promise<void> {
-    const stored = await this.store.readMeta(instanceId);
-    if (stored === undefined || isFinished(stored.meta.runtimeStatus) || this.live.has(instanceId)) return;
-    const { meta, etag } = stored;
-    const history = await this.store.readHistory(instanceId, meta.executionId, meta.episodeCount);
-    const inbox = await this.store.inbox.read(instanceId);
-    const stale = inbox.filter((i) => i.executionId !== meta.executionId).map((i) => i.key);
-    this.track(this.store.inbox.delete(instanceId, stale));
-    const pending = inbox.filter((i) => i.executionId === meta.executionId).map((i) => i.event);
-    const live: Live = { meta, etag, history, pending, busy: false };
-    this.live.set(instanceId, live);
-    const answered = new Set(pending.map((e) => e.TaskScheduledId ?? e.TimerId));
-    openWork(history)
+  /** Reads a queued instance back and re-sends its open work (at least once); the inbox becomes its pending. */
+  private async read(instanceId: string): Promise<Live | undefined> {
+    const stored = await readUnfinished(this.store, instanceId, (work) => this.track(work));
+    if (stored === undefined || this.live.get(instanceId) !== undefined) return undefined;
+    const answered = new Set(stored.pending.map((e) => e.TaskScheduledId ?? e.TimerId));
+    openWork(stored.history)
       .filter((e) => !answered.has(e.EventId))
-      .forEach((e) => this.work.dispatch(meta, e));
-    this.schedule(live);
+      .forEach((e) => this.work.dispatch(stored.meta, e));
+    return { ...stored, busy: false };
   }
 }

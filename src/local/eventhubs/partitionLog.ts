@@ -1,6 +1,7 @@
 import { createWriteStream, existsSync, readFileSync, truncateSync, type WriteStream } from "node:fs";
 
 import { spliceAnnotations } from "./amqpCodec";
+import { CompactEvents } from "./compactEvents";
 
 /** One stored event: its broker annotations and the bytes a receiver gets (annotations already spliced in). */
 export interface StoredEvent {
@@ -37,7 +38,7 @@ const record = (message: Buffer, enqueuedTimeMs: number, partitionKey: string | 
  * last few milliseconds of accepted events; a torn record at the file's tail is cut off on the next open.
  */
 export class PartitionLog {
-  private readonly events: StoredEvent[] = [];
+  private readonly events = new CompactEvents();
   private nextOffset = 0;
   private lastTimeMs = 0;
   private readonly listeners = new Set<() => void>();
@@ -85,8 +86,8 @@ export class PartitionLog {
       enqueuedTimeMs,
       partitionKey,
     };
+    // Copied into the log's chunks: the spliced buffer would keep its 8 KB allocation pool alive.
     this.events.push({
-      sequenceNumber: annotations.sequenceNumber,
       offset: this.nextOffset,
       enqueuedTimeMs,
       partitionKey,
@@ -112,9 +113,9 @@ export class PartitionLog {
   }
 
   private rollback(length: number): void {
-    const first = this.events[length];
+    const first = this.events.at(length);
     if (first !== undefined) this.nextOffset = first.offset;
-    this.events.length = length;
+    this.events.truncate(length);
   }
 
   get length(): number {
@@ -122,7 +123,8 @@ export class PartitionLog {
   }
 
   at(index: number): StoredEvent | undefined {
-    return this.events[index];
+    const event = this.events.at(index);
+    return event === undefined ? undefined : { ...event, sequenceNumber: index };
   }
 
   /** Index of the first event for which `after` holds, given `after` is monotonic over the log. */
@@ -131,7 +133,7 @@ export class PartitionLog {
     let hi = this.events.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const event = this.events[mid];
+      const event = this.at(mid);
       if (event !== undefined && after(event)) hi = mid;
       else lo = mid + 1;
     }
@@ -139,7 +141,7 @@ export class PartitionLog {
   }
 
   properties(): PartitionProperties {
-    const last = this.events[this.events.length - 1];
+    const last = this.at(this.events.length - 1);
     return {
       beginningSequenceNumber: 0,
       lastSequenceNumber: last?.sequenceNumber ?? -1,

@@ -30,9 +30,21 @@ export const epochOf = (properties: unknown): number | undefined => {
   return undefined;
 };
 
-/** Streams one partition's events to one receiver link, never past the link credit the client granted. */
+/** Events a receiver may be sent past what it had been sent when its latest credit grant arrived, at least. */
+export const SEND_AHEAD = 500;
+
+/**
+ * Streams one partition's events to one receiver link, never past the link credit the client granted, and never
+ * more than the latest grant (or SEND_AHEAD, if larger) past what had been sent when that grant arrived. AMQP lets a
+ * sender use less credit than it holds; this keeps a consumer's buffer bounded when it piles up credit: the
+ * @azure/event-hubs 6.0.4 consumer adds prefetch-count credit on every empty poll (Azure/azure-sdk-for-js#39452),
+ * so after a minute idle it held about 20,000 credits per partition and took a whole backlog into memory at once.
+ */
 class PartitionPump {
   private sent = 0;
+  /** The absolute limit of the latest grant seen (delivery count + credit) and how far this pump sends. */
+  private granted = 0;
+  private windowEnd = 0;
   /** False until rhea has written the attach reply: a transfer before it would name an unknown handle. */
   private attached = false;
   private readonly unsubscribe: () => void;
@@ -64,7 +76,16 @@ class PartitionPump {
     const sender = this.sender;
     if (!this.attached || !sender.is_open()) return;
     const counters = sender as unknown as { credit: number; delivery_count: number };
-    let budget = counters.credit - (this.sent - counters.delivery_count);
+    // delivery count + credit moves only when a flow frame arrives (a transfer moves one unit from one to the other).
+    const granted = counters.delivery_count + counters.credit;
+    if (granted !== this.granted) {
+      this.windowEnd = this.sent + Math.max(SEND_AHEAD, granted - this.granted);
+      this.granted = granted;
+    }
+    let budget = Math.min(
+      counters.credit - (this.sent - counters.delivery_count),
+      this.windowEnd - this.sent,
+    );
     while (budget > 0 && this.next < this.log.length && sender.sendable()) {
       const event = this.log.at(this.next);
       if (event === undefined) break;

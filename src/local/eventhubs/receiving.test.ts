@@ -6,6 +6,7 @@ import {
 } from "@azure/event-hubs";
 import type { EventContext } from "rhea";
 
+import { SEND_AHEAD } from "./receiverLink";
 import {
   collect,
   earliestEventPosition,
@@ -126,6 +127,56 @@ describe("receiving from the Event Hubs endpoint", () => {
       a.add_credit(4);
       await waitFor(() => onA.length >= 7);
       expect(onA).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    } finally {
+      connection.close();
+    }
+  });
+
+  it("sends a receiver that piled up credit while idle at most SEND_AHEAD past its latest grant", async () => {
+    const producer = t.clients.producer();
+    const connection = await rawConnection(t.emulator.port);
+    try {
+      const onA: unknown[] = [];
+      const a = connection.open_receiver({
+        source: { address: "io-events/ConsumerGroups/$default/Partitions/0" },
+        credit_window: 0,
+      });
+      a.on("message", (ctx: EventContext) => onA.push(ctx.message?.body));
+      // What the SDK consumer does while a partition is empty: 300 more credit on every poll.
+      for (let poll = 0; poll < 20; poll++) {
+        a.add_credit(300);
+        await new Promise((resolve) => setImmediate(resolve)); // one flow frame per poll, as the SDK sends them
+      }
+      const markers = connection.open_receiver({
+        source: { address: "io-events/ConsumerGroups/$default/Partitions/1" },
+        credit_window: 0,
+      });
+      let marked = 0;
+      markers.on("message", () => (marked += 1));
+      // Transfers and frames on one connection keep their order: once a marker is in, so is everything before it.
+      const roundTrip = async () => {
+        const expected = marked + 1;
+        await producer.sendBatch([{ body: "marker" }], { partitionId: "1" });
+        markers.add_credit(1);
+        await waitFor(() => marked === expected);
+      };
+      await roundTrip();
+      await producer.sendBatch(
+        Array.from({ length: 2000 }, (_, n) => ({ body: n })),
+        { partitionId: "0" },
+      );
+      await waitFor(() => onA.length >= SEND_AHEAD);
+      await roundTrip();
+      expect(onA).toHaveLength(SEND_AHEAD);
+      expect((a as unknown as { credit: number }).credit).toBe(6000 - SEND_AHEAD); // held back, not out of credit
+      // A new grant opens the window again: by the grant or SEND_AHEAD, whichever is larger.
+      a.add_credit(100);
+      await waitFor(() => onA.length >= 2 * SEND_AHEAD);
+      await roundTrip();
+      expect(onA).toHaveLength(2 * SEND_AHEAD);
+      a.add_credit(1500);
+      await waitFor(() => onA.length >= 2000);
+      expect(onA).toHaveLength(2000);
     } finally {
       connection.close();
     }

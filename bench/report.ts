@@ -62,10 +62,12 @@ export const checkTargets = (r: Omit<BenchResults, "targets" | "durationMs">): R
           detail: "not measured: run with --backlog",
         }
       : {
+          // The runtime is the dispatcher's own process (function host, durable runtime, embedded Event Hubs
+          // endpoint); Azurite is the storage emulator it starts, which in Azure is Table Storage: shown beside it.
           target: `runtime RSS < 300 MB with a ${r.backlog.events}-event backlog`,
-          met: r.backlog.peakRssMb < 300,
+          met: r.backlog.peakRuntimeRssMb < 300,
           detail:
-            `peak ${r.backlog.peakRssMb.toFixed(0)} MB (runtime ${r.backlog.peakRuntimeRssMb.toFixed(0)} MB + Azurite ${r.backlog.peakAzuriteRssMb.toFixed(0)} MB at their own peaks), ${r.backlog.backlogWhenPublished} deliveries ` +
+            `runtime peak ${r.backlog.peakRuntimeRssMb.toFixed(0)} MB (Azurite, the storage emulator, ${r.backlog.peakAzuriteRssMb.toFixed(0)} MB beside it; together ${r.backlog.peakRssMb.toFixed(0)} MB), ${r.backlog.backlogWhenPublished} deliveries ` +
             `behind when publishing ended, worked through in ${(r.backlog.totalMs / 1000).toFixed(0)} s`,
         },
   ];

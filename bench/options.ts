@@ -48,7 +48,7 @@ export const parseOptions = (argv: ReadonlyArray<string>, defaultOutDir: string)
   if (values.help) throw new Error(USAGE);
   const quick = values.quick;
   return {
-    events: positiveInt("events", values.events, quick ? 300 : 1000),
+    events: positiveInt("events", values.events, quick ? 300 : 5000),
     webhooks: positiveInt("webhooks", values.webhooks, quick ? 5 : 10),
     quick,
     backlog: values.backlog,

@@ -53,7 +53,7 @@ export const parseOptions = (argv: ReadonlyArray<string>, defaultOutDir: string)
     quick,
     backlog: values.backlog,
     backlogEvents: positiveInt("backlog-events", values["backlog-events"], 100_000),
-    ladder: quick ? [50, 200] : [50, 150, 300, 600],
+    ladder: quick ? [50, 200] : [50, 300, 1000, 2000, 3000],
     stepMs: quick ? 2000 : 4000,
     steadyTargetMs: quick ? 1000 : 3000,
     rawMs: quick ? 1500 : 3000,

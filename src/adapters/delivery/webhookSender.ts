@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { performance } from "node:perf_hooks";
 
 import type { Dispatcher } from "undici";
@@ -73,6 +74,22 @@ const firstHeader = (value: string | string[] | undefined): string | undefined =
   Array.isArray(value) ? value[0] : value;
 
 /**
+ * The attempt's total timeout as the abort signal undici takes. undici accepts an EventEmitter with `aborted` and
+ * `reason` as well as an AbortSignal, and the emitter is far cheaper: an AbortController per request (EventTarget
+ * listeners added and removed) cost about 17 us of the sender's 45 us of CPU per POST (`senderbench`, loopback).
+ */
+class AttemptDeadline extends EventEmitter {
+  aborted = false;
+  reason: Error | undefined;
+
+  expire(reason: Error): void {
+    this.aborted = true;
+    this.reason = reason;
+    this.emit("abort");
+  }
+}
+
+/**
  * Reads and discards the response body up to `limit` bytes. A receiver that sends more gets its connection
  * destroyed instead of read further: we never buffer or drain an unbounded body.
  */
@@ -115,9 +132,9 @@ export const makeWebhookSender = (options: WebhookSenderOptions): WebhookSender 
       ...signatureHeaders(request.deliveryId, clock.now(), request.body, request.secrets),
       ...extraHeaders(request.headers),
     };
-    const controller = new AbortController();
+    const deadline = new AttemptDeadline();
     const timer = setTimeout(
-      () => controller.abort(new AttemptTimeoutError(options.timeoutMs)),
+      () => deadline.expire(new AttemptTimeoutError(options.timeoutMs)),
       options.timeoutMs,
     );
     try {
@@ -126,7 +143,7 @@ export const makeWebhookSender = (options: WebhookSenderOptions): WebhookSender 
         path: `${url.pathname}${url.search}`,
         headers,
         body: request.body,
-        signal: controller.signal,
+        signal: deadline,
       });
       await discardBody(response.body, maxResponseBytes);
       const retryAfter = firstHeader(response.headers["retry-after"]);

@@ -93,16 +93,20 @@ class AttemptDeadline extends EventEmitter {
  * Reads and discards the response body up to `limit` bytes. A receiver that sends more gets its connection
  * destroyed instead of read further: we never buffer or drain an unbounded body.
  */
-const discardBody = async (body: Dispatcher.ResponseData["body"], limit: number): Promise<void> => {
-  let received = 0;
-  for await (const chunk of body) {
-    received += (chunk as Buffer).length;
-    if (received > limit) {
-      body.destroy();
-      return;
-    }
-  }
-};
+const discardBody = (body: Dispatcher.ResponseData["body"], limit: number): Promise<void> =>
+  new Promise<void>((resolve, reject) => {
+    let received = 0;
+    body.on("data", (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limit) {
+        body.destroy();
+        resolve();
+      }
+    });
+    body.once("end", resolve);
+    // An error (a stalled body hitting the deadline, a reset connection) means the attempt did not complete.
+    body.once("error", reject);
+  });
 
 /** Webhook delivery over undici: one keep-alive Pool per receiver origin, signed Standard Webhooks requests. */
 export const makeWebhookSender = (options: WebhookSenderOptions): WebhookSender => {

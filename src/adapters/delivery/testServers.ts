@@ -16,6 +16,8 @@ export interface TestServer {
   readonly url: string;
   readonly requests: ReceivedRequest[];
   connections(): number;
+  /** Connections accepted and not closed yet. */
+  openConnections(): number;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ const flatHeaders = (incoming: http.IncomingMessage): Record<string, string> =>
 export const startServer = async (handler: Handler): Promise<TestServer> => {
   const requests: ReceivedRequest[] = [];
   let connections = 0;
+  let open = 0;
   const server = http.createServer((incoming, response) => {
     const chunks: Buffer[] = [];
     incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -48,8 +51,10 @@ export const startServer = async (handler: Handler): Promise<TestServer> => {
       handler(request, response, incoming);
     });
   });
-  server.on("connection", () => {
+  server.on("connection", (socket) => {
     connections += 1;
+    open += 1;
+    socket.once("close", () => (open -= 1));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -58,6 +63,7 @@ export const startServer = async (handler: Handler): Promise<TestServer> => {
     url: `http://127.0.0.1:${port}`,
     requests,
     connections: () => connections,
+    openConnections: () => open,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

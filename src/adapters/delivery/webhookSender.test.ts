@@ -248,4 +248,30 @@ describe("makeWebhookSender: failures", () => {
     // a few more than 4; what matters is that 400 sends do not mean anywhere near 400 sockets.
     expect(receiver.connections()).toBeLessThanOrEqual(12);
   });
+
+  it("closes a receiver's pool once it has been idle for idlePoolMs, and opens a new one when needed", async () => {
+    const receiver = await server(answer(204));
+    const client = sender({ idlePoolMs: 100 });
+    expect((await client.send(requestTo(receiver.url))).outcome.kind).toBe("delivered");
+    expect(receiver.openConnections()).toBe(1);
+    // Node's server keeps an idle connection for 5 s: closing within 2 s is the sender's doing.
+    await waitFor(() => receiver.openConnections() === 0, 2_000);
+    expect((await client.send(requestTo(receiver.url))).outcome.kind).toBe("delivered");
+    expect(receiver.connections()).toBe(2);
+  });
+
+  it("never counts a pool with a request in flight as idle, however long the request takes", async () => {
+    let calls = 0;
+    const receiver = await server((_request, response) => {
+      calls++;
+      setTimeout(() => response.writeHead(200).end(), calls === 1 ? 1_200 : 0);
+    });
+    const client = sender({ idlePoolMs: 300 });
+    expect((await client.send(requestTo(receiver.url))).outcome.kind).toBe("delivered");
+    // undici frees the connection a tick after the response; well within idlePoolMs, send again.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect((await client.send(requestTo(receiver.url))).outcome.kind).toBe("delivered");
+    // The same pool, so the same keep-alive connection: an eviction during the slow send would open a second.
+    expect(receiver.connections()).toBe(1);
+  });
 });

@@ -46,6 +46,8 @@ export interface WebhookSenderOptions {
   readonly maxResponseBytes?: number;
   /** Keep-alive connections per receiver origin. Default 64. */
   readonly connectionsPerOrigin?: number;
+  /** A receiver origin's pool unused this long is closed (deleted webhooks, rare receivers). Default 5 min. */
+  readonly idlePoolMs?: number;
 }
 
 /** Headers a webhook's own headers may never set: ours, and those that belong to the connection. */
@@ -113,21 +115,38 @@ export const makeWebhookSender = (options: WebhookSenderOptions): WebhookSender 
   const clock = options.clock ?? { now: () => new Date() };
   const maxResponseBytes = options.maxResponseBytes ?? 64 * 1024;
   const connect = makeConnector(options);
-  const pools = new Map<string, Pool>();
+  const pools = new Map<string, { pool: Pool; lastUsed: number; inFlight: number }>();
+  const idlePoolMs = options.idlePoolMs ?? 5 * 60_000;
 
-  const poolFor = (origin: string): Pool => {
-    let pool = pools.get(origin);
-    if (pool === undefined) {
-      pool = new Pool(origin, {
+  const poolFor = (origin: string) => {
+    let entry = pools.get(origin);
+    if (entry === undefined) {
+      const pool = new Pool(origin, {
         connections: options.connectionsPerOrigin ?? 64,
         connect,
         headersTimeout: options.timeoutMs,
         bodyTimeout: options.timeoutMs,
       });
-      pools.set(origin, pool);
+      entry = { pool, lastUsed: 0, inFlight: 0 };
+      pools.set(origin, entry);
     }
-    return pool;
+    entry.lastUsed = performance.now();
+    return entry;
   };
+
+  // Failure policy: a pool is never closed under a request; an evicted origin simply gets a new pool next time.
+  const sweep = setInterval(
+    () => {
+      const now = performance.now();
+      for (const [origin, entry] of pools) {
+        if (entry.inFlight > 0 || now - entry.lastUsed < idlePoolMs) continue;
+        pools.delete(origin);
+        void entry.pool.close().catch(() => undefined);
+      }
+    },
+    Math.max(50, Math.min(idlePoolMs, 60_000)),
+  );
+  sweep.unref();
 
   const attempt = async (request: WebhookRequest, url: URL): Promise<DeliveryOutcome> => {
     const headers = {
@@ -136,13 +155,15 @@ export const makeWebhookSender = (options: WebhookSenderOptions): WebhookSender 
       ...signatureHeaders(request.deliveryId, clock.now(), request.body, request.secrets),
       ...extraHeaders(request.headers),
     };
+    const entry = poolFor(url.origin);
+    entry.inFlight++;
     const deadline = new AttemptDeadline();
     const timer = setTimeout(
       () => deadline.expire(new AttemptTimeoutError(options.timeoutMs)),
       options.timeoutMs,
     );
     try {
-      const response = await poolFor(url.origin).request({
+      const response = await entry.pool.request({
         method: "POST",
         path: `${url.pathname}${url.search}`,
         headers,
@@ -161,6 +182,8 @@ export const makeWebhookSender = (options: WebhookSenderOptions): WebhookSender 
       return classifyError(deliveryErrorKind(error));
     } finally {
       clearTimeout(timer);
+      entry.inFlight--;
+      entry.lastUsed = performance.now();
     }
   };
 
@@ -173,9 +196,10 @@ export const makeWebhookSender = (options: WebhookSenderOptions): WebhookSender 
       return { outcome, latencyMs: performance.now() - started };
     },
     async close() {
+      clearInterval(sweep);
       const all = [...pools.values()];
       pools.clear();
-      await Promise.all(all.map((pool) => pool.close()));
+      await Promise.all(all.map((entry) => entry.pool.close()));
     },
   };
 };

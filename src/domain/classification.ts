@@ -26,6 +26,8 @@ export type DeliveryOutcome =
       readonly status?: number;
       readonly error?: DeliveryErrorKind;
       readonly gone: boolean;
+      /** Why a blocked target was refused ("loopback: 127.0.0.1 for localhost"), for operators. */
+      readonly detail?: string;
     };
 
 /** Statuses outside 5xx that mean "not now" rather than "never": timeout, too early, rate limited. */
@@ -55,12 +57,12 @@ export const classifyResponse = (
   return { kind: "permanent", status, gone: false };
 };
 
-export const classifyError = (error: DeliveryErrorKind): DeliveryOutcome => {
+export const classifyError = (error: DeliveryErrorKind, detail?: string): DeliveryOutcome => {
   switch (error) {
     case "blocked-target":
       // Failure policy: the target resolves to an address we never connect to; retrying cannot help, so the
       // delivery is dead-lettered. The webhook stays enabled: DNS may be fixed by its owner.
-      return { kind: "permanent", error, gone: false };
+      return { kind: "permanent", error, gone: false, ...(detail === undefined ? {} : { detail }) };
     case "timeout":
     case "connect-timeout":
     case "connection-refused":

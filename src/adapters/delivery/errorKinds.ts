@@ -42,6 +42,22 @@ const codeOf = (error: unknown): string | undefined => {
 const causeOf = (error: unknown): unknown =>
   typeof error === "object" && error !== null && "cause" in error ? error.cause : undefined;
 
+/** The address policy's reason carried by a blocked-target error (code ERR_BLOCKED_TARGET), looking through `cause`. */
+export const blockedReasonOf = (error: unknown): string | undefined => {
+  let current = error;
+  for (let depth = 0; depth < 5 && current !== undefined; depth++) {
+    if (
+      codeOf(current) === "ERR_BLOCKED_TARGET" &&
+      typeof current === "object" &&
+      current !== null &&
+      "reason" in current
+    )
+      return typeof current.reason === "string" ? current.reason : undefined;
+    current = causeOf(current);
+  }
+  return undefined;
+};
+
 /**
  * The DeliveryErrorKind for whatever undici, net, tls or dns threw, looking through `cause` chains (undici and
  * fetch-style errors wrap the socket error). Unknown errors are "network": retried, never dropped.

@@ -25,7 +25,10 @@ export const guardedLookup: net.LookupFunction = (hostname, options, callback) =
   dns.lookup(hostname, { ...options, all: true }, (error, addresses) => {
     if (error) return callback(error, "", 0);
     const blocked = addresses
-      .map((a) => blockedAddressReason(a.address))
+      .map((a) => {
+        const reason = blockedAddressReason(a.address);
+        return reason === undefined ? undefined : `${reason}: ${a.address} for ${hostname}`;
+      })
       .find((reason) => reason !== undefined);
     if (blocked !== undefined) return callback(new BlockedTargetError(blocked), "", 0);
     const first = addresses[0];
@@ -48,7 +51,7 @@ export const makeConnector = (options: {
   const connect = buildConnector({ timeout: options.connectTimeoutMs, lookup: guardedLookup });
   return (target, callback) => {
     const reason = net.isIP(target.hostname) === 0 ? undefined : blockedAddressReason(target.hostname);
-    if (reason !== undefined) return callback(new BlockedTargetError(reason), null);
+    if (reason !== undefined) return callback(new BlockedTargetError(`${reason}: ${target.hostname}`), null);
     return connect(target, callback);
   };
 };

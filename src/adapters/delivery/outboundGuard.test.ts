@@ -33,40 +33,43 @@ const send = (allowPrivateTargets: boolean, url: string) => {
 };
 
 const blocked = { kind: "permanent", error: "blocked-target", gone: false };
+/** A blocked-target outcome whose detail (the policy's reason, what was refused) matches `detail`. */
+const blockedBecause = (detail: RegExp) => ({ ...blocked, detail: expect.stringMatching(detail) as unknown });
 
 describe("outbound guard with allowPrivateTargets false", () => {
   it("refuses a DNS name that resolves to loopback (localhost) without opening a connection", async () => {
     const result = await send(false, `http://localhost:${receiver.port}/hook`);
-    expect(result.outcome).toEqual(blocked);
+    expect(result.outcome).toEqual(blockedBecause(/^loopback: (127\.0\.0\.1|::1) for localhost$/));
     expect(receiver.connections()).toBe(0);
   });
 
   it("refuses https to a name that resolves to loopback too (the TLS connect path uses the same lookup)", async () => {
     const result = await send(false, `https://localhost:${receiver.port}/hook`);
-    expect(result.outcome).toEqual(blocked);
+    expect(result.outcome).toEqual(blockedBecause(/^loopback: .* for localhost$/));
     expect(receiver.connections()).toBe(0);
   });
 
   it.each([
-    "http://127.0.0.1:PORT/hook",
-    "http://2130706433:PORT/hook",
-    "http://0x7f.0.0.1:PORT/hook",
-    "http://[::1]:PORT/hook",
-    "http://[::ffff:127.0.0.1]:PORT/hook",
-    "http://169.254.169.254/latest/meta-data",
-    "http://10.0.0.1/hook",
-  ])("refuses the IP literal in %s without opening a connection", async (url) => {
+    ["http://127.0.0.1:PORT/hook", /^loopback: 127\.0\.0\.1$/],
+    ["http://2130706433:PORT/hook", /^loopback: 127\.0\.0\.1$/],
+    ["http://0x7f.0.0.1:PORT/hook", /^loopback: 127\.0\.0\.1$/],
+    ["http://[::1]:PORT/hook", /^loopback: \[::1\]$/],
+    ["http://[::ffff:127.0.0.1]:PORT/hook", /: \[::ffff:7f00:1\]$/],
+    ["http://169.254.169.254/latest/meta-data", /^cloud metadata service: 169\.254\.169\.254$/],
+    ["http://10.0.0.1/hook", /^private network: 10\.0\.0\.1$/],
+  ])("refuses the IP literal in %s without opening a connection", async (url, detail) => {
     const result = await send(false, url.replace("PORT", String(receiver.port)));
-    expect(result.outcome).toEqual(blocked);
+    expect(result.outcome).toEqual(blockedBecause(detail));
     expect(receiver.connections()).toBe(0);
   });
 
-  it.each(["not a url", "ftp://example.com/x", "http://user:pass@example.com/x"])(
-    "refuses the unusable URL %j as a blocked target",
-    async (url) => {
-      expect((await send(false, url)).outcome).toEqual(blocked);
-    },
-  );
+  it.each([
+    ["not a url", "not a valid URL"],
+    ["ftp://example.com/x", "not http(s)"],
+    ["http://user:pass@example.com/x", "credentials in URL"],
+  ])("refuses the unusable URL %j as a blocked target", async (url, detail) => {
+    expect((await send(false, url)).outcome).toEqual({ ...blocked, detail });
+  });
 });
 
 describe("outbound guard with allowPrivateTargets true (local runs and tests)", () => {
@@ -105,6 +108,6 @@ describe("the connector itself (the check at connect time)", () => {
     );
     expect(lookupAll).toBeInstanceOf(BlockedTargetError);
     expect(lookupOne).toBeInstanceOf(BlockedTargetError);
-    expect((lookupOne as BlockedTargetError).reason).toBe("loopback");
+    expect((lookupOne as BlockedTargetError).reason).toBe("loopback: 127.0.0.1 for localhost");
   });
 });

@@ -7,7 +7,7 @@ import { Pool } from "undici";
 import { blockedHostLiteralReason } from "../../domain/addressPolicy";
 import type { DeliveryOutcome } from "../../domain/classification";
 import { classifyError, classifyResponse } from "../../domain/classification";
-import { AttemptTimeoutError, deliveryErrorKind } from "./errorKinds";
+import { AttemptTimeoutError, blockedReasonOf, deliveryErrorKind } from "./errorKinds";
 import { makeConnector } from "./guardedConnector";
 import { signatureHeaders } from "./signing";
 
@@ -179,7 +179,8 @@ export const makeWebhookSender = (options: WebhookSenderOptions): WebhookSender 
       );
     } catch (error) {
       // The body stalled or the connection failed: the status alone did not complete the delivery.
-      return classifyError(deliveryErrorKind(error));
+      const kind = deliveryErrorKind(error);
+      return classifyError(kind, kind === "blocked-target" ? blockedReasonOf(error) : undefined);
     } finally {
       clearTimeout(timer);
       entry.inFlight--;
@@ -192,7 +193,9 @@ export const makeWebhookSender = (options: WebhookSenderOptions): WebhookSender 
       const started = performance.now();
       const target = checkTarget(request.url, options.allowPrivateTargets);
       const outcome =
-        target instanceof URL ? await attempt(request, target) : classifyError("blocked-target");
+        target instanceof URL
+          ? await attempt(request, target)
+          : classifyError("blocked-target", target.refused);
       return { outcome, latencyMs: performance.now() - started };
     },
     async close() {
@@ -220,5 +223,5 @@ const checkTarget = (text: string, allowPrivateTargets: boolean): URL | { refuse
   if (url.protocol !== "http:" && url.protocol !== "https:") return { refused: "not http(s)" };
   if (url.username !== "" || url.password !== "") return { refused: "credentials in URL" };
   const literalReason = allowPrivateTargets ? undefined : blockedHostLiteralReason(url.hostname);
-  return literalReason === undefined ? url : { refused: literalReason };
+  return literalReason === undefined ? url : { refused: `${literalReason}: ${url.hostname}` };
 };

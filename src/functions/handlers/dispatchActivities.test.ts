@@ -130,6 +130,38 @@ describe("deliver activity (real receiver, real store on Azurite)", () => {
     }
   });
 
+  it("logs why a target was refused, and a dead letter keeps it as the last error", async () => {
+    const s = await setup(() => 200);
+    const guarded = makeWebhookSender({
+      connectTimeoutMs: 1000,
+      timeoutMs: 2000,
+      allowPrivateTargets: false,
+      userAgent: "test",
+    });
+    try {
+      const deliver = makeDeliverActivity({ webhooks: s.store, sender: guarded, log: s.log, clock });
+      const [p] = await s.pending();
+      const [report] = await deliver([p!]);
+      expect(outcomeOf(report)).toMatchObject({ kind: "permanent", error: "blocked-target" });
+      const [logged] = await s.log.list("wh1", 10);
+      expect(logged?.error).toBe("blocked-target: loopback: 127.0.0.1");
+      expect(s.server.requests).toHaveLength(0);
+      const dead = makeDeadLetterActivity({ webhooks: s.store, deadLetters: s.deadLetters, clock });
+      const last = report !== undefined && "outcome" in report ? report.outcome : undefined;
+      await dead([
+        {
+          pending: { ...p!, attempts: 1, ...(last === undefined ? {} : { last }) },
+          reason: "permanent failure",
+        },
+      ]);
+      const [letter] = await s.deadLetters.list({ limit: 10 });
+      expect(letter?.lastError).toBe("blocked-target: loopback: 127.0.0.1");
+    } finally {
+      await guarded.close();
+      await s.close();
+    }
+  });
+
   it("dead-letters the full request without signatures", async () => {
     const s = await setup(() => 500);
     try {

@@ -3,6 +3,7 @@ import { type CachedWebhookStore } from "../../adapters/tables/cachedWebhookStor
 import { type DeadLetter, type DeadLetterStore } from "../../adapters/tables/deadLetters";
 import { type DeliveryAttempt, type DeliveryLog } from "../../adapters/tables/deliveryLog";
 import { type StoredWebhook } from "../../adapters/tables/webhookEntity";
+import { type DeliveryOutcome } from "../../domain/classification";
 import { planDeliveries } from "../../domain/deliveryPlan";
 import {
   type DeadLetterRequest,
@@ -101,9 +102,7 @@ export const makeDeliverActivity =
           attempt: made + 1,
           outcome: result.outcome.kind,
           ...(result.outcome.status === undefined ? {} : { status: result.outcome.status }),
-          ...("error" in result.outcome && result.outcome.error !== undefined
-            ? { error: result.outcome.error }
-            : {}),
+          ...(errorText(result.outcome) === undefined ? {} : { error: errorText(result.outcome) }),
           latencyMs: Math.round(result.latencyMs),
           at,
         });
@@ -143,9 +142,7 @@ export const makeDeadLetterActivity =
         headers: webhook?.headers ?? {},
         attempts: pending.attempts,
         ...(last?.status === undefined ? {} : { lastStatus: last.status }),
-        ...(last !== undefined && "error" in last && last.error !== undefined
-          ? { lastError: last.error }
-          : {}),
+        ...(last === undefined || errorText(last) === undefined ? {} : { lastError: errorText(last) }),
         reason,
         firstAttemptAt: pending.firstAttemptAt ?? now,
         deadLetteredAt: now,
@@ -154,5 +151,13 @@ export const makeDeadLetterActivity =
     await deps.deadLetters.put(letters);
     return letters.length;
   };
+
+/** An outcome's error kind for the log and dead letters, with the blocked target's reason when there is one. */
+const errorText = (outcome: DeliveryOutcome): string | undefined => {
+  if (!("error" in outcome) || outcome.error === undefined) return undefined;
+  return "detail" in outcome && outcome.detail !== undefined
+    ? `${outcome.error}: ${outcome.detail}`
+    : outcome.error;
+};
 
 const errorMessage = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -107,7 +107,8 @@ export const openApiDocument = {
           status: { type: "integer", description: "the receiver's HTTP status, when it answered" },
           error: {
             type: "string",
-            description: "timeout, connection-refused, blocked-target, ... when it did not",
+            description:
+              "timeout, connection-refused, blocked-target, ... when it did not; a blocked target says why, as in blocked-target: loopback: 127.0.0.1",
           },
           latencyMs: { type: "integer" },
           at: { type: "string", format: "date-time" },
@@ -142,7 +143,7 @@ export const openApiDocument = {
           },
           attempts: { type: "integer" },
           lastStatus: { type: "integer" },
-          lastError: { type: "string" },
+          lastError: { type: "string", description: "the last attempt's error, as in the delivery log" },
           reason: { type: "string" },
           firstAttemptAt: { type: "string", format: "date-time" },
           deadLetteredAt: { type: "string", format: "date-time" },

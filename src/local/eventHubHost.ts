@@ -11,6 +11,7 @@ import { ContainerClient } from "@azure/storage-blob";
 
 import type { CapturedFunction } from "./functionsCore";
 import { invocationContextFor, type LocalLog } from "./invocation";
+import { releaseOwnClaims } from "./ownClaims";
 
 export interface EventHubHostOptions {
   readonly fn: CapturedFunction;
@@ -26,6 +27,11 @@ export interface EventHubHostOptions {
   readonly prepare?: (fn: CapturedFunction, context: InvocationContext) => void;
   /** Waits between attempts at a failing batch (ms); the last one repeats. */
   readonly retryDelaysMs?: ReadonlyArray<number>;
+  /**
+   * This consumer's owner id for partition claims, the same across restarts of one data folder: claims a crashed
+   * earlier run left under it are released at start (src/local/ownClaims.ts). Random when not given.
+   */
+  readonly consumerId?: string;
 }
 
 export interface RunningEventHubHost {
@@ -83,14 +89,16 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export const startEventHubHost = async (options: EventHubHostOptions): Promise<RunningEventHubHost> => {
   const containerClient = new ContainerClient(options.storageConnection, options.checkpointContainer);
   await containerClient.createIfNotExists();
+  const checkpoints = new BlobCheckpointStore(containerClient);
   const client = new EventHubConsumerClient(
     options.consumerGroup,
     options.connectionString,
     options.eventHubName,
-    new BlobCheckpointStore(containerClient),
+    checkpoints,
     // A runtime killed without stopping leaves its partition claims behind: they lapse after 10 s (the SDK default
-    // is 60 s), so a restarted runtime resumes consuming quickly.
+    // is 60 s), so another consumer resumes quickly; this runtime's own next start releases them at once.
     {
+      ...(options.consumerId === undefined ? {} : { identifier: options.consumerId }),
       loadBalancingOptions: {
         strategy: "greedy",
         updateIntervalInMs: 2000,
@@ -98,6 +106,24 @@ export const startEventHubHost = async (options: EventHubHostOptions): Promise<R
       },
     },
   );
+  if (options.consumerId !== undefined) {
+    const hub = {
+      fullyQualifiedNamespace: client.fullyQualifiedNamespace,
+      eventHubName: client.eventHubName,
+      consumerGroup: options.consumerGroup,
+    };
+    const released = await releaseOwnClaims(checkpoints, hub, options.consumerId).catch((error: unknown) => {
+      // Failure policy: the claims then simply expire, as after any crash; consuming starts a few seconds later.
+      options.log("warning", options.fn.name, `could not release earlier claims: ${String(error)}`);
+      return 0;
+    });
+    if (released > 0)
+      options.log(
+        "information",
+        options.fn.name,
+        `released ${released} partition claim(s) of an earlier run`,
+      );
+  }
   const delays = options.retryDelaysMs ?? [500, 1000, 2000, 5000, 10000, 30000];
   let stopping = false;
   let handled = 0;

@@ -11,6 +11,7 @@ import { FunctionsCoreShim, installFunctionsCore } from "./functionsCore";
 import { readHostJson } from "./hostJson";
 import { type RunningHttpHost, startHttpHost } from "./httpHost";
 import { type LocalLog } from "./invocation";
+import { stableConsumerId } from "./ownClaims";
 import { ensurePortFree, portSetting } from "./ports";
 import { startTimerHost } from "./timerHost";
 
@@ -178,6 +179,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<R
         maxWaitTimeInSeconds: host.maxWaitTimeSeconds,
         log,
         prepare: (f, context) => durable.attachDurableClient(f, context),
+        ...(options.inMemory ? {} : { consumerId: stableConsumerId(dataDir, fn.name) }),
       });
       feeders.push(feeder);
       stops.push(() => feeder.stop());

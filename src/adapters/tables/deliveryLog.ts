@@ -49,6 +49,7 @@ const asciiJson = (value: unknown): string =>
 interface Keyed {
   readonly partitionKey: string;
   readonly rowKey: string;
+  readonly at: string;
   readonly json: string;
 }
 
@@ -58,6 +59,7 @@ const keyed = (a: DeliveryAttempt): Keyed => {
   return {
     partitionKey: partitionKeyOf(a.webhookId, a.at),
     rowKey: rowKeyOf(a),
+    at: a.at,
     json: asciiJson({ ...rest, ...error }),
   };
 };
@@ -76,8 +78,7 @@ const packRows = (partitionKey: string, items: readonly Keyed[]) => {
     const first = part[0];
     if (first === undefined) return;
     const attempts = `[${part.map((p) => p.json).join(",")}]`;
-    const at = (JSON.parse(first.json) as { at: string }).at;
-    rows.push({ partitionKey, rowKey: first.rowKey, at, count: part.length, attempts });
+    rows.push({ partitionKey, rowKey: first.rowKey, at: first.at, count: part.length, attempts });
     part = [];
     chars = 2;
   };

@@ -5,7 +5,17 @@ import simpleImportSort from "eslint-plugin-simple-import-sort";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "coverage/", ".data/", "jest.config.js", "eslint.config.mjs"] },
+  {
+    ignores: [
+      "**/node_modules/",
+      "dist/",
+      "local-host/dist/",
+      "coverage/",
+      ".data/",
+      "**/jest.config.js",
+      "eslint.config.mjs",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -36,7 +46,7 @@ export default tseslint.config(
               message: "src/domain is pure: no I/O.",
             },
             {
-              group: ["../adapters/*", "../functions/*", "../local/*", "../config"],
+              group: ["../adapters/*", "../functions/*", "../config"],
               message: "src/domain depends on nothing outside itself.",
             },
           ],
@@ -55,7 +65,88 @@ export default tseslint.config(
     },
   },
   {
-    files: ["**/*.test.ts", "src/test-support/**/*.ts", "__integrations__/**/*.ts", "bench/**/*.ts"],
+    // The deployed app: only what runs in Azure. The local host, its SDKs and the dev tools' clients are
+    // devDependencies, pruned from the deployment, so production code under src/ must not reach them.
+    files: ["src/**/*.ts"],
+    ignores: ["src/domain/**", "src/**/*.test.ts", "src/test-support/**", "src/**/testServers.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["functions-local-host", "functions-local-host/*", "**/local-host/**"],
+              message: "The app never imports the local host: it is a devDependency, absent in Azure.",
+            },
+            {
+              group: ["rhea", "azurite", "axios", "@azure/event-hubs", "@azure/storage-blob"],
+              message: "A devDependency (local host or dev tools only): not in the deployed app.",
+            },
+            {
+              group: ["@azure/eventhubs-checkpointstore-blob", "**/devtools/**", "**/__integrations__/**"],
+              message: "Not part of the deployed app.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The app's tests, dev tools, integration suite and bench use the host only through its public entry points.
+    files: [
+      "src/**/*.test.ts",
+      "src/test-support/**/*.ts",
+      "devtools/**/*.ts",
+      "__integrations__/**/*.ts",
+      "bench/**/*.ts",
+    ],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["functions-local-host/*", "!functions-local-host/testing", "**/local-host/**"],
+              message: 'Use the local host through "functions-local-host" or "functions-local-host/testing".',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The local host knows nothing of the app it hosts.
+    files: ["local-host/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: [
+                "**/src/**",
+                "**/devtools/**",
+                "**/__integrations__/**",
+                "**/bench/**",
+                "public-event-dispatcher",
+              ],
+              message: "The local host hosts any Functions app: it imports nothing of this one.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: [
+      "**/*.test.ts",
+      "src/test-support/**/*.ts",
+      "local-host/src/test-support/**/*.ts",
+      "local-host/src/**/testHarness.ts",
+      "local-host/src/**/testClients.ts",
+      "__integrations__/**/*.ts",
+      "bench/**/*.ts",
+    ],
     rules: {
       "@typescript-eslint/no-unsafe-assignment": "off",
       "@typescript-eslint/no-unsafe-member-access": "off",

@@ -2,7 +2,7 @@
  * Runs the bench's TypeScript straight from source: a require hook that transpiles each .ts file on load with
  * typescript's transpileModule (no type check here; `npm run lint` type-checks bench/ with the rest). Running from
  * source keeps `__dirname` where the code lives, which __integrations__/agent/runtimeProcess.ts relies on to find
- * dist/src/local/cli.js. Compiled by bench/tsconfig.json to dist/bench/register.js and loaded with `node -r`.
+ * dist/devtools/cli.js. Compiled by bench/tsconfig.json to dist/bench/register.js and loaded with `node -r`.
  */
 import { readFileSync } from "node:fs";
 

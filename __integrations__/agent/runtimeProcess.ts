@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 
-import type { RuntimeInfo } from "../../src/local/runtime";
+import type { RuntimeInfo } from "functions-local-host";
 
 /** The local runtime's ready line (`dispatcher start --json`): the runtime's own RuntimeInfo. */
 export type ReadyLine = RuntimeInfo;
@@ -18,12 +18,12 @@ export interface RuntimeProcess {
 }
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
-export const CLI = path.join(REPO_ROOT, "dist", "src", "local", "cli.js");
+export const CLI = path.join(REPO_ROOT, "dist", "devtools", "cli.js");
 
 const MAX_LOG_CHARS = 2_000_000;
 
 /**
- * Spawns `node dist/src/local/cli.js start --json [--in-memory]` with `env` on top of this process's environment
+ * Spawns `node dist/devtools/cli.js start --json [--in-memory]` with `env` on top of this process's environment
  * and resolves with the ready line. On timeout or early exit the error carries the runtime's stderr.
  * `inMemory: false` keeps the Event Hubs log and Azurite's data in DATA_DIR, so a restart resumes the work.
  */

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { startAzurite } from "../../src/local/azurite";
+import { startAzurite } from "functions-local-host";
+
 import { CLI, startRuntimeProcess } from "../agent/runtimeProcess";
 import { hasExternalTarget, TARGET_ENV } from "../agent/target";
 import { rememberRunning, SUITE_RUNTIME_SETTINGS } from "./runningSuite";

@@ -1,4 +1,5 @@
-import { type RunningAzurite } from "../../src/local/azurite";
+import { type RunningAzurite } from "functions-local-host";
+
 import { type RuntimeProcess } from "../agent/runtimeProcess";
 
 /** What globalSetup started, for globalTeardown (jest runs both in the same process). */

@@ -1,4 +1,4 @@
-import { startAzurite } from "../local/azurite";
+import { startAzurite } from "functions-local-host";
 
 /** Starts one in-memory Azurite for the whole test run; tests read its connection string from the env. */
 export default async function globalSetup(): Promise<void> {

@@ -1,8 +1,7 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 
-import { type FunctionsCoreShim } from "../local/functionsCore";
-import { captureFunctions } from "./captureFunctions";
+import { captureFunctions, type FunctionsCoreShim } from "functions-local-host/testing";
 
 const FUNCTIONS_DIR = path.join(__dirname, "..", "functions");
 

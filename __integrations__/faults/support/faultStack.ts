@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { type RunningAzurite, startAzurite } from "../../../src/local/azurite";
+import { type RunningAzurite, startAzurite } from "functions-local-host";
+
 import { type AdminClient, adminClient } from "../../agent/adminClient";
 import { type RuntimeProcess, startRuntimeProcess } from "../../agent/runtimeProcess";
 

@@ -1,3 +1,5 @@
+import { captureDurable, type Harness, startHarness } from "functions-local-host/testing";
+
 import { type Delivery } from "../../domain/deliveryPlan";
 import {
   type DeadLetterRequest,
@@ -5,7 +7,6 @@ import {
   type DispatchInput,
   type PendingDelivery,
 } from "../../domain/dispatch";
-import { captureDurable, type Harness, startHarness } from "../../local/durable/testHarness";
 import {
   DEAD_LETTER_ACTIVITY,
   DELIVER_ACTIVITY,

@@ -1,4 +1,4 @@
-import { tableClient } from "../../test-support/storage";
+import { tableClient } from "../test-support/storage";
 import { captureDurable, type Harness, runToCompletion, startHarness } from "./testHarness";
 
 /** Sub-orchestrations, continueAsNew, failures and payloads past the Table Storage property/entity limits. */

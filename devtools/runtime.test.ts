@@ -5,9 +5,9 @@ import path from "node:path";
 
 import { EventHubProducerClient } from "@azure/event-hubs";
 
-import { type RuntimeProcess, startRuntimeProcess } from "../../__integrations__/agent/runtimeProcess";
-import { waitFor as waitUntil } from "../../__integrations__/agent/waitFor";
-import { startServer, type TestServer } from "../adapters/delivery/testServers";
+import { type RuntimeProcess, startRuntimeProcess } from "../__integrations__/agent/runtimeProcess";
+import { waitFor as waitUntil } from "../__integrations__/agent/waitFor";
+import { startServer, type TestServer } from "../src/adapters/delivery/testServers";
 
 /** The compiled runtime (npm test builds first), on free ports, persistent unless `--in-memory` is passed. */
 const spawnRuntime = (

@@ -1,9 +1,10 @@
-import { resetAppDeps } from "../composition";
-import { resetConfigForTests } from "../config";
-import { loadApp } from "../test-support/loadApp";
-import { freshTableName, testStorageConnection } from "../test-support/storage";
+import { type RunningHttpHost, startHttpHost } from "functions-local-host";
+
+import { resetAppDeps } from "../src/composition";
+import { resetConfigForTests } from "../src/config";
+import { loadApp } from "../src/test-support/loadApp";
+import { freshTableName, testStorageConnection } from "../src/test-support/storage";
 import { bufferedIo } from "./cliArgs";
-import { type RunningHttpHost, startHttpHost } from "./httpHost";
 import { webhooksCommand } from "./webhooksCommand";
 
 const ADMIN_KEY = "k";

@@ -1,7 +1,7 @@
 import { TableClient } from "@azure/data-tables";
 
-import { testStorageConnection } from "../test-support/storage";
 import { startAzurite } from "./azurite";
+import { testStorageConnection } from "./test-support/storage";
 
 describe("startAzurite", () => {
   it("serves tables on the port it reports (the shared test instance)", async () => {

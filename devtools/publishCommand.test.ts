@@ -4,10 +4,10 @@ import path from "node:path";
 import { Readable } from "node:stream";
 
 import type { ReceivedEventData } from "@azure/event-hubs";
+import { type RunningEventHubsEmulator, startEventHubsEmulator } from "functions-local-host";
+import { Clients, collect, earliestEventPosition } from "functions-local-host/testing";
 
 import { bufferedIo, type CliIo } from "./cliArgs";
-import { type RunningEventHubsEmulator, startEventHubsEmulator } from "./eventhubs";
-import { Clients, collect, earliestEventPosition } from "./eventhubs/testClients";
 import { parseEventLines, publishCommand } from "./publishCommand";
 
 interface Received {

@@ -3,7 +3,7 @@ import path from "node:path";
 
 import { type EventData, EventHubProducerClient } from "@azure/event-hubs";
 
-import { INCOMING_EVENT_NAMES } from "../domain/events";
+import { INCOMING_EVENT_NAMES } from "../src/domain/events";
 import { type CliIo, CommandError, formatCount, parseCommandArgs, runCommand, UsageError } from "./cliArgs";
 import { checkLocalEndpoint, redactSecrets, resolveEventHubTarget } from "./runtimeInfo";
 

@@ -4,9 +4,9 @@ import type { AddressInfo } from "node:net";
 import { InvocationContext } from "@azure/functions";
 import type * as DurableFunctions from "durable-functions";
 
-import { captureFunctions } from "../../test-support/captureFunctions";
-import { freshTableName, testStorageConnection } from "../../test-support/storage";
 import type { FunctionsCoreShim } from "../functionsCore";
+import { captureFunctions } from "../test-support/captureFunctions";
+import { freshTableName, testStorageConnection } from "../test-support/storage";
 import { DurableRuntime, type DurableRuntimeOptions } from "./index";
 
 /** Test support: captures df registrations, runs a DurableRuntime on fresh tables behind a loopback server, and

@@ -1,8 +1,8 @@
 import type * as AzureFunctions from "@azure/functions";
 import type * as DurableFunctions from "durable-functions";
 
-import { captureFunctions } from "../test-support/captureFunctions";
 import { FunctionsCoreShim } from "./functionsCore";
+import { captureFunctions } from "./test-support/captureFunctions";
 
 describe("functions-core shim", () => {
   it("captures app.http, df.app.orchestration and df.app.activity registrations with their bindings", () => {

@@ -1,4 +1,4 @@
-import { FunctionsCoreShim } from "../local/functionsCore";
+import { FunctionsCoreShim } from "../functionsCore";
 
 /**
  * Loads modules that register functions with a fresh functions-core shim and returns what they registered.

@@ -4,7 +4,7 @@ import type { EventData, EventHubProducerClient, ReceivedEventData } from "@azur
 import { BlobCheckpointStore } from "@azure/eventhubs-checkpointstore-blob";
 import { ContainerClient } from "@azure/storage-blob";
 
-import { testStorageConnection } from "../../test-support/storage";
+import { testStorageConnection } from "../test-support/storage";
 import { collect, earliestEventPosition, emulatorPerTest } from "./testClients";
 
 const sendAll = async (producer: EventHubProducerClient, events: EventData[]): Promise<void> => {

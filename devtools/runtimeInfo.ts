@@ -13,7 +13,7 @@ import { CommandError } from "./cliArgs";
  * appear in messages.
  */
 
-/** The part of <dataDir>/runtime.json the CLI reads (written by src/local/runtime.ts). */
+/** The part of <dataDir>/runtime.json the CLI reads (written by the local host). */
 export const RuntimeFile = t.type(
   { adminUrl: t.string, adminKey: t.string, eventHubConnectionString: t.string, eventHubName: t.string },
   "RuntimeFile",

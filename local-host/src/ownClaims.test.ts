@@ -5,8 +5,8 @@ import path from "node:path";
 import { BlobCheckpointStore } from "@azure/eventhubs-checkpointstore-blob";
 import { ContainerClient } from "@azure/storage-blob";
 
-import { testStorageConnection } from "../test-support/storage";
 import { releaseOwnClaims, stableConsumerId } from "./ownClaims";
+import { testStorageConnection } from "./test-support/storage";
 
 const hub = { fullyQualifiedNamespace: "127.0.0.1", eventHubName: "io-events", consumerGroup: "$default" };
 

@@ -1,0 +1,48 @@
+import path from "node:path";
+
+import { runInForeground, type RuntimeInfo } from "functions-local-host";
+
+/** The repository root (host.json, .data) and the compiled registration files, from dist/devtools. */
+const APP_ROOT = path.resolve(__dirname, "..", "..");
+const FUNCTIONS_DIR = path.join(APP_ROOT, "dist", "src", "functions");
+
+/** Webhooks on this machine (http://127.0.0.1:8080/...) are the point of running the dispatcher locally. */
+const LOCAL_DEFAULTS = { ALLOW_INSECURE_WEBHOOKS: "true", ALLOW_PRIVATE_NETWORK_TARGETS: "true" } as const;
+
+/** What `npm start` prints once the dispatcher is up: where things are and a webhook to try. */
+export const banner = (info: RuntimeInfo): string =>
+  [
+    "",
+    "  Public Event Dispatcher is running locally",
+    "",
+    `  Admin API      ${info.adminUrl}   (OpenAPI: ${info.adminUrl}/openapi.json)`,
+    `  Admin key      ${info.adminKey}   (x-functions-key header; set ADMIN_KEY to choose one)`,
+    `  Event Hub      ${info.eventHubConnectionString}`,
+    `  Data           ${info.dataDir}`,
+    "",
+    "  Try it (in another terminal; `npm run cli -- receive --port 8080` shows what arrives):",
+    `    curl -s -X POST ${info.adminUrl}/webhooks -H 'x-functions-key: ${info.adminKey}' -H 'content-type: application/json' \\`,
+    `      -d '{"url":"http://127.0.0.1:8080/hook","subscriptions":["ping"],"attributes":{"name":"me"}}'`,
+    `    npm run cli -- publish '{"name":"ping:all"}'`,
+    "",
+    "  Ctrl+C stops everything.",
+    "",
+  ].join("\n");
+
+/** `dispatcher start [--json] [--in-memory]`: the dispatcher on the local host, in the foreground. */
+export const startCommand = async (args: ReadonlyArray<string>): Promise<void> => {
+  const json = args.includes("--json");
+  const inMemory = args.includes("--in-memory");
+  const unknown = args.filter((a) => a !== "--json" && a !== "--in-memory");
+  if (unknown.length > 0)
+    throw new Error(`Unknown option ${unknown.join(" ")}. Usage: dispatcher start [--json] [--in-memory]`);
+  await runInForeground({
+    appRoot: APP_ROOT,
+    functionsDir: FUNCTIONS_DIR,
+    json,
+    inMemory,
+    banner,
+    startingMessage: "Starting Azurite, the Event Hubs endpoint and the function app...",
+    localDefaults: LOCAL_DEFAULTS,
+  });
+};

@@ -1,0 +1,63 @@
+import type { LogLevel } from "@azure/functions";
+
+import { type LocalLog } from "./invocation";
+import { type RuntimeInfo, startLocalRuntime } from "./runtime";
+
+const LEVELS: Readonly<Record<string, number>> = {
+  trace: 0,
+  debug: 1,
+  information: 2,
+  warning: 3,
+  error: 4,
+  critical: 5,
+};
+
+/** Log lines on stderr at or above LOG_LEVEL (default information), as `[level] source: message`. */
+export const stderrLog = (env: NodeJS.ProcessEnv): LocalLog => {
+  const threshold = LEVELS[env.LOG_LEVEL ?? "information"] ?? 2;
+  return (level: LogLevel, source: string, message: string): void => {
+    if ((LEVELS[level] ?? 2) >= threshold) process.stderr.write(`[${level}] ${source}: ${message}\n`);
+  };
+};
+
+export interface ForegroundOptions {
+  /** The app's root (host.json, .data) and the folder of its compiled registration files. */
+  readonly appRoot: string;
+  readonly functionsDir: string;
+  /** One JSON line (the RuntimeInfo) on stdout instead of the banner. */
+  readonly json: boolean;
+  readonly inMemory: boolean;
+  /** What a person reads on stdout once the host is ready (not used with json). */
+  readonly banner: (info: RuntimeInfo) => string;
+  /** The line on stderr while starting (not used with json). */
+  readonly startingMessage?: string;
+  /** App settings for local runs, unless the environment sets them (see LocalRuntimeOptions). */
+  readonly localDefaults?: Readonly<Record<string, string>>;
+}
+
+/** Runs the local host in the foreground until SIGINT or SIGTERM, then stops every part and exits. */
+export const runInForeground = async (options: ForegroundOptions): Promise<void> => {
+  const { json } = options;
+  if (!json) process.stderr.write(`${options.startingMessage ?? "Starting the local host..."}\n`);
+  const runtime = await startLocalRuntime({
+    appRoot: options.appRoot,
+    functionsDir: options.functionsDir,
+    env: process.env,
+    inMemory: options.inMemory,
+    log: stderrLog(process.env),
+    ...(options.localDefaults === undefined ? {} : { localDefaults: options.localDefaults }),
+  });
+  process.stdout.write(json ? JSON.stringify(runtime.info) + "\n" : options.banner(runtime.info));
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    if (!json) process.stderr.write(`\n${signal}: stopping...\n`);
+    runtime.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+};

@@ -1,0 +1,21 @@
+/**
+ * The local host's public API: what apps, their dev tools and their tests may use. Anything not exported here
+ * (or from "functions-local-host/testing") is the host's own business and may change without notice.
+ */
+export { AZURITE_ACCOUNT, type AzuriteOptions, type RunningAzurite, startAzurite } from "./azurite";
+export {
+  type EventHubsEmulatorOptions,
+  type HubConfig,
+  type RunningEventHubsEmulator,
+  startEventHubsEmulator,
+} from "./eventhubs";
+export { type ForegroundOptions, runInForeground, stderrLog } from "./foreground";
+export { type CapturedFunction, FunctionsCoreShim, installFunctionsCore } from "./functionsCore";
+export { type HttpHostOptions, type RunningHttpHost, startHttpHost } from "./httpHost";
+export { type LocalLog } from "./invocation";
+export {
+  type LocalRuntimeOptions,
+  type RunningLocalRuntime,
+  type RuntimeInfo,
+  startLocalRuntime,
+} from "./runtime";

@@ -2,9 +2,8 @@ import path from "node:path";
 
 import { runInForeground, type RuntimeInfo } from "functions-local-host";
 
-/** The repository root (host.json, .data) and the compiled registration files, from dist/devtools. */
+/** The repository root (package.json main, host.json, .data), from dist/devtools. */
 const APP_ROOT = path.resolve(__dirname, "..", "..");
-const FUNCTIONS_DIR = path.join(APP_ROOT, "dist", "src", "functions");
 
 /** Webhooks on this machine (http://127.0.0.1:8080/...) are the point of running the dispatcher locally. */
 const LOCAL_DEFAULTS = { ALLOW_INSECURE_WEBHOOKS: "true", ALLOW_PRIVATE_NETWORK_TARGETS: "true" } as const;
@@ -38,7 +37,6 @@ export const startCommand = async (args: ReadonlyArray<string>): Promise<void> =
     throw new Error(`Unknown option ${unknown.join(" ")}. Usage: dispatcher start [--json] [--in-memory]`);
   await runInForeground({
     appRoot: APP_ROOT,
-    functionsDir: FUNCTIONS_DIR,
     json,
     inMemory,
     banner,

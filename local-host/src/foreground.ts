@@ -1,5 +1,6 @@
 import type { LogLevel } from "@azure/functions";
 
+import { mainEntryPoints } from "./appEntry";
 import { type LocalLog } from "./invocation";
 import { type RuntimeInfo, startLocalRuntime } from "./runtime";
 
@@ -21,9 +22,8 @@ export const stderrLog = (env: NodeJS.ProcessEnv): LocalLog => {
 };
 
 export interface ForegroundOptions {
-  /** The app's root (host.json, .data) and the folder of its compiled registration files. */
+  /** The app's root (package.json, host.json, .data); its entry points are package.json main. */
   readonly appRoot: string;
-  readonly functionsDir: string;
   /** One JSON line (the RuntimeInfo) on stdout instead of the banner. */
   readonly json: boolean;
   readonly inMemory: boolean;
@@ -41,7 +41,7 @@ export const runInForeground = async (options: ForegroundOptions): Promise<void>
   if (!json) process.stderr.write(`${options.startingMessage ?? "Starting the local host..."}\n`);
   const runtime = await startLocalRuntime({
     appRoot: options.appRoot,
-    functionsDir: options.functionsDir,
+    entryPoints: mainEntryPoints(options.appRoot),
     env: process.env,
     inMemory: options.inMemory,
     log: stderrLog(process.env),

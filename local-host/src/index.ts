@@ -2,6 +2,7 @@
  * The local host's public API: what apps, their dev tools and their tests may use. Anything not exported here
  * (or from "functions-local-host/testing") is the host's own business and may change without notice.
  */
+export { mainEntryPoints } from "./appEntry";
 export { AZURITE_ACCOUNT, type AzuriteOptions, type RunningAzurite, startAzurite } from "./azurite";
 export {
   type EventHubsEmulatorOptions,

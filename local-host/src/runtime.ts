@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import v8 from "node:v8";
 
@@ -18,8 +18,8 @@ import { startTimerHost } from "./timerHost";
 export interface LocalRuntimeOptions {
   /** Where the app's host.json sits (and its .data folder, unless DATA_DIR says otherwise). */
   readonly appRoot: string;
-  /** The folder of the app's compiled registration files: every .js file in it is loaded, in name order. */
-  readonly functionsDir: string;
+  /** The app's compiled registration files, loaded in this order (mainEntryPoints reads package.json main). */
+  readonly entryPoints: ReadonlyArray<string>;
   readonly env: NodeJS.ProcessEnv;
   /** Throwaway run: Azurite and the Event Hubs endpoint keep nothing on disk. */
   readonly inMemory: boolean;
@@ -144,19 +144,17 @@ const applySettings = (
   });
 };
 
-/** Loads the app as the Node worker would: every file of its functions folder, registrations captured, then
-    the appStart hooks. Returns the shim and how to stop answering `require("@azure/functions-core")`. */
+/** Loads the app as the Node worker would: every entry point, registrations captured, then the appStart hooks.
+    Returns the shim and how to stop answering `require("@azure/functions-core")`. */
 const loadApp = async ({
   options,
 }: StartContext): Promise<{ shim: FunctionsCoreShim; uninstall: () => void }> => {
   const { log } = options;
   const shim = new FunctionsCoreShim((level, _category, message) => log(level as never, "worker", message));
   const uninstall = installFunctionsCore(shim);
-  for (const file of readdirSync(options.functionsDir)
-    .filter((f) => f.endsWith(".js"))
-    .sort()) {
+  for (const file of options.entryPoints) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require(path.join(options.functionsDir, file));
+    require(path.resolve(options.appRoot, file));
   }
   await shim.runHooks("appStart", { functionAppDirectory: options.appRoot });
   return { shim, uninstall };

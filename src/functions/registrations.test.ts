@@ -1,5 +1,8 @@
-import { loadApp } from "../test-support/loadApp";
-import { openApiDocument } from "./handlers/openapiDocument";
+import path from "node:path";
+
+import packageJson from "../../package.json";
+import { functionFiles, loadApp } from "../test-support/loadApp";
+import { openApiDocument } from "./service/openapiDocument";
 
 const httpFunctions = () =>
   loadApp()
@@ -34,6 +37,25 @@ describe("registered functions", () => {
       )
       .sort();
     expect(documented).toEqual(registered);
+  });
+
+  it("gives a durable client only to the functions that start or run orchestrations", () => {
+    const withClient = [...loadApp().functions.values()]
+      .filter((f) => Object.values(f.metadata.bindings).some((b) => b.type === "durableClient"))
+      .map((f) => f.name)
+      .sort();
+    expect(withClient).toEqual(["dead-letters-replay", "onIncomingEvents", "webhooks-ping"]);
+  });
+
+  it("registers from exactly the files package.json main names", () => {
+    expect(packageJson.main).toBe("dist/src/functions/*/register.js");
+    expect(functionFiles().map((f) => path.relative(path.join(__dirname, ".."), f))).toEqual([
+      "functions/deliveryRecords/register.ts",
+      "functions/dispatch/register.ts",
+      "functions/ingest/register.ts",
+      "functions/service/register.ts",
+      "functions/webhooks/register.ts",
+    ]);
   });
 
   it("checks the configuration when the app starts", () => {

@@ -1,4 +1,4 @@
-import { type OrchestrationStarter } from "../functions/handlers/orchestrationStarter";
+import { type OrchestrationStarter } from "../functions/dispatch/orchestrationStarter";
 
 /** A fake of our own starter port that behaves like the durable one: an existing id starts nothing. */
 export const fakeStarter = () => {

@@ -1,15 +1,16 @@
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 
 import { captureFunctions, type FunctionsCoreShim } from "functions-local-host/testing";
 
 const FUNCTIONS_DIR = path.join(__dirname, "..", "functions");
 
-/** Every registration file of the app (what package.json "main" points the host at). */
+/** Every registration file of the app (the sources of package.json "main": dist/src/functions/*\/register.js). */
 export const functionFiles = (): ReadonlyArray<string> =>
-  readdirSync(FUNCTIONS_DIR)
-    .filter((file) => file.endsWith(".ts") && !file.endsWith(".test.ts"))
-    .map((file) => path.join(FUNCTIONS_DIR, file));
+  readdirSync(FUNCTIONS_DIR, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(path.join(FUNCTIONS_DIR, entry.name, "register.ts")))
+    .map((entry) => path.join(FUNCTIONS_DIR, entry.name, "register.ts"))
+    .sort();
 
 /** Loads the whole app under a fresh functions-core shim and returns what it registered. */
 export const loadApp = (): FunctionsCoreShim =>

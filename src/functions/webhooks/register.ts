@@ -1,6 +1,6 @@
-import { appDeps } from "../composition";
-import { httpRoute } from "./handlers/httpRoute";
-import { makeWebhooksApi } from "./handlers/webhooksApi";
+import { appDeps } from "../../composition";
+import { httpRoute } from "../http/httpRoute";
+import { makeWebhooksApi } from "./webhooksApi";
 
 // Admin API: webhook CRUD and secret rotation (authLevel "function": the x-functions-key header or ?code=).
 

@@ -5,10 +5,10 @@ import { type DeliveryLog } from "../../adapters/tables/deliveryLog";
 import { type WebhookStore } from "../../adapters/tables/webhookStore";
 import { deliveryId } from "../../domain/deliveryPlan";
 import { type DispatchInput, type DispatchSettings } from "../../domain/dispatch";
-import { DISPATCH_ORCHESTRATOR } from "./dispatchOrchestrator";
-import { type OrchestrationStarter } from "./orchestrationStarter";
-import { json, problem } from "./problem";
-import { MASK } from "./webhookView";
+import { DISPATCH_ORCHESTRATOR } from "../dispatch/dispatchOrchestrator";
+import { type OrchestrationStarter } from "../dispatch/orchestrationStarter";
+import { json, problem } from "../http/problem";
+import { MASK } from "../webhooks/webhookView";
 
 export interface DeliveryRecordsDeps {
   readonly webhooks: Pick<WebhookStore, "get">;
@@ -19,7 +19,10 @@ export interface DeliveryRecordsDeps {
   readonly newId: () => string;
 }
 
-type Handler = (request: HttpRequest, starter: OrchestrationStarter) => Promise<HttpResponseInit>;
+/** A route that only reads or deletes records. */
+type Handler = (request: HttpRequest) => Promise<HttpResponseInit>;
+/** A route that starts deliveries: the only kind that gets a durable client. */
+type StartingHandler = (request: HttpRequest, starter: OrchestrationStarter) => Promise<HttpResponseInit>;
 
 /** A bounded integer query parameter, or a problem naming it. */
 const limitOf = (request: HttpRequest, fallback: number, max: number): number | HttpResponseInit => {
@@ -65,7 +68,7 @@ export const makeDeliveryRecordsApi = (deps: DeliveryRecordsDeps) => {
    * Failure policy: the row is removed before the replay starts and put back if starting fails, so a replay that
    * fails again (and dead-letters the same delivery id anew) can never be deleted by this request afterwards.
    */
-  const replayDeadLetter: Handler = async (request, starter) => {
+  const replayDeadLetter: StartingHandler = async (request, starter) => {
     const id = request.params.id ?? "";
     const letter = await deps.deadLetters.get(id);
     if (letter === undefined) return problem(404, `No dead letter with delivery id "${id}"`);
@@ -103,7 +106,7 @@ export const makeDeliveryRecordsApi = (deps: DeliveryRecordsDeps) => {
   };
 
   /** A `ping` {name: the webhook's name attribute, or its id} through the same pipeline as any event. */
-  const ping: Handler = async (request, starter) => {
+  const ping: StartingHandler = async (request, starter) => {
     const id = request.params.id ?? "";
     const stored = await deps.webhooks.get(id);
     if (stored === undefined) return problem(404, `No webhook with id "${id}"`);

@@ -13,8 +13,8 @@ import {
   ServiceSubscribedEvent,
 } from "../../domain/events";
 import { fieldErrorsOf } from "../../domain/fieldErrors";
-import { DISPATCH_ORCHESTRATOR } from "./dispatchOrchestrator";
-import { type OrchestrationStarter } from "./orchestrationStarter";
+import { DISPATCH_ORCHESTRATOR } from "../dispatch/dispatchOrchestrator";
+import { type OrchestrationStarter } from "../dispatch/orchestrationStarter";
 
 /** Where each event of a batch sits in the hub, from the trigger's metadata. */
 export interface BatchPosition {

@@ -1,11 +1,11 @@
 import { app } from "@azure/functions";
 import * as df from "durable-functions";
 
-import { appDeps } from "../composition";
-import { makeDeliveryRecordsApi } from "./handlers/deliveryRecordsApi";
-import { httpRoute } from "./handlers/httpRoute";
-import { durableStarter } from "./handlers/orchestrationStarter";
-import { makeRejectedEventsApi } from "./handlers/rejectedEventsApi";
+import { appDeps } from "../../composition";
+import { durableStarter } from "../dispatch/orchestrationStarter";
+import { httpRoute } from "../http/httpRoute";
+import { makeDeliveryRecordsApi } from "./deliveryRecordsApi";
+import { makeRejectedEventsApi } from "./rejectedEventsApi";
 
 // Admin API over delivery records: the delivery log, dead letters (list, replay, delete) and ping.
 
@@ -21,28 +21,30 @@ const recordsApi = (): ReturnType<typeof makeDeliveryRecordsApi> => {
     newId: deps.newId,
   }));
 };
-const keyed = { authLevel: "function" as const, extraInputs: [df.input.durableClient()] };
+/** Routes that start deliveries get the durable client; the others only read or delete records. */
+const starting = { authLevel: "function" as const, extraInputs: [df.input.durableClient()] };
+const keyed = { authLevel: "function" as const };
 
-httpRoute("dead-letters-list", { methods: ["GET"], route: "dead-letters", ...keyed }, (request, context) =>
-  recordsApi().listDeadLetters(request, durableStarter(df.getClient(context))),
+httpRoute("dead-letters-list", { methods: ["GET"], route: "dead-letters", ...keyed }, (request) =>
+  recordsApi().listDeadLetters(request),
 );
 httpRoute(
   "dead-letters-replay",
-  { methods: ["POST"], route: "dead-letters/{id}/replay", ...keyed },
+  { methods: ["POST"], route: "dead-letters/{id}/replay", ...starting },
   (request, context) => recordsApi().replayDeadLetter(request, durableStarter(df.getClient(context))),
 );
-httpRoute(
-  "dead-letters-delete",
-  { methods: ["DELETE"], route: "dead-letters/{id}", ...keyed },
-  (request, context) => recordsApi().deleteDeadLetter(request, durableStarter(df.getClient(context))),
+httpRoute("dead-letters-delete", { methods: ["DELETE"], route: "dead-letters/{id}", ...keyed }, (request) =>
+  recordsApi().deleteDeadLetter(request),
 );
 httpRoute(
   "webhooks-deliveries",
   { methods: ["GET"], route: "webhooks/{id}/deliveries", ...keyed },
-  (request, context) => recordsApi().listDeliveries(request, durableStarter(df.getClient(context))),
+  (request) => recordsApi().listDeliveries(request),
 );
-httpRoute("webhooks-ping", { methods: ["POST"], route: "webhooks/{id}/ping", ...keyed }, (request, context) =>
-  recordsApi().ping(request, durableStarter(df.getClient(context))),
+httpRoute(
+  "webhooks-ping",
+  { methods: ["POST"], route: "webhooks/{id}/ping", ...starting },
+  (request, context) => recordsApi().ping(request, durableStarter(df.getClient(context))),
 );
 
 // Failure policy: attempts older than DELIVERY_LOG_RETENTION_DAYS are deleted once a day; a failed purge is

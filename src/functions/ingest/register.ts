@@ -1,10 +1,10 @@
 import { app } from "@azure/functions";
 import * as df from "durable-functions";
 
-import { appDeps } from "../composition";
-import { makeIngest } from "./handlers/ingest";
-import { durableStarter } from "./handlers/orchestrationStarter";
-import { batchPositionOf } from "./handlers/triggerMetadata";
+import { appDeps } from "../../composition";
+import { durableStarter } from "../dispatch/orchestrationStarter";
+import { makeIngest } from "./ingest";
+import { batchPositionOf } from "./triggerMetadata";
 
 // Event Hub trigger: decode each event, record the invalid ones, start one dispatch orchestration per batch.
 app.eventHub("onIncomingEvents", {

@@ -3,8 +3,8 @@ import * as E from "fp-ts/Either";
 
 import { type WebhookStore } from "../../adapters/tables/webhookStore";
 import { validateWebhookInput, type WebhookInputPolicy } from "../../domain/webhookInput";
-import { json, problem } from "./problem";
-import { readJsonBody } from "./requestBody";
+import { json, problem } from "../http/problem";
+import { readJsonBody } from "../http/requestBody";
 import { webhookView } from "./webhookView";
 
 export interface WebhooksApiDeps {

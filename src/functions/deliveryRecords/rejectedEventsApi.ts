@@ -1,7 +1,7 @@
 import { type HttpRequest, type HttpResponseInit } from "@azure/functions";
 
 import { type RejectedEventsStore } from "../../adapters/tables/rejectedEvents";
-import { json, problem } from "./problem";
+import { json, problem } from "../http/problem";
 
 /**
  * Operators' view of events that did not decode: where they sat in the hub and why they were refused. The raw

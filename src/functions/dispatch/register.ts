@@ -1,15 +1,15 @@
 import * as df from "durable-functions";
 
-import { appDeps } from "../composition";
-import { type DeadLetterRequest, type PendingDelivery, type PlanInput } from "../domain/dispatch";
-import { makeDeadLetterActivity, makeDeliverActivity, makePlanActivity } from "./handlers/dispatchActivities";
+import { appDeps } from "../../composition";
+import { type DeadLetterRequest, type PendingDelivery, type PlanInput } from "../../domain/dispatch";
+import { makeDeadLetterActivity, makeDeliverActivity, makePlanActivity } from "./dispatchActivities";
 import {
   DEAD_LETTER_ACTIVITY,
   DELIVER_ACTIVITY,
   DISPATCH_ORCHESTRATOR,
   dispatchOrchestrator,
   PLAN_ACTIVITY,
-} from "./handlers/dispatchOrchestrator";
+} from "./dispatchOrchestrator";
 
 // The dispatch orchestration and its activities (durable-functions).
 

@@ -66,7 +66,10 @@ describe("the deployable tree (production dependencies + dist/src)", () => {
     };
     expect(Object.keys(pkg.dependencies)).not.toContain("axios");
     const tree = JSON.parse(
-      execFileSync("npm", ["ls", "axios", "--all", "--omit=dev", "--json"], { cwd: deploy, encoding: "utf8" }),
+      execFileSync("npm", ["ls", "axios", "--all", "--omit=dev", "--json"], {
+        cwd: deploy,
+        encoding: "utf8",
+      }),
     ) as { dependencies?: Record<string, unknown> };
     expect(Object.keys(tree.dependencies ?? {})).toEqual(["durable-functions"]);
   });

@@ -1,6 +1,6 @@
 /**
  * `npm test` runs two projects: the function app (src/, its dev tools in devtools/, the bench's own unit tests)
- * and the local host's own suite (local-host/, also runnable alone with `npm test -w functions-local-host`).
+ * and the local host's own suite (local-host/, also runnable alone with `npx jest --selectProjects local-host`).
  * @type {import('jest').Config}
  */
 module.exports = {

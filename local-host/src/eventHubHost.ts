@@ -29,7 +29,7 @@ export interface EventHubHostOptions {
   readonly retryDelaysMs?: ReadonlyArray<number>;
   /**
    * This consumer's owner id for partition claims, the same across restarts of one data folder: claims a crashed
-   * earlier run left under it are released at start (src/local/ownClaims.ts). Random when not given.
+   * earlier run left under it are released at start (ownClaims.ts). Random when not given.
    */
   readonly consumerId?: string;
 }

@@ -13,7 +13,7 @@ export interface CompiledRoute {
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
- * Compiles an Azure Functions route template ("webhooks/{id}", "files/{*path}", "items/{id:int?}") under the
+ * Compiles an Azure Functions route template ("items/{id}", "files/{*path}", "items/{id:int?}") under the
  * route prefix into a matcher. Constraints are accepted and ignored except for being part of the name syntax.
  */
 export const compileRoute = (fn: CapturedFunction, routePrefix: string): CompiledRoute => {

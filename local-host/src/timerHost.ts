@@ -60,7 +60,7 @@ export interface RunningTimerHost {
 }
 
 /**
- * Runs the app's timer triggers on their schedules (checked every second; a run still going when its next
+ * Runs the app's timer triggers on their schedules (checked every 250 ms, each second fires once; a run still going when its next
  * time comes is not started twice).
  */
 export const startTimerHost = (

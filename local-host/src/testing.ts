@@ -6,4 +6,5 @@ export { captureDurable, type Df, type Harness, runToCompletion, startHarness } 
 export { Clients, collect, earliestEventPosition } from "./eventhubs/testClients";
 export { type FunctionsCoreShim } from "./functionsCore";
 export { captureFunctions } from "./test-support/captureFunctions";
+export { startSharedTestAzurite, stopSharedTestAzurite } from "./test-support/sharedAzurite";
 export { freshTableName, tableClient, testStorageConnection } from "./test-support/storage";

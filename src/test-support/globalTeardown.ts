@@ -1,5 +1,5 @@
-import type { RunningAzurite } from "functions-local-host";
+import { stopSharedTestAzurite } from "functions-local-host/testing";
 
 export default async function globalTeardown(): Promise<void> {
-  await (globalThis as { __azurite?: RunningAzurite }).__azurite?.stop();
+  await stopSharedTestAzurite();
 }

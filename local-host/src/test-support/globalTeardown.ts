@@ -1,5 +1,5 @@
-import type { RunningAzurite } from "../azurite";
+import { stopSharedTestAzurite } from "./sharedAzurite";
 
 export default async function globalTeardown(): Promise<void> {
-  await (globalThis as { __azurite?: RunningAzurite }).__azurite?.stop();
+  await stopSharedTestAzurite();
 }

@@ -16,9 +16,11 @@ import {
 } from "./dispatchOrchestrator";
 
 /**
- * The real dispatch orchestrator, replayed by durable-functions' own engine through the local durable runtime
- * (histories of TaskScheduled/TaskCompleted/TaskFailed/TimerCreated/TimerFired in Azurite), with scripted fakes
- * of our own activities for failure injection.
+ * The integration check: the real dispatch orchestrator, replayed by durable-functions' own engine through the
+ * local durable runtime (histories of TaskScheduled/TaskCompleted/TaskFailed/TimerCreated/TimerFired in
+ * Azurite), with scripted fakes of our own activities for failure injection. It needs Azurite (the jest
+ * globalSetup starts it). The orchestrator's decisions are unit-tested without storage or host, from fixture
+ * histories, in dispatchOrchestrator.test.ts.
  */
 const at = "2026-01-01T00:00:00.000Z";
 const delivery = (id: string, webhookId = "wh1"): Delivery => ({

@@ -1,0 +1,246 @@
+import * as fc from "fast-check";
+
+import { type Delivery } from "../../domain/deliveryPlan";
+import {
+  type DeliveryReport,
+  type DispatchInput,
+  type DispatchSettings,
+  type PendingDelivery,
+  type PlanResult,
+  seededRandom,
+} from "../../domain/dispatch";
+import { nextAttemptDelay } from "../../domain/retryPolicy";
+import {
+  type Decision,
+  type OrchestrationHistory,
+  orchestrationHistory,
+  replay,
+} from "../../test-support/orchestrationHistory";
+import {
+  DELIVER_ACTIVITY,
+  DISPATCH_ORCHESTRATOR,
+  dispatchOrchestrator,
+  PLAN_ACTIVITY,
+} from "./dispatchOrchestrator";
+
+/**
+ * Unit tests of the dispatch orchestrator's decisions: fixture histories (durable-functions' HistoryEvent
+ * classes) replayed by durable-functions' own replay engine, asserting on the OrchestratorState it returns —
+ * which activities and timers the orchestrator asks for, whether it is done, its output. No storage, no host;
+ * the integration check through the local durable backend is dispatchOrchestrator.backend.test.ts.
+ */
+
+const INSTANCE = "dispatch-0-42";
+const T0 = new Date("2026-03-02T09:00:00.000Z");
+const ms = (from: Date, delta: number): Date => new Date(from.getTime() + delta);
+
+/** Failure policy of the orchestrator's activities: 3 attempts, 2 s apart, doubling. */
+const ACTIVITY_RETRY = {
+  firstRetryIntervalInMilliseconds: 2000,
+  maxNumberOfAttempts: 3,
+  backoffCoefficient: 2,
+};
+
+const delivery = (id: string, webhookId = "wh1"): Delivery => ({
+  id,
+  eventId: "0:1",
+  webhookId,
+  message: { name: "ping", payload: {} },
+});
+const fresh = (d: Delivery): PendingDelivery => ({ delivery: d, attempts: 0 });
+const delivered = (d: Delivery, at: Date): DeliveryReport => ({
+  deliveryId: d.id,
+  at: at.toISOString(),
+  outcome: { kind: "delivered", status: 200 },
+});
+const unavailable = (d: Delivery, at: Date, retryAfterMs?: number): DeliveryReport => ({
+  deliveryId: d.id,
+  at: at.toISOString(),
+  outcome: { kind: "retryable", status: 503, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+});
+
+const settings = (chunkSize: number, retrySchedule: number[]): DispatchSettings => ({
+  chunkSize,
+  retrySchedule,
+});
+const EVENTS = [{ eventId: "0:1", event: { name: "ping:all" as const } }];
+const eventsInput = (s: DispatchSettings): DispatchInput => ({ kind: "events", events: EVENTS, settings: s });
+const deliveriesInput = (deliveries: Delivery[], s: DispatchSettings): DispatchInput => ({
+  kind: "deliveries",
+  reason: "replay",
+  deliveries,
+  settings: s,
+});
+const started = (input: DispatchInput, instanceId = INSTANCE): OrchestrationHistory =>
+  orchestrationHistory({ instanceId, input, startedAt: T0, name: DISPATCH_ORCHESTRATOR });
+
+/** A history in which the plan activity returned `output` at `at` (its input as the orchestrator asks). */
+const planned = (s: DispatchSettings, output: unknown, at = ms(T0, 200)): OrchestrationHistory => {
+  const h = started(eventsInput(s));
+  const planInput =
+    s.retrySchedule[0] === 0 ? { events: EVENTS, deliverUpTo: s.chunkSize } : { events: EVENTS };
+  const plan = h.activityScheduled(PLAN_ACTIVITY, planInput);
+  h.episodeAt(at).activityCompleted(plan, output);
+  return h;
+};
+
+const activity = (name: string, input: unknown): Decision => ({
+  kind: "activity",
+  name,
+  input,
+  retry: ACTIVITY_RETRY,
+});
+const deliver = (chunk: ReadonlyArray<PendingDelivery>): Decision => activity(DELIVER_ACTIVITY, chunk);
+const timerAt = (fireAt: Date): Decision => ({ kind: "timer", fireAt: fireAt.toISOString() });
+
+/** The wait before round `round`, as the retry policy computes it with the orchestrator's seed. */
+const policyDelay = (
+  round: number,
+  schedule: ReadonlyArray<number>,
+  retryAfterMs?: number,
+  instanceId = INSTANCE,
+): number | undefined =>
+  nextAttemptDelay({
+    attempt: round,
+    schedule,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    random: seededRandom(`${instanceId}:${round}`),
+  });
+const policyFireAt = (
+  from: Date,
+  round: number,
+  schedule: ReadonlyArray<number>,
+  retryAfterMs?: number,
+): Date => {
+  const delay = policyDelay(round, schedule, retryAfterMs);
+  if (delay === undefined) throw new Error(`the schedule has no round ${round}`);
+  return ms(from, delay);
+};
+
+describe("dispatch orchestrator decisions (fixture histories replayed by durable-functions)", () => {
+  describe("chunks per round", () => {
+    it("asks the plan activity to deliver up to one chunk itself when the first attempt is immediate", async () => {
+      const result = await replay(dispatchOrchestrator, started(eventsInput(settings(2, [0, 5000]))));
+      expect(result.isDone).toBe(false);
+      expect(result.decisions).toEqual([activity(PLAN_ACTIVITY, { events: EVENTS, deliverUpTo: 2 })]);
+    });
+
+    it("asks the plan activity for the plan alone when the first attempt waits", async () => {
+      const result = await replay(dispatchOrchestrator, started(eventsInput(settings(2, [30_000, 5000]))));
+      expect(result.decisions).toEqual([activity(PLAN_ACTIVITY, { events: EVENTS })]);
+    });
+
+    it("calls its activities with 3 attempts, 2 s apart, doubling (the activity failure policy)", async () => {
+      const result = await replay(dispatchOrchestrator, started(eventsInput(settings(2, [0]))));
+      expect(result.decisions.map((d) => (d.kind === "activity" ? d.retry : undefined))).toEqual([
+        { firstRetryIntervalInMilliseconds: 2000, maxNumberOfAttempts: 3, backoffCoefficient: 2 },
+      ]);
+    });
+
+    it("makes ceil(N / chunk size) deliver activities in the first round, each the next chunk of the plan", async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 8 }), async (n, size) => {
+          const deliveries = Array.from({ length: n }, (_, i) => delivery(`d${i}`, `wh${i % 3}`));
+          const result = await replay(
+            dispatchOrchestrator,
+            planned(settings(size, [0, 5000]), { deliveries } satisfies PlanResult),
+          );
+          expect(result.decisions).toHaveLength(Math.ceil(n / size));
+          expect(result.decisions.every((d) => d.kind === "activity" && d.name === DELIVER_ACTIVITY)).toBe(
+            true,
+          );
+          const chunks = result.decisions.map((d) =>
+            d.kind === "activity" ? (d.input as PendingDelivery[]) : [],
+          );
+          expect(chunks.slice(0, -1).every((c) => c.length === size)).toBe(true);
+          expect(chunks.at(-1)?.length).toBe(n - size * (chunks.length - 1));
+          expect(chunks.flat()).toEqual(deliveries.map(fresh));
+        }),
+        { numRuns: 60 },
+      );
+    });
+
+    it("delivers five planned deliveries with chunk size 2 as [a, b], [c, d], [e], all in the first round", async () => {
+      const [a, b, c, d, e] = ["a", "b", "c", "d", "e"].map((id) => delivery(id)) as [
+        Delivery,
+        Delivery,
+        Delivery,
+        Delivery,
+        Delivery,
+      ];
+      const result = await replay(
+        dispatchOrchestrator,
+        planned(settings(2, [0, 5000]), { deliveries: [a, b, c, d, e] } satisfies PlanResult),
+      );
+      expect(result.decisions).toEqual([
+        deliver([fresh(a), fresh(b)]),
+        deliver([fresh(c), fresh(d)]),
+        deliver([fresh(e)]),
+      ]);
+      expect(result.isDone).toBe(false);
+    });
+
+    it("takes the first round from the plan activity's reports when it delivered a small plan itself, and finishes", async () => {
+      const [a, b] = [delivery("a"), delivery("b")];
+      const at = ms(T0, 300);
+      const output: PlanResult = { deliveries: [a, b], reports: [delivered(a, at), delivered(b, at)] };
+      const result = await replay(dispatchOrchestrator, planned(settings(2, [0, 5000]), output, at));
+      expect(result.decisions).toEqual([]);
+      expect(result.actions.map((d) => (d.kind === "activity" ? d.name : d.kind))).toEqual([PLAN_ACTIVITY]);
+      expect(result.isDone).toBe(true);
+      expect(result.output).toEqual({ planned: 2, delivered: 2, retried: 0, deadLettered: 0, dropped: 0 });
+    });
+
+    it("after a fast-path round, waits the round-1 timer and retries only what the plan activity reported failed", async () => {
+      const [a, b] = [delivery("a"), delivery("b")];
+      const schedule = [0, 5000];
+      const at = ms(T0, 300);
+      const output: PlanResult = { deliveries: [a, b], reports: [delivered(a, at), unavailable(b, at)] };
+      const h = planned(settings(2, schedule), output, at);
+      const fireAt = policyFireAt(at, 1, schedule);
+      expect((await replay(dispatchOrchestrator, h)).decisions).toEqual([timerAt(fireAt)]);
+
+      h.timerFires(h.timerCreated(fireAt));
+      expect((await replay(dispatchOrchestrator, h)).decisions).toEqual([
+        deliver([
+          {
+            delivery: b,
+            attempts: 1,
+            firstAttemptAt: at.toISOString(),
+            last: { kind: "retryable", status: 503 },
+          },
+        ]),
+      ]);
+    });
+
+    it("when the first attempt waits, waits the jittered first delay after planning, then delivers in chunks", async () => {
+      const [a, b] = [delivery("a"), delivery("b")];
+      const schedule = [30_000, 5000];
+      const at = ms(T0, 250);
+      const h = planned(settings(1, schedule), { deliveries: [a, b] } satisfies PlanResult, at);
+      const fireAt = policyFireAt(at, 0, schedule);
+      expect((await replay(dispatchOrchestrator, h)).decisions).toEqual([timerAt(fireAt)]);
+
+      h.timerFires(h.timerCreated(fireAt));
+      expect((await replay(dispatchOrchestrator, h)).decisions).toEqual([
+        deliver([fresh(a)]),
+        deliver([fresh(b)]),
+      ]);
+    });
+
+    it("reads a plan output written before the fast path (a bare Delivery[]) and delivers it in chunks", async () => {
+      const [a, b, c] = [delivery("a"), delivery("b"), delivery("c")];
+      const result = await replay(dispatchOrchestrator, planned(settings(2, [0]), [a, b, c]));
+      expect(result.decisions).toEqual([deliver([fresh(a), fresh(b)]), deliver([fresh(c)])]);
+    });
+
+    it("delivers pre-planned deliveries (ping, replay) in chunks at once, without a plan activity", async () => {
+      const [a, b, c] = [delivery("a"), delivery("b"), delivery("c")];
+      const result = await replay(
+        dispatchOrchestrator,
+        started(deliveriesInput([a, b, c], settings(2, [0]))),
+      );
+      expect(result.decisions).toEqual([deliver([fresh(a), fresh(b)]), deliver([fresh(c)])]);
+    });
+  });
+});

@@ -358,17 +358,19 @@ export const replay = async (
 ): Promise<Replayed> => {
   const context = new InvocationContext({ functionName: "orchestrator", logHandler: () => undefined });
   let raw: unknown;
-  let error: string | undefined;
+  let failed = false;
   try {
     raw = JSON.parse(JSON.stringify(await createOrchestrator(handler)(history.payload(), context)));
   } catch (thrown) {
+    // An OrchestrationFailureError: the state rides in its message, after a label, with the error in it.
     const message = thrown instanceof Error ? thrown.message : String(thrown);
     const at = message.indexOf(OUT_OF_PROC_DATA);
     if (at < 0) throw thrown;
     raw = JSON.parse(message.slice(at + OUT_OF_PROC_DATA.length));
-    error = message.slice(0, at).trim();
+    failed = true;
   }
   const state = decodeState(raw);
+  const error = failed ? (state.error ?? "orchestration failed") : undefined;
   const actions = state.actions.flat().flatMap(leaves);
   history.scheduled().forEach((expected, i) => {
     const actual = actions[i];

@@ -243,4 +243,93 @@ describe("dispatch orchestrator decisions (fixture histories replayed by durable
       expect(result.decisions).toEqual([deliver([fresh(a), fresh(b)]), deliver([fresh(c)])]);
     });
   });
+
+  describe("retry timers", () => {
+    const schedule = [0, 5000, 30_000];
+    const [a, b] = [delivery("a"), delivery("b")];
+    const T1 = ms(T0, 350);
+    /** Round 0 of a replay of [a, b] in one chunk, reported at T1. */
+    const roundZero = (
+      reports: (at: Date) => DeliveryReport[],
+      instanceId = INSTANCE,
+    ): OrchestrationHistory => {
+      const h = started(deliveriesInput([a, b], settings(10, schedule)), instanceId);
+      const chunk = h.activityScheduled(DELIVER_ACTIVITY, [fresh(a), fresh(b)]);
+      h.episodeAt(T1).activityCompleted(chunk, reports(T1));
+      return h;
+    };
+
+    it("after a retryable failure, waits until the time the retry policy computes from currentUtcDateTime and the seed", async () => {
+      const result = await replay(
+        dispatchOrchestrator,
+        roundZero((at) => [unavailable(a, at), delivered(b, at)]),
+      );
+      expect(result.decisions).toEqual([timerAt(policyFireAt(T1, 1, schedule))]);
+      // 5 s jittered by seededRandom("dispatch-0-42:1"): a change of seed, jitter or clock shows here.
+      expect(result.decisions).toEqual([{ kind: "timer", fireAt: "2026-03-02T09:00:05.774Z" }]);
+      expect(result.isDone).toBe(false);
+    });
+
+    it("seeds the jitter with the instance id: the same history under another instance waits another time", async () => {
+      const other = await replay(
+        dispatchOrchestrator,
+        roundZero((at) => [unavailable(a, at), delivered(b, at)], "dispatch-0-43"),
+      );
+      const expected = ms(T1, policyDelay(1, schedule, undefined, "dispatch-0-43") ?? Number.NaN);
+      expect(other.decisions).toEqual([timerAt(expected)]);
+      expect(other.decisions).toEqual([{ kind: "timer", fireAt: "2026-03-02T09:00:04.401Z" }]);
+    });
+
+    it("after the timer re-sends only the failed delivery, counted, then seeds the next round's jitter with its number", async () => {
+      const h = roundZero((at) => [unavailable(a, at), delivered(b, at)]);
+      const firstWait = policyFireAt(T1, 1, schedule);
+      h.timerFires(h.timerCreated(firstWait));
+      const retry: PendingDelivery = {
+        delivery: a,
+        attempts: 1,
+        firstAttemptAt: T1.toISOString(),
+        last: { kind: "retryable", status: 503 },
+      };
+      expect((await replay(dispatchOrchestrator, h)).decisions).toEqual([deliver([retry])]);
+
+      const chunk = h.activityScheduled(DELIVER_ACTIVITY, [retry]);
+      const T2 = ms(firstWait, 400);
+      h.episodeAt(T2).activityCompleted(chunk, [unavailable(a, T2)]);
+      const result = await replay(dispatchOrchestrator, h);
+      expect(result.decisions).toEqual([timerAt(policyFireAt(T2, 2, schedule))]);
+      expect(result.customStatus).toEqual({
+        round: 2,
+        pending: 1,
+        planned: 2,
+        delivered: 1,
+        retried: 1,
+        deadLettered: 0,
+        dropped: 0,
+      });
+    });
+
+    it("honours the longest Retry-After of the round when it is longer than the jittered delay", async () => {
+      const result = await replay(
+        dispatchOrchestrator,
+        roundZero((at) => [unavailable(a, at, 9000), unavailable(b, at, 7000)]),
+      );
+      expect(result.decisions).toEqual([timerAt(policyFireAt(T1, 1, schedule, 9000))]);
+      expect(result.decisions).toEqual([timerAt(ms(T1, 9000))]);
+    });
+
+    it("keeps the jittered delay when Retry-After asks for less, and caps Retry-After at twice the scheduled delay", async () => {
+      const sooner = await replay(
+        dispatchOrchestrator,
+        roundZero((at) => [unavailable(a, at, 1000), delivered(b, at)]),
+      );
+      expect(sooner.decisions).toEqual([timerAt(policyFireAt(T1, 1, schedule))]);
+
+      const later = await replay(
+        dispatchOrchestrator,
+        roundZero((at) => [unavailable(a, at, 3_600_000), delivered(b, at)]),
+      );
+      expect(later.decisions).toEqual([timerAt(policyFireAt(T1, 1, schedule, 3_600_000))]);
+      expect(later.decisions).toEqual([timerAt(ms(T1, 10_000))]);
+    });
+  });
 });

@@ -2,6 +2,7 @@ import * as fc from "fast-check";
 
 import { type Delivery } from "../../domain/deliveryPlan";
 import {
+  type DeadLetterRequest,
   type DeliveryReport,
   type DispatchInput,
   type DispatchSettings,
@@ -17,6 +18,7 @@ import {
   replay,
 } from "../../test-support/orchestrationHistory";
 import {
+  DEAD_LETTER_ACTIVITY,
   DELIVER_ACTIVITY,
   DISPATCH_ORCHESTRATOR,
   dispatchOrchestrator,
@@ -331,5 +333,160 @@ describe("dispatch orchestrator decisions (fixture histories replayed by durable
       expect(later.decisions).toEqual([timerAt(policyFireAt(T1, 1, schedule, 3_600_000))]);
       expect(later.decisions).toEqual([timerAt(ms(T1, 10_000))]);
     });
+  });
+
+  describe("dead letters", () => {
+    const schedule = [0, 1000];
+    const T1 = ms(T0, 350);
+
+    it("dead-letters what still fails when the schedule runs out, in one dead-letter activity, then finishes", async () => {
+      const [a, b] = [delivery("a"), delivery("b", "wh2")];
+      const h = started(deliveriesInput([a, b], settings(10, schedule)));
+      const first = h.activityScheduled(DELIVER_ACTIVITY, [fresh(a), fresh(b)]);
+      h.episodeAt(T1).activityCompleted(first, [unavailable(a, T1), delivered(b, T1)]);
+      h.timerFires(h.timerCreated(policyFireAt(T1, 1, schedule)));
+      const retry: PendingDelivery = {
+        delivery: a,
+        attempts: 1,
+        firstAttemptAt: T1.toISOString(),
+        last: { kind: "retryable", status: 503 },
+      };
+      const second = h.activityScheduled(DELIVER_ACTIVITY, [retry]);
+      const T2 = ms(h.now, 400);
+      h.episodeAt(T2).activityCompleted(second, [unavailable(a, T2)]);
+
+      const exhausted = await replay(dispatchOrchestrator, h);
+      const deadLetters: DeadLetterRequest[] = [
+        {
+          pending: {
+            delivery: a,
+            attempts: 2,
+            firstAttemptAt: T1.toISOString(),
+            last: { kind: "retryable", status: 503 },
+          },
+          reason: "retries exhausted",
+        },
+      ];
+      expect(exhausted.decisions).toEqual([activity(DEAD_LETTER_ACTIVITY, deadLetters)]);
+      expect(exhausted.isDone).toBe(false);
+
+      const deadLettering = h.activityScheduled(DEAD_LETTER_ACTIVITY, deadLetters);
+      h.episodeAfter(150).activityCompleted(deadLettering, 1);
+      const finished = await replay(dispatchOrchestrator, h);
+      expect(finished.decisions).toEqual([]);
+      expect(finished.isDone).toBe(true);
+      expect(finished.output).toEqual({ planned: 2, delivered: 1, retried: 1, deadLettered: 1, dropped: 0 });
+    });
+
+    it("dead-letters permanent failures with the exhausted ones, in the same call at the end", async () => {
+      const [gone, missing, flaky] = [delivery("gone"), delivery("missing"), delivery("flaky")];
+      const h = started(deliveriesInput([gone, missing, flaky], settings(10, schedule)));
+      const first = h.activityScheduled(DELIVER_ACTIVITY, [gone, missing, flaky].map(fresh));
+      const at = T1.toISOString();
+      h.episodeAt(T1).activityCompleted(first, [
+        { deliveryId: "gone", at, outcome: { kind: "permanent", status: 410, gone: true } },
+        { deliveryId: "missing", at, outcome: { kind: "permanent", status: 404, gone: false } },
+        unavailable(flaky, T1),
+      ]);
+      const afterFirst = await replay(dispatchOrchestrator, h);
+      expect(afterFirst.decisions).toEqual([timerAt(policyFireAt(T1, 1, schedule))]);
+
+      h.timerFires(h.timerCreated(policyFireAt(T1, 1, schedule)));
+      const retry: PendingDelivery = {
+        delivery: flaky,
+        attempts: 1,
+        firstAttemptAt: at,
+        last: { kind: "retryable", status: 503 },
+      };
+      const second = h.activityScheduled(DELIVER_ACTIVITY, [retry]);
+      const T2 = ms(h.now, 400);
+      h.episodeAt(T2).activityCompleted(second, [unavailable(flaky, T2)]);
+      const result = await replay(dispatchOrchestrator, h);
+      const [call] = result.decisions;
+      expect(result.decisions).toHaveLength(1);
+      expect(call?.kind === "activity" && call.name).toBe(DEAD_LETTER_ACTIVITY);
+      const requests = (call?.kind === "activity" ? call.input : []) as DeadLetterRequest[];
+      expect(requests.map((r) => [r.pending.delivery.id, r.pending.attempts, r.reason])).toEqual([
+        ["gone", 1, "receiver answered 410 Gone"],
+        ["missing", 1, "permanent failure"],
+        ["flaky", 2, "retries exhausted"],
+      ]);
+    });
+
+    it("drops a delivery its webhook no longer takes (skipped) without retry or dead letter, and finishes", async () => {
+      const [a, b] = [delivery("a"), delivery("b")];
+      const h = started(deliveriesInput([a, b], settings(10, schedule)));
+      const first = h.activityScheduled(DELIVER_ACTIVITY, [fresh(a), fresh(b)]);
+      h.episodeAt(T1).activityCompleted(first, [
+        delivered(a, T1),
+        { deliveryId: "b", at: T1.toISOString(), skipped: "webhook deleted" },
+      ]);
+      const result = await replay(dispatchOrchestrator, h);
+      expect(result.decisions).toEqual([]);
+      expect(result.isDone).toBe(true);
+      expect(result.output).toEqual({ planned: 2, delivered: 1, retried: 0, deadLettered: 0, dropped: 1 });
+    });
+  });
+
+  describe("a chunk whose activity fails for good", () => {
+    const schedule = [0, 5000, 30_000];
+    const [a, b] = [delivery("a"), delivery("b")];
+    const T1 = ms(T0, 300);
+    /** Round 0 in chunks of one: [a] and [b]. */
+    const twoChunks = (): { h: OrchestrationHistory; chunkA: number; chunkB: number } => {
+      const h = started(deliveriesInput([a, b], settings(1, schedule)));
+      const chunkA = h.activityScheduled(DELIVER_ACTIVITY, [fresh(a)]);
+      const chunkB = h.activityScheduled(DELIVER_ACTIVITY, [fresh(b)]);
+      return { h, chunkA, chunkB };
+    };
+
+    it("keeps the other chunk's reports and retries the failed chunk's deliveries next round, after the schedule's wait", async () => {
+      const { h, chunkA, chunkB } = twoChunks();
+      h.episodeAt(T1).activityCompleted(chunkA, [delivered(a, T1)]);
+      h.activityFailsForGood(chunkB, ACTIVITY_RETRY, "table storage unavailable");
+      const failed = await replay(dispatchOrchestrator, h);
+      const wait = policyFireAt(h.now, 1, schedule);
+      expect(failed.error).toBeUndefined();
+      expect(failed.isDone).toBe(false);
+      expect(failed.decisions).toEqual([timerAt(wait)]);
+
+      h.timerFires(h.timerCreated(wait));
+      // No report says b arrived, so it goes again as it was: no attempt is counted for a chunk that failed.
+      expect((await replay(dispatchOrchestrator, h)).decisions).toEqual([deliver([fresh(b)])]);
+
+      const again = h.activityScheduled(DELIVER_ACTIVITY, [fresh(b)]);
+      const T2 = ms(h.now, 300);
+      h.episodeAt(T2).activityCompleted(again, [delivered(b, T2)]);
+      const finished = await replay(dispatchOrchestrator, h);
+      expect(finished.isDone).toBe(true);
+      expect(finished.output).toEqual({ planned: 2, delivered: 2, retried: 1, deadLettered: 0, dropped: 0 });
+    });
+
+    it("re-sends a chunk still running when another chunk fails for good, even if it completes during the wait", async () => {
+      const { h, chunkA, chunkB } = twoChunks();
+      h.episodeAt(T1);
+      h.activityFailsForGood(chunkB, ACTIVITY_RETRY, "table storage unavailable");
+      const wait = policyFireAt(h.now, 1, schedule);
+      expect((await replay(dispatchOrchestrator, h)).decisions).toEqual([timerAt(wait)]);
+
+      const timer = h.timerCreated(wait);
+      h.episodeAfter(500).activityCompleted(chunkA, [delivered(a, h.now)]);
+      h.timerFires(timer);
+      // Task.all gives up at the first failure: a's late report is not read, and a goes again (at least once).
+      expect((await replay(dispatchOrchestrator, h)).decisions).toEqual([
+        deliver([fresh(a)]),
+        deliver([fresh(b)]),
+      ]);
+    });
+  });
+
+  it("fails the instance on an input it cannot read, scheduling nothing", async () => {
+    const result = await replay(
+      dispatchOrchestrator,
+      orchestrationHistory({ instanceId: INSTANCE, input: { kind: "nonsense" }, startedAt: T0 }),
+    );
+    expect(result.error).toContain("dispatch orchestration input does not match DispatchInput");
+    expect(result.isDone).toBe(false);
+    expect(result.actions).toEqual([]);
   });
 });

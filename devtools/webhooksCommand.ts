@@ -2,6 +2,8 @@ import axios, { type AxiosInstance, type AxiosResponse } from "axios";
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
 
+import { Problem } from "../src/functions/http/problem";
+import { WebhookCreated, WebhookList, type WebhookView } from "../src/functions/webhooks/webhookView";
 import { type CliIo, CommandError, keyValuePairs, parseCommandArgs, runCommand, UsageError } from "./cliArgs";
 import { type AdminTarget, displayUrl, redactSecrets, resolveAdminTarget } from "./runtimeInfo";
 
@@ -34,34 +36,9 @@ const ADD_OPTIONS = {
   json: { type: "boolean" },
 } as const;
 
-// What the admin API answers (src/functions/handlers/webhookView.ts, problem.ts), decoded at this boundary.
-
-const StringRecord = t.record(t.string, t.string);
-export const WebhookView = t.intersection(
-  [
-    t.type({
-      id: t.string,
-      url: t.string,
-      subscriptions: t.array(t.string),
-      attributes: StringRecord,
-      headers: StringRecord,
-      disabled: t.boolean,
-    }),
-    t.partial({ disabledReason: t.string }),
-  ],
-  "WebhookView",
-);
-export type WebhookView = t.TypeOf<typeof WebhookView>;
-const WebhookList = t.type({ items: t.array(WebhookView) }, "WebhookList");
-const CreatedWebhook = t.intersection([WebhookView, t.type({ secret: t.string })], "CreatedWebhook");
-const ProblemBody = t.partial(
-  {
-    title: t.string,
-    detail: t.string,
-    errors: t.array(t.type({ path: t.string, message: t.string })),
-  },
-  "Problem",
-);
+// What the admin API answers, decoded at this boundary with the API's own codecs. A problem is read leniently:
+// a 401 from the host, or a proxy's error page, may not be one.
+const ProblemBody = t.partial(Problem.props, "Problem");
 
 const clientFor = (target: AdminTarget): AxiosInstance =>
   axios.create({
@@ -189,7 +166,7 @@ const addWebhook = async (args: ReadonlyArray<string>, io: CliIo, secrets: strin
   const target = adminTarget(options, io, secrets);
   const response = await call(target, (client) => client.post("webhooks", body));
   expectStatus(response, 201, target);
-  const created = decodeOrFail(CreatedWebhook, response.data);
+  const created = decodeOrFail(WebhookCreated, response.data);
   io.out(options.json === true ? JSON.stringify(created, null, 2) + "\n" : createdText(created));
   io.err(
     `note: the secret is shown only this once; store it now ` +
@@ -197,7 +174,7 @@ const addWebhook = async (args: ReadonlyArray<string>, io: CliIo, secrets: strin
   );
 };
 
-const createdText = (created: t.TypeOf<typeof CreatedWebhook>): string =>
+const createdText = (created: WebhookCreated): string =>
   [
     `created webhook ${created.id}`,
     `  url            ${created.url}`,

@@ -103,6 +103,8 @@ export const REQUIRED_ATTRIBUTES: Readonly<Record<PublicEventName, ReadonlyArray
 };
 
 export const PUBLIC_EVENT_NAMES = Object.keys(REQUIRED_ATTRIBUTES) as ReadonlyArray<PublicEventName>;
+/** A public event's name as a codec (a webhook's subscriptions). */
+export const PublicEventName = t.keyof(REQUIRED_ATTRIBUTES, "PublicEventName");
 export const INCOMING_EVENT_NAMES: ReadonlyArray<IncomingEvent["name"]> = [
   ...PUBLIC_EVENT_NAMES,
   "ping:all",

@@ -1,10 +1,8 @@
-import type * as t from "io-ts";
+import * as t from "io-ts";
 
 /** One problem with an input, located by a JSON-Pointer-like path ("/url", "/subscriptions/1"). */
-export interface FieldError {
-  readonly path: string;
-  readonly message: string;
-}
+export const FieldError = t.type({ path: t.string, message: t.string }, "FieldError");
+export type FieldError = t.TypeOf<typeof FieldError>;
 
 /** Turns io-ts errors into paths and expected types; values are never included (they may be personal data). */
 export const fieldErrorsOf = (errors: t.Errors): ReadonlyArray<FieldError> => {

@@ -1,17 +1,31 @@
 import * as t from "io-ts";
 
-import { type PublicEventName } from "./events";
+import { PublicEventName } from "./events";
+
+const StringMap = t.record(t.string, t.string);
+
+/**
+ * What an operator sets on a webhook: the validated body of create and replace (see validateWebhookInput).
+ * The one definition of these fields: Webhook, the table entity, the API view and the dev CLI build on it.
+ */
+export const WebhookInput = t.type(
+  {
+    url: t.string,
+    subscriptions: t.readonlyArray(PublicEventName),
+    attributes: StringMap,
+    headers: StringMap,
+    disabled: t.boolean,
+  },
+  "WebhookInput",
+);
+export type WebhookInput = t.TypeOf<typeof WebhookInput>;
 
 /** A webhook as the dispatch path sees it. Secrets live beside it (see WebhookSecrets), never inside. */
-export interface Webhook {
-  readonly id: string;
-  readonly url: string;
-  readonly subscriptions: ReadonlyArray<PublicEventName>;
-  readonly attributes: Readonly<Record<string, string>>;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly disabled: boolean;
-  readonly disabledReason?: string;
-}
+export const Webhook = t.intersection(
+  [t.type({ id: t.string, ...WebhookInput.props }), t.partial({ disabledReason: t.string })],
+  "Webhook",
+);
+export type Webhook = t.TypeOf<typeof Webhook>;
 
 /** The signing secrets of a webhook: the current one and, during a rotation's grace period, the previous. */
 export const WebhookSecrets = t.intersection(

@@ -3,15 +3,7 @@ import * as t from "io-ts";
 
 import { isPublicEventName, PUBLIC_EVENT_NAMES, type PublicEventName, REQUIRED_ATTRIBUTES } from "./events";
 import { type FieldError, fieldErrorsOf } from "./fieldErrors";
-
-/** What an operator sends to create or replace a webhook, once validated. */
-export interface WebhookInput {
-  readonly url: string;
-  readonly subscriptions: ReadonlyArray<PublicEventName>;
-  readonly attributes: Readonly<Record<string, string>>;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly disabled: boolean;
-}
+import { WebhookInput } from "./webhook";
 
 export interface WebhookInputPolicy {
   /** ALLOW_INSECURE_WEBHOOKS: accept http:// URLs. */
@@ -28,16 +20,18 @@ const MAX_HEADER_VALUE_LENGTH = 4096;
 /** Headers the dispatcher owns; a webhook may not set them. Any `webhook-*` name is reserved too. */
 export const RESERVED_HEADERS = ["host", "content-length", "transfer-encoding", "connection", "content-type"];
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const KNOWN_FIELDS = ["url", "subscriptions", "attributes", "headers", "disabled"];
+const KNOWN_FIELDS = Object.keys(WebhookInput.props);
 
-const WebhookInputShape = t.intersection([
-  t.type({ url: t.string, subscriptions: t.array(t.string) }),
-  t.partial({
-    attributes: t.record(t.string, t.string),
-    headers: t.record(t.string, t.string),
-    disabled: t.boolean,
-  }),
-]);
+const { url, attributes, headers, disabled } = WebhookInput.props;
+/**
+ * The body create and replace accept, before the checks below: WebhookInput's fields, attributes, headers and
+ * disabled optional. Subscriptions are any strings here so that each unknown name is reported at its index.
+ */
+export const WebhookInputBody = t.intersection(
+  [t.type({ url, subscriptions: t.array(t.string) }), t.partial({ attributes, headers, disabled })],
+  "WebhookInputBody",
+);
+export type WebhookInputBody = t.TypeOf<typeof WebhookInputBody>;
 
 /**
  * Validates a webhook body. Every problem is reported at once, each with its path; values are never echoed.
@@ -53,7 +47,7 @@ export const validateWebhookInput = (
   const unknownFields = Object.keys(body)
     .filter((key) => !KNOWN_FIELDS.includes(key))
     .map((key) => ({ path: `/${key}`, message: `is not a known field (known: ${KNOWN_FIELDS.join(", ")})` }));
-  const shape = WebhookInputShape.decode(body);
+  const shape = WebhookInputBody.decode(body);
   if (E.isLeft(shape)) return E.left([...unknownFields, ...fieldErrorsOf(shape.left)]);
   const input = shape.right;
   const subscriptions = checkSubscriptions(input.subscriptions);

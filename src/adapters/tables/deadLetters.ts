@@ -1,26 +1,33 @@
 import { odata, type TableClient } from "@azure/data-tables";
+import * as t from "io-ts";
 
 import { type Delivery } from "../../domain/deliveryPlan";
 import { statusOf, tableInitializer } from "./tableErrors";
 
-/** A delivery given up on: everything needed to send it again with the same delivery id. */
-export interface DeadLetter {
-  readonly deliveryId: string;
-  readonly webhookId: string;
-  readonly eventId: string;
-  readonly subject?: string;
-  readonly url: string;
-  /** Exactly the body that was sent. */
-  readonly body: string;
-  /** The webhook's own headers at the time (signatures are made afresh on replay, never stored). */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly attempts: number;
-  readonly lastStatus?: number;
-  readonly lastError?: string;
-  readonly reason: string;
-  readonly firstAttemptAt: string;
-  readonly deadLetteredAt: string;
-}
+/**
+ * A delivery given up on: everything needed to send it again with the same delivery id. `body` is exactly the
+ * body that was sent; `headers` are the webhook's own at the time (signatures are made afresh on replay, never
+ * stored).
+ */
+export const DeadLetter = t.intersection(
+  [
+    t.type({
+      deliveryId: t.string,
+      webhookId: t.string,
+      eventId: t.string,
+      url: t.string,
+      body: t.string,
+      headers: t.record(t.string, t.string),
+      attempts: t.number,
+      reason: t.string,
+      firstAttemptAt: t.string,
+      deadLetteredAt: t.string,
+    }),
+    t.partial({ subject: t.string, lastStatus: t.number, lastError: t.string }),
+  ],
+  "DeadLetter",
+);
+export type DeadLetter = t.TypeOf<typeof DeadLetter>;
 
 export interface DeadLetterStore {
   readonly put: (letters: ReadonlyArray<DeadLetter>) => Promise<void>;

@@ -1,21 +1,26 @@
 import { odata, type TableClient } from "@azure/data-tables";
+import * as t from "io-ts";
 
 import { GroupCommitter } from "./groupCommit";
 import { tableInitializer } from "./tableErrors";
 
 /** One delivery attempt as the log keeps it: no body, no headers, no secrets. */
-export interface DeliveryAttempt {
-  readonly webhookId: string;
-  readonly deliveryId: string;
-  readonly eventName: string;
-  readonly attempt: number;
-  /** "delivered" | "retryable" | "permanent" | "skipped" */
-  readonly outcome: string;
-  readonly status?: number;
-  readonly error?: string;
-  readonly latencyMs: number;
-  readonly at: string;
-}
+export const DeliveryAttempt = t.intersection(
+  [
+    t.type({
+      webhookId: t.string,
+      deliveryId: t.string,
+      eventName: t.string,
+      attempt: t.number,
+      outcome: t.keyof({ delivered: null, retryable: null, permanent: null }),
+      latencyMs: t.number,
+      at: t.string,
+    }),
+    t.partial({ status: t.number, error: t.string }),
+  ],
+  "DeliveryAttempt",
+);
+export type DeliveryAttempt = t.TypeOf<typeof DeliveryAttempt>;
 
 export interface DeliveryLog {
   readonly record: (attempts: ReadonlyArray<DeliveryAttempt>) => Promise<void>;
@@ -104,7 +109,7 @@ const unpack = (webhookId: string, e: Readonly<Record<string, unknown>>): Delive
       deliveryId: String(e.deliveryId),
       eventName: String(e.eventName),
       attempt: Number(e.attempt),
-      outcome: String(e.outcome),
+      outcome: String(e.outcome) as DeliveryAttempt["outcome"],
       ...(typeof e.status === "number" ? { status: e.status } : {}),
       ...(typeof e.error === "string" ? { error: e.error } : {}),
       latencyMs: Number(e.latencyMs),

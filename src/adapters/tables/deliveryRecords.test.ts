@@ -1,9 +1,9 @@
 import { freshTableName, tableClient } from "../../test-support/storage";
 import { type DeadLetter, deliveryOf, makeTableDeadLetterStore } from "./deadLetters";
-import { makeTableDeliveryLog } from "./deliveryLog";
+import { type DeliveryAttempt, makeTableDeliveryLog } from "./deliveryLog";
 import { capUtf8, makeTableRejectedEventsStore } from "./rejectedEvents";
 
-const attempt = (n: number, at: string, webhookId = "wh1") => ({
+const attempt = (n: number, at: string, webhookId = "wh1"): DeliveryAttempt => ({
   webhookId,
   deliveryId: "msg_1",
   eventName: "ping",

@@ -3,7 +3,7 @@ import { pipe } from "fp-ts/function";
 import * as t from "io-ts";
 
 import { isPublicEventName, type PublicEventName } from "../../domain/events";
-import { type Webhook, type WebhookSecrets } from "../../domain/webhook";
+import { Webhook, WebhookInput, type WebhookSecrets } from "../../domain/webhook";
 
 /**
  * The Webhooks table's entity, one per webhook (partition "webhook", row key = id). Table Storage has no arrays
@@ -11,22 +11,25 @@ import { type Webhook, type WebhookSecrets } from "../../domain/webhook";
  */
 export const WEBHOOK_PARTITION = "webhook";
 
+const fields = { ...WebhookInput.props, ...Webhook.types[1].props };
+
+/** Webhook's fields as stored: scalars as they are, the rest as JSON text; the secrets beside them. */
 export const WebhookEntity = t.intersection(
   [
     t.type({
       partitionKey: t.literal(WEBHOOK_PARTITION),
       rowKey: t.string,
-      url: t.string,
+      url: fields.url,
       subscriptions: t.string,
       attributes: t.string,
       headers: t.string,
-      disabled: t.boolean,
+      disabled: fields.disabled,
       secret: t.string,
       createdAt: t.string,
       updatedAt: t.string,
     }),
     t.partial({
-      disabledReason: t.string,
+      disabledReason: fields.disabledReason,
       previousSecret: t.string,
       previousSecretValidUntil: t.string,
       etag: t.string,
@@ -44,8 +47,8 @@ export interface StoredWebhook {
   readonly updatedAt: string;
 }
 
+/** Any names: a stored subscription to an event since retired is dropped on read, not an error. */
 const JsonStringArray = t.array(t.string);
-const JsonStringRecord = t.record(t.string, t.string);
 
 const parseJson = <A>(codec: t.Decoder<unknown, A>, text: string, field: string): E.Either<string, A> =>
   pipe(
@@ -70,8 +73,8 @@ export const fromEntity = (raw: unknown): E.Either<string, StoredWebhook> =>
     E.bind("subscriptions", ({ entity }) =>
       parseJson(JsonStringArray, entity.subscriptions, "subscriptions"),
     ),
-    E.bind("attributes", ({ entity }) => parseJson(JsonStringRecord, entity.attributes, "attributes")),
-    E.bind("headers", ({ entity }) => parseJson(JsonStringRecord, entity.headers, "headers")),
+    E.bind("attributes", ({ entity }) => parseJson(fields.attributes, entity.attributes, "attributes")),
+    E.bind("headers", ({ entity }) => parseJson(fields.headers, entity.headers, "headers")),
     E.map(({ entity, subscriptions, attributes, headers }) => ({
       webhook: {
         id: entity.rowKey,

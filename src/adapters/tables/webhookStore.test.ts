@@ -1,4 +1,4 @@
-import { type WebhookInput } from "../../domain/webhookInput";
+import { type WebhookInput } from "../../domain/webhook";
 import { freshTableName, tableClient } from "../../test-support/storage";
 import { withReadThroughCache } from "./cachedWebhookStore";
 import { makeTableWebhookStore } from "./webhookStore";

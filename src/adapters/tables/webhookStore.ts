@@ -1,8 +1,7 @@
 import { odata, type TableClient } from "@azure/data-tables";
 import * as E from "fp-ts/Either";
 
-import { type Webhook, type WebhookSecrets } from "../../domain/webhook";
-import { type WebhookInput } from "../../domain/webhookInput";
+import { type Webhook, type WebhookInput, type WebhookSecrets } from "../../domain/webhook";
 import { statusOf, tableInitializer } from "./tableErrors";
 import { fromEntity, type StoredWebhook, toEntity, WEBHOOK_PARTITION } from "./webhookEntity";
 

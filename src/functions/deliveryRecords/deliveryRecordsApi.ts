@@ -1,4 +1,5 @@
 import { type HttpRequest, type HttpResponseInit } from "@azure/functions";
+import * as t from "io-ts";
 
 import { type DeadLetter, type DeadLetterStore, deliveryOf } from "../../adapters/tables/deadLetters";
 import { type DeliveryLog } from "../../adapters/tables/deliveryLog";
@@ -18,6 +19,10 @@ export interface DeliveryRecordsDeps {
   readonly clock: { now(): Date };
   readonly newId: () => string;
 }
+
+/** The answer to a route that starts a delivery (ping, replay). */
+export const Accepted = t.type({ deliveryId: t.string, instanceId: t.string }, "Accepted");
+export type Accepted = t.TypeOf<typeof Accepted>;
 
 /** A route that only reads or deletes records. */
 type Handler = (request: HttpRequest) => Promise<HttpResponseInit>;
@@ -84,8 +89,11 @@ export const makeDeliveryRecordsApi = (deps: DeliveryRecordsDeps) => {
         deliveries: [deliveryOf(letter)],
         settings: deps.settings(),
       };
-      const instanceId = await startDeliveries(starter, "replay", input);
-      return json(202, { deliveryId: id, instanceId });
+      const accepted: Accepted = {
+        deliveryId: id,
+        instanceId: await startDeliveries(starter, "replay", input),
+      };
+      return json(202, accepted);
     } catch (error) {
       await deps.deadLetters.put([letter]);
       throw error;
@@ -126,7 +134,8 @@ export const makeDeliveryRecordsApi = (deps: DeliveryRecordsDeps) => {
       deliveries: [delivery],
       settings: deps.settings(),
     });
-    return json(202, { deliveryId: delivery.id, instanceId });
+    const accepted: Accepted = { deliveryId: delivery.id, instanceId };
+    return json(202, accepted);
   };
 
   return { listDeadLetters, replayDeadLetter, deleteDeadLetter, listDeliveries, ping };

@@ -1,15 +1,20 @@
 import { type HttpResponseInit } from "@azure/functions";
+import * as t from "io-ts";
 
-import { type FieldError } from "../../domain/fieldErrors";
+import { FieldError } from "../../domain/fieldErrors";
 
 /** RFC 9457 problem details: `{type, title, status, detail, errors: [{path, message}]}`. */
-export interface Problem {
-  readonly type: string;
-  readonly title: string;
-  readonly status: number;
-  readonly detail: string;
-  readonly errors: ReadonlyArray<FieldError>;
-}
+export const Problem = t.type(
+  {
+    type: t.string,
+    title: t.string,
+    status: t.number,
+    detail: t.string,
+    errors: t.readonlyArray(FieldError),
+  },
+  "Problem",
+);
+export type Problem = t.TypeOf<typeof Problem>;
 
 const PROBLEM_BASE = "urn:public-event-dispatcher:problem:";
 

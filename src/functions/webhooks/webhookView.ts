@@ -1,34 +1,46 @@
-import { type StoredWebhook } from "../../adapters/tables/webhookEntity";
+import * as t from "io-ts";
 
-/** How the API shows a webhook: never its secrets; header values masked unless `reveal` asks for them. */
-export interface WebhookView {
-  readonly id: string;
-  readonly url: string;
-  readonly subscriptions: ReadonlyArray<string>;
-  readonly attributes: Readonly<Record<string, string>>;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly disabled: boolean;
-  readonly disabledReason?: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  /** While a rotated-out secret still signs: until when. */
-  readonly previousSecretValidUntil?: string;
-}
+import { type StoredWebhook } from "../../adapters/tables/webhookEntity";
+import { Webhook } from "../../domain/webhook";
+
+const [WebhookRequired, WebhookOptional] = Webhook.types;
+
+/**
+ * How the API shows a webhook: the Webhook codec's fields (header values masked unless `reveal` asks for them)
+ * and when it was created and changed; never its secrets, only until when a rotated-out one still signs.
+ */
+export const WebhookView = t.intersection(
+  [
+    t.type({ ...WebhookRequired.props, createdAt: t.string, updatedAt: t.string }),
+    t.partial({ ...WebhookOptional.props, previousSecretValidUntil: t.string }),
+  ],
+  "WebhookView",
+);
+export type WebhookView = t.TypeOf<typeof WebhookView>;
+
+export const WebhookList = t.type({ items: t.array(WebhookView) }, "WebhookList");
+export type WebhookList = t.TypeOf<typeof WebhookList>;
+
+/** The answer to create: the view and the signing secret, the only time it is shown. */
+export const WebhookCreated = t.intersection([WebhookView, t.type({ secret: t.string })], "WebhookCreated");
+export type WebhookCreated = t.TypeOf<typeof WebhookCreated>;
+
+/** The answer to rotate-secret. */
+export const SecretRotated = t.type(
+  { secret: t.string, previousSecretValidUntil: t.string },
+  "SecretRotated",
+);
+export type SecretRotated = t.TypeOf<typeof SecretRotated>;
 
 export const MASK = "***";
 
 export const webhookView = (stored: StoredWebhook, revealHeaders: boolean): WebhookView => {
   const { webhook, secrets } = stored;
   return {
-    id: webhook.id,
-    url: webhook.url,
-    subscriptions: webhook.subscriptions,
-    attributes: webhook.attributes,
+    ...webhook,
     headers: revealHeaders
       ? webhook.headers
       : Object.fromEntries(Object.keys(webhook.headers).map((name) => [name, MASK])),
-    disabled: webhook.disabled,
-    ...(webhook.disabledReason === undefined ? {} : { disabledReason: webhook.disabledReason }),
     createdAt: stored.createdAt,
     updatedAt: stored.updatedAt,
     ...(secrets.previousValidUntil === undefined

@@ -5,7 +5,7 @@ import { type WebhookStore } from "../../adapters/tables/webhookStore";
 import { validateWebhookInput, type WebhookInputPolicy } from "../../domain/webhookInput";
 import { json, problem } from "../http/problem";
 import { readJsonBody } from "../http/requestBody";
-import { webhookView } from "./webhookView";
+import { type SecretRotated, type WebhookCreated, type WebhookList, webhookView } from "./webhookView";
 
 export interface WebhooksApiDeps {
   readonly store: WebhookStore;
@@ -40,16 +40,14 @@ export const makeWebhooksApi = (deps: WebhooksApiDeps) => {
     const id = deps.newId();
     const secret = deps.newSecret();
     const stored = await deps.store.create(id, input.right, secret);
-    return json(
-      201,
-      { ...webhookView(stored, revealHeaders(request)), secret },
-      { etag: stored.etag, location: `/api/webhooks/${encodeURIComponent(id)}` },
-    );
+    const created: WebhookCreated = { ...webhookView(stored, revealHeaders(request)), secret };
+    return json(201, created, { etag: stored.etag, location: `/api/webhooks/${encodeURIComponent(id)}` });
   };
 
   const list: HttpHandler = async (request) => {
     const items = await deps.store.list();
-    return json(200, { items: items.map((stored) => webhookView(stored, revealHeaders(request))) });
+    const body: WebhookList = { items: items.map((stored) => webhookView(stored, revealHeaders(request))) };
+    return json(200, body);
   };
 
   const get: HttpHandler = async (request) => {
@@ -87,9 +85,8 @@ export const makeWebhooksApi = (deps: WebhooksApiDeps) => {
     const secret = deps.newSecret();
     const graceUntil = new Date(deps.clock.now().getTime() + deps.rotationGraceMs());
     const stored = await deps.store.rotateSecret(idOf(request), secret, graceUntil);
-    return stored === undefined
-      ? notFound(idOf(request))
-      : json(200, { secret, previousSecretValidUntil: graceUntil.toISOString() }, { etag: stored.etag });
+    const rotated: SecretRotated = { secret, previousSecretValidUntil: graceUntil.toISOString() };
+    return stored === undefined ? notFound(idOf(request)) : json(200, rotated, { etag: stored.etag });
   };
 
   return { create, list, get, replace, remove, rotateSecret };

@@ -11,6 +11,8 @@ export interface RuntimeProcess {
   readonly pid: number;
   /** Everything the runtime wrote to stderr so far (its logs). */
   stderr(): string;
+  /** Everything the runtime wrote to stdout so far, the ready line included. */
+  stdout(): string;
   /** SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
   /** SIGKILL at once: a crash (its Azurite, if it started one, saves and exits by itself). */
@@ -53,10 +55,13 @@ export const startRuntimeProcess = (
     };
     const timer = setTimeout(() => fail(`printed no ready line within ${timeoutMs} ms`), timeoutMs);
     child.once("exit", (code, signal) => fail(`exited (code ${String(code)}, signal ${String(signal)})`));
+    let ready = false;
     child.stdout?.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
+      if (stdout.length < MAX_LOG_CHARS) stdout += chunk.toString();
+      if (ready) return;
       const end = stdout.indexOf("\n");
       if (end < 0) return;
+      ready = true;
       const line = stdout.slice(0, end);
       clearTimeout(timer);
       child.removeAllListeners("exit");
@@ -64,6 +69,7 @@ export const startRuntimeProcess = (
         info: JSON.parse(line) as ReadyLine,
         pid: child.pid ?? -1,
         stderr: () => stderr,
+        stdout: () => stdout,
         stop: (graceMs) => stopChild(child, graceMs ?? 5000),
         kill: () =>
           new Promise<void>((done) => {

@@ -9,24 +9,30 @@ import { publishMany } from "./support/bulkPublish";
 import { type FaultStack, startFaultStack } from "./support/faultStack";
 import { type OutageReceiver, startOutageReceiver } from "./support/outageReceiver";
 
-// Receivers refuse connections for 20 s (listening socket closed), then listen again on the same port. With
+// Receivers reset every connection for 20 s (a listener on their port that accepts and resets before reading, and
+// counts), then serve again on the same port. With
 // RETRY_SCHEDULE=0,2s,4s,8s,8s,8s,8s (±20% jitter) a delivery's 5th to 7th attempts fall 17.6 s to 45.6 s after
-// its first, so it outlives the outage; each delivery must arrive once, and its log must show the refusals.
+// its first, so it outlives the outage; each delivery must arrive once, and its log must show the resets.
 
 const OUTAGE_MS = 20_000;
 const EVENTS = 20;
 const RECEIVERS = 2;
 
-/** Attempts 1..n-1 refused (at least 3: attempts 1..4 fall within 16.8 s of the first), attempt n delivered. */
-const expectRefusedThenDelivered = (attempts: ReadonlyArray<LoggedAttempt>): void => {
+/** A retryable failure of a receiver that is down: reset by the outage listener, or refused in the instant
+    between that listener closing and the receiver listening again. */
+const downFailure = (a: LoggedAttempt): boolean =>
+  a.outcome === "retryable" && (a.error === "connection-reset" || a.error === "connection-refused");
+
+/** Attempts 1..n-1 failed (at least 3: attempts 1..4 fall within 16.8 s of the first), attempt n delivered. */
+const expectFailedThenDelivered = (attempts: ReadonlyArray<LoggedAttempt>): void => {
   const failed = attempts.slice(0, -1);
   expect(failed.length).toBeGreaterThanOrEqual(3);
-  expect(failed.every((a) => a.outcome === "retryable" && a.error === "connection-refused")).toBe(true);
+  expect(failed.every(downFailure)).toBe(true);
   expect(attempts.at(-1)).toMatchObject({ outcome: "delivered", status: 200 });
   expect(attempts.map((a) => a.attempt)).toEqual(attempts.map((_a, i) => i + 1));
 };
 
-describe("receivers that refuse connections for 20 s, then come back", () => {
+describe("receivers that reset connections for 20 s, then come back", () => {
   let stack: FaultStack | undefined;
   const receivers: OutageReceiver[] = [];
   const webhookIds: string[] = [];
@@ -51,7 +57,7 @@ describe("receivers that refuse connections for 20 s, then come back", () => {
     }
   }, 60_000);
 
-  it("get every delivery once they are back, after retryable connection-refused attempts", async () => {
+  it("get every delivery once they are back, after retryable connection-reset attempts", async () => {
     const admin = stack!.admin;
     await Promise.all(receivers.map((r) => r.goDown()));
     const downSince = Date.now();
@@ -59,19 +65,30 @@ describe("receivers that refuse connections for 20 s, then come back", () => {
       stack!.runtime.info,
       Array.from({ length: EVENTS }, () => ({ name: "ping:all" })),
     );
-    // Every delivery has been tried and refused at least once while the receivers are down.
+    // Every delivery has been tried and reset at least once while the receivers are down.
     for (const id of webhookIds) {
       await waitFor(
-        async () => deliveriesFailedWith(await attemptLog(admin, id), "connection-refused") === EVENTS,
-        { timeoutMs: OUTAGE_MS, intervalMs: 250, what: `${EVENTS} refused deliveries for ${id}` },
+        async () => deliveriesFailedWith(await attemptLog(admin, id), "connection-reset") === EVENTS,
+        { timeoutMs: OUTAGE_MS, intervalMs: 250, what: `${EVENTS} reset deliveries for ${id}` },
       );
     }
-    // The rest of the outage: nothing can arrive (the listening sockets are closed).
+    // The rest of the outage: attempts keep reaching the ports, and no request gets through to anyone.
     await holdsFor(
-      () => receivers.every((r) => r.requests().length === 0),
+      () => receivers.every((r) => r.outageRequests() === 0 && r.requests().length === 0),
       Math.max(0, downSince + OUTAGE_MS - Date.now()),
-      "no request reaching a receiver that is down",
+      "no request completing at a receiver that is down",
     );
+    for (const [i, id] of webhookIds.entries()) {
+      const duringOutage = await attemptLog(admin, id);
+      // Nothing counts as delivered while down; every attempt failed as a reset, and each one was a connection the
+      // outage listener saw (a reset connection is never reused), so the listener saw the dispatcher's attempts.
+      expect(duringOutage.filter((a) => a.outcome === "delivered")).toEqual([]);
+      expect(duringOutage.every((a) => a.outcome === "retryable" && a.error === "connection-reset")).toBe(
+        true,
+      );
+      expect(receivers[i]!.outageConnections()).toBeGreaterThanOrEqual(duringOutage.length);
+      expect(duringOutage.length).toBeGreaterThanOrEqual(EVENTS);
+    }
     await Promise.all(receivers.map((r) => r.comeBack()));
 
     await waitFor(() => receivers.every((r) => r.delivered() === EVENTS), {
@@ -94,7 +111,7 @@ describe("receivers that refuse connections for 20 s, then come back", () => {
         },
         { what: `${EVENTS} delivered deliveries in the log of ${id}` },
       );
-      for (const attempts of deliveries.values()) expectRefusedThenDelivered(attempts);
+      for (const attempts of deliveries.values()) expectFailedThenDelivered(attempts);
       expect(await admin.deadLetters(id)).toEqual([]);
     }
   });

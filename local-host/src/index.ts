@@ -5,6 +5,12 @@
 export { mainEntryPoints } from "./appEntry";
 export { AZURITE_ACCOUNT, type AzuriteOptions, type RunningAzurite, startAzurite } from "./azurite";
 export {
+  captureRegistrations,
+  type DurableHostOptions,
+  type RunningDurableHost,
+  startDurableHost,
+} from "./durableHost";
+export {
   type EventHubsEmulatorOptions,
   type HubConfig,
   type RunningEventHubsEmulator,

@@ -1,13 +1,10 @@
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
-
-import { InvocationContext } from "@azure/functions";
 import type * as DurableFunctions from "durable-functions";
 
+import { serveDurable } from "../durableHost";
 import type { FunctionsCoreShim } from "../functionsCore";
 import { captureFunctions } from "../test-support/captureFunctions";
 import { freshTableName, testStorageConnection } from "../test-support/storage";
-import { DurableRuntime, type DurableRuntimeOptions } from "./index";
+import { type DurableRuntime, type DurableRuntimeOptions } from "./index";
 
 /** Test support: captures df registrations, runs a DurableRuntime on fresh tables behind a loopback server, and
     gives the real durable-functions client pointed at it. */
@@ -16,14 +13,7 @@ export type Df = typeof DurableFunctions;
 export const captureDurable = (register: (df: Df) => void): FunctionsCoreShim =>
   captureFunctions(() => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const df = require("durable-functions") as Df;
-    const { app } = require("@azure/functions") as typeof import("@azure/functions"); // eslint-disable-line
-    app.http("durableStarter", {
-      route: "starter",
-      extraInputs: [df.input.durableClient()],
-      handler: () => ({ status: 204 }),
-    });
-    register(df);
+    register(require("durable-functions") as Df);
   });
 
 export interface Harness {
@@ -40,55 +30,22 @@ export const startHarness = async (
   shim: FunctionsCoreShim,
   options: Partial<DurableRuntimeOptions> = {},
 ): Promise<Harness> => {
-  const taskHub = options.taskHub ?? freshTableName("dt");
-  let runtime: DurableRuntime;
-  const server = http.createServer((req, res) => {
-    void runtime.handleHttp(req, res).then((handled) => {
-      if (!handled) res.writeHead(404).end();
-    });
+  const served = await serveDurable(shim, {
+    storageConnection: testStorageConnection(),
+    taskHub: options.taskHub ?? freshTableName("dt"),
+    ...options,
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const make = async (extra: Partial<DurableRuntimeOptions>) => {
-    const r = new DurableRuntime({
-      shim,
-      storageConnection: testStorageConnection(),
-      taskHub,
-      publicBaseUrl: () => baseUrl,
-      ...options,
-      ...extra,
-    });
-    runtime = r;
-    await r.start();
-    return r;
-  };
-  await make({});
   const df = jest.requireActual<Df>("durable-functions");
-  const starter = shim.functions.get("durableStarter");
-  if (starter === undefined) throw new Error("starter not captured");
-  const context = new InvocationContext({
-    functionName: starter.name,
-    options: {
-      trigger: { ...starter.trigger },
-      extraInputs: Object.entries(starter.metadata.bindings)
-        .filter(([name]) => name !== starter.trigger.name)
-        .map(([name, binding]) => ({ ...binding, name })),
-    },
-  });
-  runtime!.attachDurableClient(starter, context);
-  const client = df.getClient(context);
+  const client = df.getClient(served.clientContext());
   return {
     get runtime() {
-      return runtime;
+      return served.runtime;
     },
     client,
-    taskHub,
-    baseUrl,
-    restart: (extra = {}) => make(extra),
-    close: async () => {
-      await runtime.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    taskHub: served.taskHub,
+    baseUrl: served.baseUrl,
+    restart: (extra = {}) => served.replaceRuntime(extra),
+    close: () => served.stop(),
   };
 };
 

@@ -69,7 +69,7 @@ describe("durable HTTP API through df.getClient", () => {
     expect(await h.client.getStatusBy({ runtimeStatus: [OrchestrationRuntimeStatus.Running] })).toEqual([]);
   });
 
-  it("delivers a raised event to the orchestrator waiting for it", async () => {
+  it("hands a raised event to the orchestrator waiting for it", async () => {
     const id = await h.client.startNew("approval");
     await h.client.raiseEvent(id, "approve", { ok: false });
     await h.runtime.whenIdle(10_000);

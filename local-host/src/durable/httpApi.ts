@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseJson } from "./bindingInfo";
 import { DURABLE_PATH_PREFIX } from "./clientBinding";
 import type { InstanceMeta, RuntimeStatus } from "./instanceStore";
-import type { Delivery, StartResult } from "./orchestrationHost";
+import type { PostResult, StartResult } from "./orchestrationHost";
 
 /**
  * The Durable HTTP API as durable-functions 3.5.0's DurableClient calls it through rpcBaseUrl:
@@ -24,8 +24,8 @@ export interface DurableOperations {
   startNew(name: string, instanceId: string | undefined, input: string | undefined): Promise<StartResult>;
   status(instanceId: string): Promise<InstanceMeta | undefined>;
   list(filter: StatusFilter): Promise<InstanceMeta[]>;
-  raiseEvent(instanceId: string, name: string, data: string | undefined): Promise<Delivery>;
-  terminate(instanceId: string, reason: string): Promise<Delivery>;
+  raiseEvent(instanceId: string, name: string, data: string | undefined): Promise<PostResult>;
+  terminate(instanceId: string, reason: string): Promise<PostResult>;
   purge(instanceId: string): Promise<number>;
   purgeBy(filter: StatusFilter): Promise<number>;
   managementPayload(instanceId: string): Record<string, string>;
@@ -83,7 +83,7 @@ export const matchesFilter = (m: InstanceMeta, f: StatusFilter): boolean =>
   (f.createdTimeFrom === undefined || new Date(m.createdTime) >= f.createdTimeFrom) &&
   (f.createdTimeTo === undefined || new Date(m.createdTime) <= f.createdTimeTo);
 
-const deliveryStatus: Record<Delivery, number> = { Accepted: 202, Gone: 410, NotFound: 404 };
+const postStatus: Record<PostResult, number> = { Accepted: 202, Gone: 410, NotFound: 404 };
 const runningStates: readonly RuntimeStatus[] = ["Pending", "Running"];
 
 /** Serves one request if its path is under the durable prefix; returns false otherwise. */
@@ -107,9 +107,9 @@ export const handleDurableHttp = async (
       await instanceRequest(res, method, id, q, ops);
     } else if (root === "instances" && id !== undefined && method === "POST" && action === "raiseEvent") {
       const body = await readBody(req);
-      send(res, deliveryStatus[await ops.raiseEvent(id, eventName ?? "", body === "" ? undefined : body)]);
+      send(res, postStatus[await ops.raiseEvent(id, eventName ?? "", body === "" ? undefined : body)]);
     } else if (root === "instances" && id !== undefined && method === "POST" && action === "terminate") {
-      send(res, deliveryStatus[await ops.terminate(id, q.get("reason") ?? "")]);
+      send(res, postStatus[await ops.terminate(id, q.get("reason") ?? "")]);
     } else {
       send(res, 501, { message: "Not supported by the local durable runtime." });
     }

@@ -110,7 +110,7 @@ export class DurableRuntime {
       status: async (instanceId) => (await store.readMeta(instanceId))?.meta,
       list: listAll,
       raiseEvent: (instanceId, name, data) =>
-        host.deliver(instanceId, undefined, eventRaised(clock.now(), name, data), true),
+        host.post(instanceId, undefined, eventRaised(clock.now(), name, data), true),
       terminate: (instanceId, reason) => host.terminate(instanceId, reason),
       purge: (instanceId) => store.purge(instanceId),
       purgeBy: async (filter) => {

@@ -8,9 +8,9 @@ import { readUnfinished } from "./instanceLoad";
 import { type InstanceMeta, type InstanceStore, isFinished } from "./instanceStore";
 import { Residency } from "./residency";
 import { type Clock, TimerWheel } from "./timers";
-import { type Delivery, type Parent, type StartResult, timerKey, WorkDispatcher } from "./workDispatch";
+import { type Parent, type PostResult, type StartResult, timerKey, WorkRouter } from "./workRouter";
 
-export type { Delivery, StartResult } from "./workDispatch";
+export type { PostResult, StartResult } from "./workRouter";
 
 /**
  * Holds up to `maxLoaded` unfinished instances in memory next to their stored state (the others wait in storage,
@@ -42,7 +42,7 @@ export class OrchestrationHost {
   readonly activities: ActivityRunner;
   readonly timers: TimerWheel;
   private stopped = false;
-  private readonly work: WorkDispatcher;
+  private readonly work: WorkRouter;
 
   constructor(
     private readonly shim: FunctionsCoreShim,
@@ -63,16 +63,16 @@ export class OrchestrationHost {
       shim,
       limits.maxConcurrentActivities,
       clock,
-      async (job, event) => void (await this.deliver(job.instanceId, job.executionId, event, true)),
+      async (job, event) => void (await this.post(job.instanceId, job.executionId, event, true)),
       (message) => log("warn", message),
     );
-    this.work = new WorkDispatcher({
+    this.work = new WorkRouter({
       activities: this.activities,
       timers: this.timers,
       clock,
       store,
       startNew: (name, id, input, parent) => this.startNew(name, id, input, parent),
-      deliver: (id, execution, event, persist) => this.deliver(id, execution, event, persist),
+      post: (id, execution, event, persist) => this.post(id, execution, event, persist),
       track: (work) => this.track(work),
     });
   }
@@ -127,13 +127,13 @@ export class OrchestrationHost {
     return { kind: "Started", instanceId: id };
   }
 
-  /** Hands an event to an instance: persisted to its inbox first when `persist`, then folded. */
-  async deliver(
+  /** Posts an event to an instance: persisted to its inbox first when `persist`, then handed over to be folded. */
+  async post(
     instanceId: string,
     executionId: string | undefined,
     event: HistoryEvent,
     persist: boolean,
-  ): Promise<Delivery> {
+  ): Promise<PostResult> {
     const loaded = this.live.get(instanceId);
     if (loaded === undefined && !this.live.isUnloaded(instanceId)) {
       const stored = await this.store.readMeta(instanceId);
@@ -154,7 +154,7 @@ export class OrchestrationHost {
    * Failure policy: an instance that is not loaded keeps nothing in memory: a persisted event waits in its inbox
    * and a fired timer is re-armed from history when it loads (past due, it fires at once).
    */
-  private handOver(instanceId: string, execution: string | undefined, event: HistoryEvent): Delivery {
+  private handOver(instanceId: string, execution: string | undefined, event: HistoryEvent): PostResult {
     const live = this.live.get(instanceId);
     if (live === undefined) {
       if (!this.live.isUnloaded(instanceId)) return "Gone";
@@ -167,8 +167,8 @@ export class OrchestrationHost {
     return "Accepted";
   }
 
-  terminate(instanceId: string, reason: string): Promise<Delivery> {
-    return this.deliver(instanceId, undefined, executionTerminated(this.clock.now(), reason), true);
+  terminate(instanceId: string, reason: string): Promise<PostResult> {
+    return this.post(instanceId, undefined, executionTerminated(this.clock.now(), reason), true);
   }
 
   whenIdle(timeoutMs: number): Promise<void> {
@@ -259,7 +259,7 @@ export class OrchestrationHost {
     episode.cancelledTimers.forEach((id) => this.timers.disarm(timerKey(meta, id)));
     if (episode.continueAsNew !== undefined) await this.continueAsNew(live, episode.continueAsNew.input);
     else if (isFinished(next.runtimeStatus)) await this.finished(live);
-    else episode.work.forEach((e) => this.work.dispatch(live.meta, e));
+    else episode.work.forEach((e) => this.work.route(live.meta, e));
   }
 
   private async continueAsNew(live: Live, input: string | undefined): Promise<void> {
@@ -297,7 +297,7 @@ export class OrchestrationHost {
     const answered = new Set(stored.pending.map((e) => e.TaskScheduledId ?? e.TimerId));
     openWork(stored.history)
       .filter((e) => !answered.has(e.EventId))
-      .forEach((e) => this.work.dispatch(stored.meta, e));
+      .forEach((e) => this.work.route(stored.meta, e));
     return { ...stored, busy: false };
   }
 }

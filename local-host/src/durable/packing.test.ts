@@ -55,7 +55,7 @@ describe("packing text into Table Storage properties", () => {
     const history = JSON.stringify(
       Array.from({ length: 2000 }, (_, i) => ({
         EventType: 5,
-        Name: "dispatch-deliver",
+        Name: "scheduleActivity",
         EventId: i,
         é: "ü",
       })),

@@ -9,11 +9,8 @@ import {
 import { type InstanceMeta, type InstanceStore, isFinished } from "./instanceStore";
 import type { Clock, TimerWheel } from "./timers";
 
-/**
- * Starts the work an allocation event stands for (an activity, a durable timer, a sub-orchestration) and
- * reports a finished sub-orchestration to its parent.
- */
-export type Delivery = "Accepted" | "Gone" | "NotFound";
+/** What became of an event posted to an instance: taken in, its execution is over, or no such instance. */
+export type PostResult = "Accepted" | "Gone" | "NotFound";
 export type StartResult =
   | { readonly kind: "Started"; readonly instanceId: string }
   | { readonly kind: "Conflict" | "UnknownOrchestrator" | "Stopped" | "InvalidId" };
@@ -23,26 +20,30 @@ export interface Parent {
   readonly taskId: number;
 }
 
-export interface DispatchDeps {
+export interface WorkRouterDeps {
   readonly activities: ActivityRunner;
   readonly timers: TimerWheel;
   readonly clock: Clock;
   readonly store: InstanceStore;
   startNew(name: string, instanceId: string, input: string | undefined, parent: Parent): Promise<StartResult>;
-  deliver(
+  post(
     instanceId: string,
     executionId: string | undefined,
     event: HistoryEvent,
     persist: boolean,
-  ): Promise<Delivery>;
+  ): Promise<PostResult>;
   track(work: Promise<unknown>): void;
 }
 
 export const timerKey = (meta: InstanceMeta, id: number): string =>
   `${meta.instanceId}/${meta.executionId}/${id}`;
 
-export class WorkDispatcher {
-  constructor(private readonly deps: DispatchDeps) {}
+/**
+ * Routes the work an allocation event stands for to what runs it (an activity to the activity runner, a durable
+ * timer to the timer wheel, a sub-orchestration to startNew) and posts a finished sub-orchestration to its parent.
+ */
+export class WorkRouter {
+  constructor(private readonly deps: WorkRouterDeps) {}
 
   async notifyParent(child: InstanceMeta): Promise<void> {
     const { parentInstanceId, parentExecutionId, parentTaskId } = child;
@@ -55,11 +56,11 @@ export class WorkDispatcher {
             Reason: String(JSON.parse(child.output ?? '""')),
             Details: "",
           });
-    await this.deps.deliver(parentInstanceId, parentExecutionId, event, true);
+    await this.deps.post(parentInstanceId, parentExecutionId, event, true);
   }
 
-  /** Starts the work one allocation event stands for. */
-  dispatch(meta: InstanceMeta, e: HistoryEvent): void {
+  /** Routes the work one allocation event stands for to what runs it. */
+  route(meta: InstanceMeta, e: HistoryEvent): void {
     const { instanceId, executionId } = meta;
     if (e.EventType === EventType.TaskScheduled) {
       this.deps.activities.enqueue({
@@ -72,7 +73,7 @@ export class WorkDispatcher {
     } else if (e.EventType === EventType.TimerCreated) {
       const fireAt = e.FireAt ?? new Date(0).toISOString();
       this.deps.timers.arm(timerKey(meta, e.EventId), new Date(fireAt), () => {
-        void this.deps.deliver(
+        void this.deps.post(
           instanceId,
           executionId,
           timerFired(this.deps.clock.now(), e.EventId, fireAt),
@@ -98,7 +99,7 @@ export class WorkDispatcher {
     const started = await this.deps.startNew(e.Name ?? "", childId, e.Input, link);
     if (started.kind !== "Started") {
       const reason = `Could not start sub-orchestration '${e.Name ?? ""}' (${started.kind})`;
-      await this.deps.deliver(
+      await this.deps.post(
         parent.instanceId,
         parent.executionId,
         subOrchestrationFailed(this.deps.clock.now(), e.EventId, { Reason: reason, Details: "" }),

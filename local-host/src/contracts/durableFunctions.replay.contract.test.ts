@@ -1,10 +1,14 @@
-import { captureDurable, type Harness, runToCompletion, startHarness } from "./testHarness";
+import { captureDurable, type Harness, runToCompletion, startHarness } from "../durable/testHarness";
 
 /**
- * Pins the durable-functions 3.5.0 replay behaviour the local runtime depends on, end to end: real captured
- * registrations, the runtime's episodes and sequence ids, Azurite tables (fresh per test), the real client.
+ * durable-functions 3.5.0 replay contract, end to end: real captured registrations, the runtime's episodes and
+ * sequence ids, Azurite tables (fresh per test), the real client. durable/actionPlan.ts depends on how the
+ * library numbers tasks (every leaf action takes the next id; a RetryableTask takes one more per failed attempt
+ * and per retry timer that fires with attempts left); durable/episodeRunner.ts on one call replaying a whole
+ * history and on the isCanceled flag of a timer Task.any left behind. The pin and the library's shapes (enums,
+ * binding info, OrchestratorState, failure label, client binding) are in durableFunctions.contract.test.ts.
  */
-describe("durable-functions 3.5.0 contract, through the local runtime", () => {
+describe("durable-functions 3.5.0 replay contract, through the local runtime", () => {
   const calls = new Map<string, number>();
   const count = (key: string): number => {
     const n = (calls.get(key) ?? 0) + 1;

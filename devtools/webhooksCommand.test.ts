@@ -24,7 +24,7 @@ describe("dispatcher webhooks, against the real admin API", () => {
     resetAppDeps();
     const shim = loadApp();
     host = await startHttpHost(0, {
-      functions: shim.byTriggerType("httpTrigger"),
+      shim,
       adminKey: ADMIN_KEY,
       routePrefix: "api",
       log: () => {},

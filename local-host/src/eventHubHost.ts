@@ -6,14 +6,16 @@ import {
   type Subscription,
 } from "@azure/event-hubs";
 import { BlobCheckpointStore } from "@azure/eventhubs-checkpointstore-blob";
-import type { InvocationContext } from "@azure/functions";
 import { ContainerClient } from "@azure/storage-blob";
 
-import type { CapturedFunction } from "./functionsCore";
-import { invocationContextFor, type LocalLog } from "./invocation";
+import type { CapturedFunction, FunctionsCoreShim } from "./functionsCore";
+import { type LocalLog } from "./invocation";
 import { releaseOwnClaims } from "./ownClaims";
+import { invokeAsWorker, jsonData, type RpcRetryContext, type RpcTypedData } from "./workerInvocation";
 
 export interface EventHubHostOptions {
+  /** The app's registrations (the function is invoked through its programming model). */
+  readonly shim: FunctionsCoreShim;
   readonly fn: CapturedFunction;
   readonly connectionString: string;
   readonly eventHubName: string;
@@ -24,7 +26,8 @@ export interface EventHubHostOptions {
   readonly maxBatchSize: number;
   readonly maxWaitTimeInSeconds: number;
   readonly log: LocalLog;
-  readonly prepare?: (fn: CapturedFunction, context: InvocationContext) => void;
+  /** Values of the function's extra input bindings for one invocation (e.g. the durable client). */
+  readonly extraInputs?: (fn: CapturedFunction) => Readonly<Record<string, RpcTypedData>>;
   /** Waits between attempts at a failing batch (ms); the last one repeats. */
   readonly retryDelaysMs?: ReadonlyArray<number>;
   /**
@@ -40,41 +43,70 @@ export interface RunningEventHubHost {
   readonly handled: () => number;
 }
 
-/** The Functions host gives a JSON body parsed, any other body as a string. */
-const bodyOf = (event: ReceivedEventData): unknown => {
+/** An event body as the Functions host sends it: text (the library parses it as JSON when it parses). */
+const bodyText = (event: ReceivedEventData): string => {
   const body: unknown = event.body;
-  if (!Buffer.isBuffer(body) && !(body instanceof Uint8Array)) return body;
-  const text = Buffer.from(body).toString("utf8");
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
+  if (Buffer.isBuffer(body) || body instanceof Uint8Array) return Buffer.from(body).toString("utf8");
+  return typeof body === "string" ? body : JSON.stringify(body);
 };
 
-/** The trigger metadata the Functions host gives a cardinality-"many" Event Hub trigger. */
+/**
+ * One event's system properties as the Event Hubs extension binds them (GetSystemPropertiesForBinding): the
+ * broker's annotations and AMQP properties under their AMQP names (`x-opt-sequence-number`, `message-id`, ...)
+ * plus `SequenceNumber`, `Offset` (a number, -1 if the offset is not one), `OffsetString`, `PartitionKey` and
+ * `EnqueuedTimeUtc`.
+ */
+const systemPropertiesOf = (e: ReceivedEventData): Record<string, unknown> => ({
+  "x-opt-sequence-number": e.sequenceNumber,
+  "x-opt-offset": String(e.offset),
+  "x-opt-enqueued-time": e.enqueuedTimeUtc.toISOString(),
+  ...(e.partitionKey === null || e.partitionKey === undefined
+    ? {}
+    : { "x-opt-partition-key": e.partitionKey }),
+  ...(e.messageId === undefined ? {} : { "message-id": String(e.messageId) }),
+  ...(e.correlationId === undefined ? {} : { "correlation-id": String(e.correlationId) }),
+  ...(e.contentType === undefined ? {} : { "content-type": e.contentType }),
+  SequenceNumber: e.sequenceNumber,
+  Offset: Number.isSafeInteger(Number(e.offset)) ? Number(e.offset) : -1,
+  OffsetString: String(e.offset),
+  PartitionKey: e.partitionKey ?? null,
+  EnqueuedTimeUtc: e.enqueuedTimeUtc.toISOString(),
+});
+
+const partitionContextOf = (context: PartitionContext): Record<string, unknown> => ({
+  ConsumerGroup: context.consumerGroup,
+  EventHubName: context.eventHubName,
+  FullyQualifiedNamespace: context.fullyQualifiedNamespace,
+  PartitionId: context.partitionId,
+});
+
+/** Trigger metadata as the Functions host sends it for a cardinality-"many" batch (PascalCase; the library
+    camel-cases the keys for the handler). */
 export const batchTriggerMetadata = (
   events: ReadonlyArray<ReceivedEventData>,
   context: PartitionContext,
-): Record<string, unknown> => ({
-  partitionContext: {
-    consumerGroup: context.consumerGroup,
-    eventHubName: context.eventHubName,
-    fullyQualifiedNamespace: context.fullyQualifiedNamespace,
-    partitionId: context.partitionId,
-  },
-  sequenceNumberArray: events.map((e) => e.sequenceNumber),
-  offsetArray: events.map((e) => String(e.offset)),
-  enqueuedTimeUtcArray: events.map((e) => e.enqueuedTimeUtc.toISOString()),
-  partitionKeyArray: events.map((e) => e.partitionKey ?? null),
-  propertiesArray: events.map((e) => e.properties ?? {}),
-  systemPropertiesArray: events.map((e) => ({
-    SequenceNumber: e.sequenceNumber,
-    Offset: String(e.offset),
-    PartitionKey: e.partitionKey ?? null,
-    EnqueuedTimeUtc: e.enqueuedTimeUtc.toISOString(),
-    ...(e.messageId === undefined ? {} : { MessageId: String(e.messageId) }),
-  })),
+): Record<string, RpcTypedData> => ({
+  PartitionContext: jsonData(partitionContextOf(context)),
+  SequenceNumberArray: jsonData(events.map((e) => e.sequenceNumber)),
+  OffsetArray: jsonData(events.map((e) => String(e.offset))),
+  EnqueuedTimeUtcArray: jsonData(events.map((e) => e.enqueuedTimeUtc.toISOString())),
+  PartitionKeyArray: jsonData(events.map((e) => e.partitionKey ?? null)),
+  PropertiesArray: jsonData(events.map((e) => e.properties ?? {})),
+  SystemPropertiesArray: jsonData(events.map(systemPropertiesOf)),
+});
+
+/** Trigger metadata for one event of a cardinality-"one" trigger. */
+export const eventTriggerMetadata = (
+  e: ReceivedEventData,
+  context: PartitionContext,
+): Record<string, RpcTypedData> => ({
+  PartitionContext: jsonData(partitionContextOf(context)),
+  SequenceNumber: jsonData(e.sequenceNumber),
+  Offset: jsonData(String(e.offset)),
+  EnqueuedTimeUtc: jsonData(e.enqueuedTimeUtc.toISOString()),
+  PartitionKey: jsonData(e.partitionKey ?? null),
+  Properties: jsonData(e.properties ?? {}),
+  SystemProperties: jsonData(systemPropertiesOf(e)),
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -128,26 +160,68 @@ export const startEventHubHost = async (options: EventHubHostOptions): Promise<R
   let stopping = false;
   let handled = 0;
 
-  const invoke = async (events: ReceivedEventData[], context: PartitionContext): Promise<void> => {
-    const invocation = invocationContextFor(options.fn, {
-      triggerMetadata: batchTriggerMetadata(events, context),
-      log: options.log,
-    });
-    options.prepare?.(options.fn, invocation);
-    await options.fn.callback(events.map(bodyOf), invocation);
+  const many = options.fn.trigger.cardinality === "many";
+  const call = (
+    trigger: RpcTypedData,
+    triggerMetadata: Record<string, RpcTypedData>,
+    retryContext: RpcRetryContext | undefined,
+  ): Promise<unknown> =>
+    invokeAsWorker(
+      options.shim,
+      options.fn,
+      {
+        trigger,
+        triggerMetadata,
+        extraInputs: options.extraInputs?.(options.fn) ?? {},
+        ...(retryContext === undefined ? {} : { retryContext }),
+      },
+      options.log,
+    );
+  /**
+   * The batch in one invocation for cardinality "many"; for "one" (the default, as in Azure) each event in its own
+   * invocation, from `progress.next` on, so a retry resumes at the event that failed.
+   */
+  const invoke = async (
+    events: ReceivedEventData[],
+    context: PartitionContext,
+    retryContext: RpcRetryContext | undefined,
+    progress: { next: number },
+  ): Promise<void> => {
+    if (many) {
+      const trigger = { collectionString: { string: events.map(bodyText) } };
+      await call(trigger, batchTriggerMetadata(events, context), retryContext);
+      return;
+    }
+    for (; progress.next < events.length; progress.next += 1) {
+      const event = events[progress.next]!;
+      await call({ string: bodyText(event) }, eventTriggerMetadata(event, context), retryContext);
+      retryContext = undefined;
+    }
   };
 
   const subscription: Subscription = client.subscribe(
     {
       processEvents: async (events, context) => {
         if (events.length === 0) return;
+        let lastError: RpcRetryContext["exception"];
+        const progress = { next: 0 };
         for (let attempt = 0; !stopping; attempt++) {
           try {
-            await invoke(events, context);
+            // Failure policy: retried until it succeeds (retryContext.maxRetryCount -1), never checkpointed past.
+            await invoke(
+              events,
+              context,
+              attempt === 0 ? undefined : { retryCount: attempt, maxRetryCount: -1, exception: lastError },
+              progress,
+            );
             handled++;
             await context.updateCheckpoint(events[events.length - 1]!);
             return;
           } catch (error) {
+            lastError = {
+              message: error instanceof Error ? error.message : String(error),
+              source: options.fn.name,
+            };
             const wait = delays[Math.min(attempt, delays.length - 1)] ?? 1000;
             options.log(
               "error",

@@ -47,7 +47,9 @@ class Disposable {
 export class FunctionsCoreShim {
   readonly functions = new Map<string, CapturedFunction>();
   readonly hooks = new Map<string, HookCallback[]>();
-  private programmingModel: unknown;
+  private model: unknown;
+  /** Shared by every hook of the app for its whole life (the worker's appHookData). */
+  readonly appHookData: Record<string, unknown> = {};
   readonly Disposable = Disposable;
 
   constructor(private readonly logSink: LogSink = () => undefined) {}
@@ -58,9 +60,9 @@ export class FunctionsCoreShim {
       registerFunction: this.registerFunction.bind(this),
       registerHook: this.registerHook.bind(this),
       setProgrammingModel: (model: unknown) => {
-        this.programmingModel = model;
+        this.model = model;
       },
-      getProgrammingModel: () => this.programmingModel,
+      getProgrammingModel: () => this.model,
       log: (level: string, category: string, message: string) => this.logSink(level, category, message),
       Disposable,
     };
@@ -88,8 +90,19 @@ export class FunctionsCoreShim {
     return new Disposable(() => list.splice(list.indexOf(callback), 1));
   }
 
+  /** What the app handed to setProgrammingModel (@azure/functions' ProgrammingModel), if it did. */
+  programmingModel(): unknown {
+    return this.model;
+  }
+
+  /**
+   * Runs the hooks registered under `hookName` in order, each with the same context object: the library's hook
+   * contexts read and write through it (a preInvocation hook that replaces the handler or inputs writes there).
+   */
   async runHooks(hookName: string, context: Record<string, unknown>): Promise<void> {
-    for (const hook of this.hooks.get(hookName) ?? []) await hook({ hookData: {}, ...context });
+    context.hookData ??= {};
+    context.appHookData ??= this.appHookData;
+    for (const hook of [...(this.hooks.get(hookName) ?? [])]) await hook(context);
   }
 
   byTriggerType(type: string): ReadonlyArray<CapturedFunction> {

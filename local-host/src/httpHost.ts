@@ -2,20 +2,20 @@ import { timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
-import { HttpRequest, HttpResponse, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-
-import type { CapturedFunction } from "./functionsCore";
+import type { CapturedFunction, FunctionsCoreShim } from "./functionsCore";
 import { compileRoute, matchRoute } from "./httpRoutes";
-import { invocationContextFor, type LocalLog } from "./invocation";
+import { type LocalLog } from "./invocation";
+import { invokeAsWorker, type RpcHttpData, type RpcTypedData } from "./workerInvocation";
 
 export interface HttpHostOptions {
-  readonly functions: ReadonlyArray<CapturedFunction>;
+  /** The app's captured registrations: its httpTrigger functions are served, invoked through its programming model. */
+  readonly shim: FunctionsCoreShim;
   /** The function key: `x-functions-key` header or `?code=` for authLevel function/admin. */
   readonly adminKey: string;
   readonly routePrefix: string;
   readonly log: LocalLog;
-  /** Called for every invocation, e.g. to attach the durable client binding. */
-  readonly prepare?: (fn: CapturedFunction, context: InvocationContext) => void;
+  /** Values of a function's extra input bindings for one invocation (e.g. the durable client). */
+  readonly extraInputs?: (fn: CapturedFunction) => Readonly<Record<string, RpcTypedData>>;
   /** Requests this returns true for are handled outside the function routes (the durable HTTP API). */
   readonly extra?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
   /** Request bodies larger than this are refused with 413 before any function runs. */
@@ -68,9 +68,34 @@ const flatHeaders = (req: http.IncomingMessage): Record<string, string> =>
     Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : (v ?? "")]),
   );
 
+/** Bytes of an RPC body (the library sends a response body as bytes; strings and JSON are accepted too). */
+const bytesOf = (data: RpcTypedData | undefined): Buffer => {
+  if (data === undefined) return Buffer.alloc(0);
+  if (data.bytes !== undefined) return Buffer.from(data.bytes);
+  if (data.string !== undefined) return Buffer.from(data.string);
+  if (data.json !== undefined) return Buffer.from(data.json);
+  return Buffer.alloc(0);
+};
+
+/** The HTTP response the worker handed back: the $return binding's http data, else an http output binding's;
+    a function that returned nothing answers 200 with no body, as the Functions host does for an empty response. */
+const httpResponseOf = (
+  returnValue: RpcTypedData | null | undefined,
+  outputs: ReadonlyArray<{ readonly name: string; readonly data: RpcTypedData }>,
+): { status: number; headers: Record<string, string>; body: Buffer } => {
+  const rpc = returnValue?.http ?? outputs.find((o) => o.data.http !== undefined)?.data.http;
+  if (rpc === undefined) return { status: 200, headers: {}, body: Buffer.alloc(0) };
+  const status = Number(rpc.statusCode ?? "200");
+  return {
+    status: Number.isInteger(status) ? status : 200,
+    headers: { ...rpc.headers },
+    body: bytesOf(rpc.body),
+  };
+};
+
 /** Serves the app's HTTP triggers on 127.0.0.1 under the same routes and auth levels as Azure. */
 export const startHttpHost = async (port: number, options: HttpHostOptions): Promise<RunningHttpHost> => {
-  const routes = options.functions.map((fn) => compileRoute(fn, options.routePrefix));
+  const routes = options.shim.byTriggerType("httpTrigger").map((fn) => compileRoute(fn, options.routePrefix));
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
@@ -94,23 +119,23 @@ export const startHttpHost = async (port: number, options: HttpHostOptions): Pro
     const body = await readBody(req, maxBody);
     if (body === "too-large")
       return problem(res, 413, "Payload Too Large", `Bodies are limited to ${maxBody} bytes`);
-    const request = new HttpRequest({
+    const request: RpcHttpData = {
       method,
       url: `http://${req.headers.host ?? "127.0.0.1"}${req.url ?? "/"}`,
       ...(body.length === 0 ? {} : { body: { bytes: body } }),
       headers: flatHeaders(req),
       query: Object.fromEntries(url.searchParams),
       params,
-    });
-    const context = invocationContextFor(route.fn, { log: options.log });
-    options.prepare?.(route.fn, context);
-    const result = (await route.fn.callback(request, context)) as HttpResponseInit | HttpResponse | undefined;
-    const response = result instanceof HttpResponse ? result : new HttpResponse(result ?? {});
-    const headers: Record<string, string> = {};
-    response.headers.forEach((value, name) => (headers[name] = value));
-    const payload = Buffer.from(await response.arrayBuffer());
-    res.writeHead(response.status, headers);
-    res.end(payload);
+    };
+    const result = await invokeAsWorker(
+      options.shim,
+      route.fn,
+      { trigger: { http: request }, extraInputs: options.extraInputs?.(route.fn) ?? {} },
+      options.log,
+    );
+    const response = httpResponseOf(result.returnValue, result.outputData);
+    res.writeHead(response.status, response.headers);
+    res.end(response.body);
   };
 
   const server = http.createServer((req, res) => {

@@ -7,13 +7,14 @@ import { startAzurite } from "./azurite";
 import { DurableRuntime } from "./durable";
 import { startEventHubHost } from "./eventHubHost";
 import { startEventHubsEmulator } from "./eventhubs";
-import { FunctionsCoreShim, installFunctionsCore } from "./functionsCore";
+import { type CapturedFunction, FunctionsCoreShim, installFunctionsCore } from "./functionsCore";
 import { type HostSettings, readHostJson } from "./hostJson";
 import { type RunningHttpHost, startHttpHost } from "./httpHost";
 import { type LocalLog } from "./invocation";
 import { stableConsumerId } from "./ownClaims";
 import { ensurePortFree, portSetting } from "./ports";
 import { startTimerHost } from "./timerHost";
+import { jsonData, type RpcTypedData } from "./workerInvocation";
 
 export interface LocalRuntimeOptions {
   /** Where the app's host.json sits (and its .data folder, unless DATA_DIR says otherwise). */
@@ -164,6 +165,14 @@ const loadApp = async ({
 const adminKeyFor = (env: NodeJS.ProcessEnv): string =>
   env.ADMIN_KEY !== undefined && env.ADMIN_KEY !== "" ? env.ADMIN_KEY : randomBytes(24).toString("base64url");
 
+/** The value of every durableClient input binding of `fn`, as the Functions host sends it (JSON). */
+const durableClientInputs = (fn: CapturedFunction, durable: DurableRuntime): Record<string, RpcTypedData> =>
+  Object.fromEntries(
+    Object.entries(fn.metadata.bindings)
+      .filter(([, binding]) => binding.type === "durableClient" || binding.type === "orchestrationClient")
+      .map(([name]) => [name, jsonData(durable.clientBindingValue())]),
+  );
+
 /** The durable runtime and the HTTP triggers on one port (the durable client calls back into it). */
 const startDurableAndHttp = async (
   { env, options, host, stops }: StartContext,
@@ -184,11 +193,11 @@ const startDurableAndHttp = async (
       log(level === "warn" ? "warning" : level === "info" ? "information" : "error", "durable", message),
   });
   const http = await startHttpHost(portSetting(env, "PORT", 7071), {
-    functions: shim.byTriggerType("httpTrigger"),
+    shim,
     adminKey,
     routePrefix: host.routePrefix,
     log,
-    prepare: (fn, context) => durable.attachDurableClient(fn, context),
+    extraInputs: (fn) => durableClientInputs(fn, durable),
     extra: (req, res) => durable.handleHttp(req, res),
   });
   stops.add(() => http.stop());
@@ -207,6 +216,7 @@ const startEventHubTriggers = async (
 ): Promise<void> => {
   for (const fn of shim.byTriggerType("eventHubTrigger")) {
     const feeder = await startEventHubHost({
+      shim,
       fn,
       connectionString: connections.eventHub,
       eventHubName: connections.hubName,
@@ -216,7 +226,7 @@ const startEventHubTriggers = async (
       maxBatchSize: host.maxEventBatchSize,
       maxWaitTimeInSeconds: host.maxWaitTimeSeconds,
       log: options.log,
-      prepare: (f, context) => durable.attachDurableClient(f, context),
+      extraInputs: (f) => durableClientInputs(f, durable),
       ...(options.inMemory ? {} : { consumerId: stableConsumerId(dataDir, fn.name) }),
     });
     stops.add(() => feeder.stop());
@@ -257,7 +267,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<R
     const adminKey = adminKeyFor(env);
     const { durable, http } = await startDurableAndHttp(ctx, shim, storage, adminKey);
     await startEventHubTriggers(ctx, shim, durable, connections);
-    const timers = startTimerHost(shim.byTriggerType("timerTrigger"), options.log);
+    const timers = startTimerHost(shim, options.log, (fn) => durableClientInputs(fn, durable));
     stops.add(() => Promise.resolve(timers.stop()));
     uninstall();
     const info: RuntimeInfo = {

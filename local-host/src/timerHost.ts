@@ -1,5 +1,7 @@
-import type { CapturedFunction } from "./functionsCore";
-import { invocationContextFor, type LocalLog } from "./invocation";
+import type { CapturedFunction, FunctionsCoreShim } from "./functionsCore";
+import { type LocalLog } from "./invocation";
+import { withRetries } from "./retryOptions";
+import { invokeAsWorker, jsonData, type RpcTypedData } from "./workerInvocation";
 
 /** One NCRONTAB field: the values it allows. */
 const parseField = (text: string, min: number, max: number): ReadonlySet<number> => {
@@ -64,20 +66,53 @@ export interface RunningTimerHost {
  * time comes is not started twice).
  */
 export const startTimerHost = (
-  functions: ReadonlyArray<CapturedFunction>,
+  shim: FunctionsCoreShim,
   log: LocalLog,
+  extraInputs: (fn: CapturedFunction) => Readonly<Record<string, RpcTypedData>> = () => ({}),
   clock: { now(): Date } = { now: () => new Date() },
 ): RunningTimerHost => {
-  const timers = functions.map((fn) => ({
+  let stopped = false;
+  const timers = shim.byTriggerType("timerTrigger").map((fn) => ({
     fn,
     due: parseNcrontab(typeof fn.trigger.schedule === "string" ? fn.trigger.schedule : ""),
     running: false,
     lastSecond: -1,
+    last: undefined as Date | undefined,
   }));
-  const run = (timer: (typeof timers)[number]): void => {
+  const run = (timer: (typeof timers)[number], scheduled: Date): void => {
     timer.running = true;
-    const context = invocationContextFor(timer.fn, { log });
-    Promise.resolve(timer.fn.callback({ isPastDue: false, schedule: { adjustForDST: false } }, context))
+    const now = clock.now();
+    // What the Functions host sends a timer trigger (PascalCase; the library camel-cases it for the handler).
+    // Schedules are evaluated in UTC, so no DST adjustment; ScheduleStatus only with the monitor (default on).
+    const value = {
+      Schedule: { AdjustForDST: false },
+      ...(timer.fn.trigger.useMonitor === false
+        ? {}
+        : {
+            ScheduleStatus: {
+              Last: (timer.last ?? now).toISOString(),
+              Next: nextOccurrence(timer.due, now)?.toISOString() ?? null,
+              LastUpdated: now.toISOString(),
+            },
+          }),
+      IsPastDue: now.getTime() - scheduled.getTime() > 1000,
+    };
+    timer.last = now;
+    withRetries(
+      timer.fn,
+      (retryContext) =>
+        invokeAsWorker(
+          shim,
+          timer.fn,
+          {
+            trigger: jsonData(value),
+            extraInputs: extraInputs(timer.fn),
+            ...(retryContext === undefined ? {} : { retryContext }),
+          },
+          log,
+        ),
+      () => stopped,
+    )
       .catch((error: unknown) =>
         log(
           "error",
@@ -87,17 +122,32 @@ export const startTimerHost = (
       )
       .finally(() => (timer.running = false));
   };
-  for (const timer of timers) if (timer.fn.trigger.runOnStartup === true) run(timer);
+  for (const timer of timers) if (timer.fn.trigger.runOnStartup === true) run(timer, clock.now());
   const interval = setInterval(() => {
     const now = clock.now();
     const second = Math.floor(now.getTime() / 1000);
     for (const timer of timers) {
       if (timer.lastSecond !== second && !timer.running && timer.due(now)) {
         timer.lastSecond = second;
-        run(timer);
+        run(timer, new Date(second * 1000));
       }
     }
   }, 250);
   interval.unref();
-  return { stop: () => clearInterval(interval) };
+  return {
+    stop: () => {
+      stopped = true;
+      clearInterval(interval);
+    },
+  };
+};
+
+/** The next second after `from` that the schedule matches, looked for up to a week ahead. */
+export const nextOccurrence = (due: Schedule, from: Date): Date | undefined => {
+  const start = Math.floor(from.getTime() / 1000) + 1;
+  for (let second = start; second < start + 7 * 86_400; second += 1) {
+    const at = new Date(second * 1000);
+    if (due(at)) return at;
+  }
+  return undefined;
 };

@@ -115,7 +115,7 @@ describe("Event Hub trigger metadata (cardinality many)", () => {
         partitionContext: { eventHubName: "io-events", consumerGroup: "$default", partitionId: "3" },
         sequenceNumberArray: [10, 11],
         enqueuedTimeUtcArray: ["2026-01-01T00:00:00.000Z", "2026-01-01T00:00:01.000Z"],
-        systemPropertiesArray: [{ MessageId: "m-1" }, {}],
+        systemPropertiesArray: [{ "message-id": "m-1", sequenceNumber: 10 }, { sequenceNumber: 11 }],
       },
       "fallback",
       2,

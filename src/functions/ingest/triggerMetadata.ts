@@ -10,17 +10,19 @@ const arrayOf = (metadata: Metadata, key: string): ReadonlyArray<unknown> => {
 const stringOrUndefined = (value: unknown): string | undefined =>
   typeof value === "string" && value !== "" ? value : value instanceof Date ? value.toISOString() : undefined;
 
-/** The AMQP message-id, wherever the host put it in a system-properties entry. */
+/**
+ * The AMQP message-id of an event: the Event Hubs extension binds the event's system properties under their AMQP
+ * names ("message-id"), which the library's camelCase conversion leaves as they are.
+ */
 const messageIdOf = (systemProperties: unknown): string | undefined => {
   if (typeof systemProperties !== "object" || systemProperties === null) return undefined;
-  const props = systemProperties as Record<string, unknown>;
-  const id = props.messageId ?? props.MessageId ?? props["message-id"];
+  const id = (systemProperties as Record<string, unknown>)["message-id"];
   return typeof id === "string" && id !== "" ? id : typeof id === "number" ? String(id) : undefined;
 };
 
 /**
- * Reads a cardinality-"many" Event Hub trigger's metadata (the same shape the Functions host gives and the local
- * runtime reproduces): `partitionContext.partitionId` and the per-event `sequenceNumberArray`,
+ * Reads a cardinality-"many" Event Hub trigger's metadata as @azure/functions hands it over (the host's keys
+ * camel-cased): `partitionContext.partitionId` and the per-event `sequenceNumberArray`,
  * `enqueuedTimeUtcArray` and `systemPropertiesArray`. Throws if sequence numbers are missing: without them a
  * batch has no stable identity (a host contract violation, not bad data).
  */

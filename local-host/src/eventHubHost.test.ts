@@ -1,0 +1,134 @@
+import { randomBytes } from "node:crypto";
+
+import type * as AzureFunctions from "@azure/functions";
+
+import { type RunningEventHubHost, startEventHubHost } from "./eventHubHost";
+import { emulatorPerTest } from "./eventhubs/testClients";
+import type { FunctionsCoreShim } from "./functionsCore";
+import { captureFunctions } from "./test-support/captureFunctions";
+import { testStorageConnection } from "./test-support/storage";
+
+/**
+ * Event Hub triggers fed by the real consumer client and invoked through the app's @azure/functions programming
+ * model: the handler sees what it sees in Azure (one event or an array by cardinality, trigger metadata with
+ * the library's camelCase keys, system properties under their AMQP names).
+ */
+interface Call {
+  readonly input: unknown;
+  readonly metadata: Record<string, unknown> | undefined;
+  readonly retryCount?: number;
+}
+
+const loadApp = (cardinality: "one" | "many", onCall: (call: Call) => void): FunctionsCoreShim =>
+  captureFunctions(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { app } = require("@azure/functions") as typeof AzureFunctions;
+    app.eventHub("incoming", {
+      connection: "HUB_CONNECTION",
+      eventHubName: "io-events",
+      cardinality,
+      handler: (input, context) => {
+        onCall({
+          input,
+          metadata: context.triggerMetadata,
+          ...(context.retryContext === undefined ? {} : { retryCount: context.retryContext.retryCount }),
+        });
+      },
+    });
+  });
+
+const waitFor = async (condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+describe("Event Hub triggers through the worker path", () => {
+  const t = emulatorPerTest();
+  let feeder: RunningEventHubHost | undefined;
+  afterEach(async () => {
+    await feeder?.stop();
+    feeder = undefined;
+  });
+
+  const feed = async (shim: FunctionsCoreShim): Promise<void> => {
+    feeder = await startEventHubHost({
+      shim,
+      fn: shim.functions.get("incoming")!,
+      connectionString: t.emulator.connectionString("io-events"),
+      eventHubName: "io-events",
+      consumerGroup: "$default",
+      storageConnection: testStorageConnection(),
+      checkpointContainer: `cp${randomBytes(6).toString("hex")}`,
+      maxBatchSize: 10,
+      maxWaitTimeInSeconds: 0.2,
+      log: () => undefined,
+      retryDelaysMs: [10],
+    });
+  };
+
+  const publish = async (): Promise<void> => {
+    const producer = t.clients.producer();
+    const batch = await producer.createBatch({ partitionId: "1" });
+    batch.tryAdd({ body: { n: 1 }, messageId: "m-1" });
+    batch.tryAdd({ body: "plain text", messageId: "m-2" });
+    await producer.sendBatch(batch);
+  };
+
+  it("hands a cardinality-many trigger the batch and camelCase array metadata", async () => {
+    const calls: Call[] = [];
+    const shim = loadApp("many", (call) => calls.push(call));
+    await feed(shim);
+    await publish();
+    await waitFor(() => calls.flatMap((c) => c.input as unknown[]).length === 2, "both events");
+    const metadata = calls[0]!.metadata!;
+    expect(calls[0]!.input).toEqual([{ n: 1 }, "plain text"]);
+    expect(metadata.partitionContext).toMatchObject({
+      partitionId: "1",
+      eventHubName: "io-events",
+      consumerGroup: "$default",
+    });
+    expect(metadata.sequenceNumberArray).toEqual([0, 1]);
+    const system = metadata.systemPropertiesArray as Array<Record<string, unknown>>;
+    expect(system[0]).toMatchObject({ "message-id": "m-1", sequenceNumber: 0, "x-opt-sequence-number": 0 });
+    expect(system[1]).toMatchObject({ "message-id": "m-2", sequenceNumber: 1 });
+    expect(system[0]).not.toHaveProperty("SequenceNumber");
+  });
+
+  it("hands a cardinality-one trigger each event alone with its own metadata", async () => {
+    const calls: Call[] = [];
+    const shim = loadApp("one", (call) => calls.push(call));
+    await feed(shim);
+    await publish();
+    await waitFor(() => calls.length === 2, "two invocations");
+    expect(calls.map((c) => c.input)).toEqual([{ n: 1 }, "plain text"]);
+    expect(calls[1]!.metadata).toMatchObject({
+      sequenceNumber: 1,
+      partitionContext: { partitionId: "1" },
+      systemProperties: { "message-id": "m-2", sequenceNumber: 1 },
+    });
+  });
+
+  it("retries a failing event from where it failed, with retryContext, and never skips it", async () => {
+    const calls: Call[] = [];
+    let failures = 0;
+    const shim = loadApp("one", (call) => {
+      calls.push(call);
+      if (call.input === "plain text" && failures < 2) {
+        failures += 1;
+        throw new Error("not yet");
+      }
+    });
+    await feed(shim);
+    await publish();
+    await waitFor(() => calls.length === 4, "the first event, two failures and the retry that succeeds");
+    expect(calls.map((c) => [c.input, c.retryCount])).toEqual([
+      [{ n: 1 }, undefined],
+      ["plain text", undefined],
+      ["plain text", 1],
+      ["plain text", 2],
+    ]);
+  });
+});

@@ -1,0 +1,209 @@
+import type * as AzureFunctions from "@azure/functions";
+
+import type { FunctionsCoreShim } from "./functionsCore";
+import { type LocalLog } from "./invocation";
+import { captureFunctions } from "./test-support/captureFunctions";
+import { startTimerHost } from "./timerHost";
+import { invokeAsWorker } from "./workerInvocation";
+
+/**
+ * Functions invoked as the Node worker invokes them: through the app's own @azure/functions programming model,
+ * so the handler gets the library's HttpRequest, InvocationContext, camelCase timer values and retry context, and
+ * the pre/postInvocation hooks run around it.
+ */
+const loadApp = (register: (app: typeof AzureFunctions.app) => void): FunctionsCoreShim =>
+  captureFunctions(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { app } = require("@azure/functions") as typeof AzureFunctions;
+    register(app);
+  });
+
+const logLines: string[] = [];
+const log: LocalLog = (level, source, message) => logLines.push(`${level} ${source}: ${message}`);
+beforeEach(() => logLines.splice(0));
+
+const waitFor = async (condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+describe("invokeAsWorker (HTTP)", () => {
+  it("hands the handler the library's HttpRequest and converts its HttpResponse back", async () => {
+    const shim = loadApp((app) =>
+      app.http("echo", {
+        methods: ["POST"],
+        handler: async (request, context) => ({
+          status: 201,
+          headers: { "x-function": context.functionName },
+          jsonBody: { text: await request.text(), q: request.query.get("q"), id: request.params.id },
+        }),
+      }),
+    );
+    const fn = shim.functions.get("echo")!;
+    const result = await invokeAsWorker(
+      shim,
+      fn,
+      {
+        trigger: {
+          http: {
+            method: "POST",
+            url: "http://127.0.0.1/api/echo?q=1",
+            headers: { "content-type": "text/plain" },
+            query: { q: "1" },
+            params: { id: "7" },
+            body: { bytes: Buffer.from("hello") },
+          },
+        },
+      },
+      log,
+    );
+    const http = result.returnValue?.http;
+    expect(http?.statusCode).toBe("201");
+    expect(http?.headers).toMatchObject({ "x-function": "echo", "content-type": "application/json" });
+    expect(JSON.parse(Buffer.from(http!.body!.bytes!).toString())).toEqual({
+      text: "hello",
+      q: "1",
+      id: "7",
+    });
+  });
+
+  it("runs preInvocation hooks that replace the handler and postInvocation hooks that see the result", async () => {
+    const seen: string[] = [];
+    const shim = loadApp((app) => {
+      app.http("hooked", { handler: () => ({ body: "original" }) });
+      app.hook.preInvocation((context) => {
+        seen.push(`pre ${context.invocationContext.functionName}`);
+        context.hookData.started = true;
+        context.functionHandler = () => ({ body: "replaced" });
+      });
+      app.hook.postInvocation((context) => {
+        seen.push(`post ${String(context.hookData.started)} ${JSON.stringify(context.result)}`);
+      });
+    });
+    const result = await invokeAsWorker(
+      shim,
+      shim.functions.get("hooked")!,
+      {
+        trigger: {
+          http: { method: "GET", url: "http://127.0.0.1/api/hooked", headers: {}, query: {}, params: {} },
+        },
+      },
+      log,
+    );
+    expect(Buffer.from(result.returnValue!.http!.body!.bytes!).toString()).toBe("replaced");
+    expect(seen).toEqual(["pre hooked", 'post true {"body":"replaced"}']);
+  });
+
+  it("formats context.log arguments as the worker does (util.format), at their level", async () => {
+    const shim = loadApp((app) =>
+      app.http("logs", {
+        handler: (_request, context) => {
+          context.log("object", { a: 1 }, 2);
+          context.warn("careful %d", 3);
+          return { status: 204 };
+        },
+      }),
+    );
+    await invokeAsWorker(
+      shim,
+      shim.functions.get("logs")!,
+      {
+        trigger: {
+          http: { method: "GET", url: "http://127.0.0.1/api/logs", headers: {}, query: {}, params: {} },
+        },
+      },
+      log,
+    );
+    expect(logLines).toEqual(["information logs: object { a: 1 } 2", "warning logs: careful 3"]);
+  });
+
+  it("turns a synchronous throw into a rejected invocation, not an uncaught exception", async () => {
+    const shim = loadApp((app) =>
+      app.http("throws", {
+        handler: () => {
+          throw new Error("boom");
+        },
+      }),
+    );
+    await expect(
+      invokeAsWorker(
+        shim,
+        shim.functions.get("throws")!,
+        {
+          trigger: {
+            http: { method: "GET", url: "http://127.0.0.1/api/t", headers: {}, query: {}, params: {} },
+          },
+        },
+        log,
+      ),
+    ).rejects.toThrow("boom");
+  });
+});
+
+describe("timer triggers through the worker path", () => {
+  it("give the handler isPastDue, its schedule and a scheduleStatus with the next occurrence", async () => {
+    const seen: AzureFunctions.Timer[] = [];
+    const shim = loadApp((app) =>
+      app.timer("every-second", { schedule: "* * * * * *", handler: (timer) => void seen.push(timer) }),
+    );
+    const timers = startTimerHost(shim, log);
+    try {
+      await waitFor(() => seen.length >= 1, "a timer run");
+    } finally {
+      timers.stop();
+    }
+    const timer = seen[0]!;
+    expect(timer.isPastDue).toBe(false);
+    expect(timer.schedule).toEqual({ adjustForDST: false });
+    expect(new Date(timer.scheduleStatus.next).getTime()).toBeGreaterThan(
+      new Date(timer.scheduleStatus.last).getTime(),
+    );
+  });
+
+  it("retries a failing run under its retry policy with context.retryContext, and survives a synchronous throw", async () => {
+    const runs: Array<AzureFunctions.RetryContext | undefined> = [];
+    const shim = loadApp((app) =>
+      app.timer("flaky", {
+        schedule: "0 0 0 1 1 *",
+        runOnStartup: true,
+        retry: { strategy: "fixedDelay", maxRetryCount: 2, delayInterval: { seconds: 0 } },
+        handler: (_timer, context) => {
+          runs.push(context.retryContext);
+          if (runs.length < 3) throw new Error(`failure ${runs.length}`);
+        },
+      }),
+    );
+    const timers = startTimerHost(shim, log);
+    try {
+      await waitFor(() => runs.length === 3, "the run and its two retries");
+    } finally {
+      timers.stop();
+    }
+    expect(runs[0]).toBeUndefined();
+    expect(runs[1]).toMatchObject({ retryCount: 1, maxRetryCount: 2, exception: { message: "failure 1" } });
+    expect(runs[2]).toMatchObject({ retryCount: 2, maxRetryCount: 2, exception: { message: "failure 2" } });
+    expect(logLines.filter((line) => line.startsWith("error"))).toEqual([]);
+  });
+
+  it("logs a run that failed after its last retry with the function's name", async () => {
+    const shim = loadApp((app) =>
+      app.timer("broken", {
+        schedule: "0 0 0 1 1 *",
+        runOnStartup: true,
+        handler: () => {
+          throw new Error("always");
+        },
+      }),
+    );
+    const timers = startTimerHost(shim, log);
+    try {
+      await waitFor(() => logLines.some((line) => line.startsWith("error")), "the failure log");
+    } finally {
+      timers.stop();
+    }
+    expect(logLines).toContain("error broken: timer run failed: always");
+  });
+});

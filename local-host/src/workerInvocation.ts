@@ -1,0 +1,160 @@
+import { randomUUID } from "node:crypto";
+import { inspect } from "node:util";
+
+import type { InvocationContext, LogLevel } from "@azure/functions";
+
+import type { CapturedFunction, FunctionsCoreShim } from "./functionsCore";
+import type { LocalLog } from "./invocation";
+
+/**
+ * Invokes a captured function the way the Azure Functions Node worker does: host data goes in as RPC typed data
+ * through the app's own `@azure/functions` programming model (the one it handed to `setProgrammingModel`), whose
+ * InvocationModel builds the handler's arguments with the library's converters (HttpRequest, trigger metadata in
+ * camelCase, retry context, extra inputs), runs the pre- and postInvocation hooks around the handler, and turns
+ * the return value and extra outputs back into RPC data. So a handler sees exactly what it sees in Azure.
+ */
+
+/** The subset of the worker protocol's TypedData the host produces and reads. */
+export interface RpcTypedData {
+  readonly string?: string;
+  readonly json?: string;
+  readonly bytes?: Uint8Array;
+  readonly int?: number;
+  readonly double?: number;
+  readonly http?: RpcHttpData;
+  readonly collectionString?: { readonly string: ReadonlyArray<string> };
+  readonly collectionBytes?: { readonly bytes: ReadonlyArray<Uint8Array> };
+}
+
+export interface RpcHttpData {
+  readonly method?: string;
+  readonly url?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly query?: Readonly<Record<string, string>>;
+  readonly params?: Readonly<Record<string, string>>;
+  readonly body?: RpcTypedData;
+  readonly statusCode?: string;
+  readonly cookies?: ReadonlyArray<unknown>;
+}
+
+export interface RpcRetryContext {
+  readonly retryCount: number;
+  readonly maxRetryCount: number;
+  readonly exception?: { readonly message?: string; readonly source?: string; readonly stackTrace?: string };
+}
+
+export interface WorkerInvocation {
+  /** The trigger's value as the host sends it. */
+  readonly trigger: RpcTypedData;
+  /** Trigger metadata as the host sends it (PascalCase keys, as the Functions host does). */
+  readonly triggerMetadata?: Readonly<Record<string, RpcTypedData>>;
+  /** Values for the function's extra input bindings, by binding name. */
+  readonly extraInputs?: Readonly<Record<string, RpcTypedData>>;
+  readonly retryContext?: RpcRetryContext;
+}
+
+export interface WorkerInvocationResult {
+  /** The handler's return value, converted for its $return binding (HTTP: `{ http: ... }`), if any. */
+  readonly returnValue?: RpcTypedData | null;
+  readonly outputData: ReadonlyArray<{ readonly name: string; readonly data: RpcTypedData }>;
+}
+
+interface InvocationModel {
+  getArguments(): Promise<{ context: InvocationContext; inputs: unknown[] }>;
+  invokeFunction(context: InvocationContext, inputs: unknown[], handler: unknown): Promise<unknown>;
+  getResponse(context: InvocationContext, result: unknown): Promise<WorkerInvocationResult>;
+}
+
+interface ProgrammingModel {
+  getInvocationModel(coreContext: CoreInvocationContext): InvocationModel;
+}
+
+/** What the worker hands the programming model for one invocation (its CoreInvocationContext). */
+interface CoreInvocationContext {
+  readonly invocationId: string;
+  readonly request: Record<string, unknown>;
+  readonly metadata: Record<string, unknown>;
+  state?: "preInvocationHooks" | "invocation" | "postInvocationHooks";
+  log(level: LogLevel, category: string, message: string): void;
+}
+
+const programmingModelOf = (shim: FunctionsCoreShim, fn: CapturedFunction): ProgrammingModel => {
+  const model = shim.programmingModel() as Partial<ProgrammingModel> | undefined;
+  if (typeof model?.getInvocationModel !== "function")
+    throw new Error(
+      `Function "${fn.name}" cannot be invoked: the app set no programming model (does it register through @azure/functions v4?)`,
+    );
+  return model as ProgrammingModel;
+};
+
+/** The user's log lines, as the worker sends them to the host: level, category (user/system), formatted text. */
+const logSink =
+  (fn: CapturedFunction, log: LocalLog) =>
+  (level: LogLevel, category: string, message: string): void =>
+    log(level, category === "system" ? `${fn.name} (system)` : fn.name, message);
+
+export const invokeAsWorker = async (
+  shim: FunctionsCoreShim,
+  fn: CapturedFunction,
+  invocation: WorkerInvocation,
+  log: LocalLog,
+): Promise<WorkerInvocationResult> => {
+  const invocationId = randomUUID();
+  const inputData = [
+    { name: fn.trigger.name, data: invocation.trigger },
+    ...Object.entries(invocation.extraInputs ?? {}).map(([name, data]) => ({ name, data })),
+  ];
+  const coreContext: CoreInvocationContext = {
+    invocationId,
+    request: {
+      invocationId,
+      functionId: fn.metadata.functionId ?? fn.name,
+      inputData,
+      triggerMetadata: invocation.triggerMetadata ?? {},
+      ...(invocation.retryContext === undefined ? {} : { retryContext: invocation.retryContext }),
+    },
+    metadata: { ...fn.metadata, name: fn.name },
+    log: logSink(fn, log),
+  };
+  const model = programmingModelOf(shim, fn).getInvocationModel(coreContext);
+  const { context, inputs } = await model.getArguments();
+
+  // preInvocation hooks may replace the handler and the inputs (the worker's contract).
+  coreContext.state = "preInvocationHooks";
+  const hookData: Record<string, unknown> = {};
+  const pre = {
+    invocationContext: context,
+    functionCallback: fn.callback,
+    inputs,
+    hookData,
+    appHookData: shim.appHookData,
+  };
+  await shim.runHooks("preInvocation", pre);
+
+  coreContext.state = "invocation";
+  let result: unknown;
+  let error: unknown;
+  try {
+    result = await model.invokeFunction(context, pre.inputs, pre.functionCallback);
+  } catch (thrown) {
+    error = thrown;
+  }
+
+  // postInvocation hooks see the result or the error and may replace either.
+  coreContext.state = "postInvocationHooks";
+  const post = {
+    invocationContext: context,
+    inputs: pre.inputs,
+    result,
+    error,
+    hookData,
+    appHookData: shim.appHookData,
+  };
+  await shim.runHooks("postInvocation", post);
+  if (post.error !== undefined && post.error !== null)
+    throw post.error instanceof Error ? post.error : new Error(inspect(post.error));
+  return model.getResponse(context, post.result);
+};
+
+/** JSON as RPC typed data (what the host sends for objects, and the durable client binding). */
+export const jsonData = (value: unknown): RpcTypedData => ({ json: JSON.stringify(value) });

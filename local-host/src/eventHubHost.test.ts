@@ -46,12 +46,14 @@ const waitFor = async (condition: () => boolean, what: string, timeoutMs = 15_00
 };
 
 describe("Event Hub triggers through the worker path", () => {
-  const t = emulatorPerTest();
   let feeder: RunningEventHubHost | undefined;
+  // Registered before the emulator's own hooks, so it runs after the test and before the endpoint stops: a
+  // consumer whose endpoint went away first keeps retrying its connection.
   afterEach(async () => {
     await feeder?.stop();
     feeder = undefined;
   });
+  const t = emulatorPerTest();
 
   const feed = async (shim: FunctionsCoreShim): Promise<void> => {
     feeder = await startEventHubHost({

@@ -3,7 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 
 import type { CapturedFunction, FunctionsCoreShim } from "./functionsCore";
-import { compileRoute, matchRoute } from "./httpRoutes";
+import { compileRoutes, matchRoute } from "./httpRoutes";
 import { type LocalLog } from "./invocation";
 import { invokeAsWorker, type RpcHttpData, type RpcTypedData } from "./workerInvocation";
 
@@ -95,7 +95,7 @@ const httpResponseOf = (
 
 /** Serves the app's HTTP triggers on 127.0.0.1 under the same routes and auth levels as Azure. */
 export const startHttpHost = async (port: number, options: HttpHostOptions): Promise<RunningHttpHost> => {
-  const routes = options.shim.byTriggerType("httpTrigger").map((fn) => compileRoute(fn, options.routePrefix));
+  const routes = compileRoutes(options.shim.byTriggerType("httpTrigger"), options.routePrefix);
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {

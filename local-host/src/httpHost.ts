@@ -1,8 +1,8 @@
-import { timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
 import type { CapturedFunction, FunctionsCoreShim } from "./functionsCore";
+import { authorized, requestKey } from "./httpKeys";
 import { compileRoutes, matchRoute } from "./httpRoutes";
 import { type LocalLog } from "./invocation";
 import { invokeAsWorker, type RpcHttpData, type RpcTypedData } from "./workerInvocation";
@@ -10,8 +10,10 @@ import { invokeAsWorker, type RpcHttpData, type RpcTypedData } from "./workerInv
 export interface HttpHostOptions {
   /** The app's captured registrations: its httpTrigger functions are served, invoked through its programming model. */
   readonly shim: FunctionsCoreShim;
-  /** The function key: `x-functions-key` header or `?code=` for authLevel function/admin. */
+  /** The master (host) key: the only key for authLevel admin, and accepted for authLevel function too. */
   readonly adminKey: string;
+  /** Per-function keys by function name: each opens its own function's authLevel function route. */
+  readonly functionKeys?: Readonly<Record<string, string>>;
   readonly routePrefix: string;
   readonly log: LocalLog;
   /** Values of a function's extra input bindings for one invocation (e.g. the durable client). */
@@ -27,13 +29,6 @@ export interface RunningHttpHost {
   readonly url: string;
   stop(): Promise<void>;
 }
-
-const keyMatches = (given: string | null, expected: string): boolean => {
-  if (given === null) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-};
 
 const problem = (
   res: http.ServerResponse,
@@ -96,6 +91,7 @@ const httpResponseOf = (
 /** Serves the app's HTTP triggers on 127.0.0.1 under the same routes and auth levels as Azure. */
 export const startHttpHost = async (port: number, options: HttpHostOptions): Promise<RunningHttpHost> => {
   const routes = compileRoutes(options.shim.byTriggerType("httpTrigger"), options.routePrefix);
+  const keys = { master: options.adminKey, functions: options.functionKeys ?? {} };
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
@@ -110,11 +106,9 @@ export const startHttpHost = async (port: number, options: HttpHostOptions): Pro
       });
     }
     const { route, params } = found;
-    if (route.authLevel !== "anonymous") {
-      const given = (req.headers["x-functions-key"] as string | undefined) ?? url.searchParams.get("code");
-      if (!keyMatches(given ?? null, options.adminKey)) {
-        return problem(res, 401, "Unauthorized", "Send the function key in x-functions-key (or ?code=)");
-      }
+    if (!authorized(route.authLevel, route.fn.name, requestKey(req, url), keys)) {
+      const which = route.authLevel === "admin" ? "the master key" : "the function key or the master key";
+      return problem(res, 401, "Unauthorized", `Send ${which} in x-functions-key (or ?code=)`);
     }
     const body = await readBody(req, maxBody);
     if (body === "too-large")

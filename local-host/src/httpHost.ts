@@ -3,9 +3,10 @@ import type { AddressInfo } from "node:net";
 
 import type { CapturedFunction, FunctionsCoreShim } from "./functionsCore";
 import { authorized, requestKey } from "./httpKeys";
+import { hostResponse, rpcRequest } from "./httpMessages";
 import { compileRoutes, matchRoute } from "./httpRoutes";
 import { type LocalLog } from "./invocation";
-import { invokeAsWorker, type RpcHttpData, type RpcTypedData } from "./workerInvocation";
+import { invokeAsWorker, type RpcTypedData } from "./workerInvocation";
 
 export interface HttpHostOptions {
   /** The app's captured registrations: its httpTrigger functions are served, invoked through its programming model. */
@@ -58,36 +59,6 @@ const readBody = (req: http.IncomingMessage, max: number): Promise<Buffer | "too
     req.on("error", reject);
   });
 
-const flatHeaders = (req: http.IncomingMessage): Record<string, string> =>
-  Object.fromEntries(
-    Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : (v ?? "")]),
-  );
-
-/** Bytes of an RPC body (the library sends a response body as bytes; strings and JSON are accepted too). */
-const bytesOf = (data: RpcTypedData | undefined): Buffer => {
-  if (data === undefined) return Buffer.alloc(0);
-  if (data.bytes !== undefined) return Buffer.from(data.bytes);
-  if (data.string !== undefined) return Buffer.from(data.string);
-  if (data.json !== undefined) return Buffer.from(data.json);
-  return Buffer.alloc(0);
-};
-
-/** The HTTP response the worker handed back: the $return binding's http data, else an http output binding's;
-    a function that returned nothing answers 200 with no body, as the Functions host does for an empty response. */
-const httpResponseOf = (
-  returnValue: RpcTypedData | null | undefined,
-  outputs: ReadonlyArray<{ readonly name: string; readonly data: RpcTypedData }>,
-): { status: number; headers: Record<string, string>; body: Buffer } => {
-  const rpc = returnValue?.http ?? outputs.find((o) => o.data.http !== undefined)?.data.http;
-  if (rpc === undefined) return { status: 200, headers: {}, body: Buffer.alloc(0) };
-  const status = Number(rpc.statusCode ?? "200");
-  return {
-    status: Number.isInteger(status) ? status : 200,
-    headers: { ...rpc.headers },
-    body: bytesOf(rpc.body),
-  };
-};
-
 /** Serves the app's HTTP triggers on 127.0.0.1 under the same routes and auth levels as Azure. */
 export const startHttpHost = async (port: number, options: HttpHostOptions): Promise<RunningHttpHost> => {
   const routes = compileRoutes(options.shim.byTriggerType("httpTrigger"), options.routePrefix);
@@ -113,21 +84,16 @@ export const startHttpHost = async (port: number, options: HttpHostOptions): Pro
     const body = await readBody(req, maxBody);
     if (body === "too-large")
       return problem(res, 413, "Payload Too Large", `Bodies are limited to ${maxBody} bytes`);
-    const request: RpcHttpData = {
-      method,
-      url: `http://${req.headers.host ?? "127.0.0.1"}${req.url ?? "/"}`,
-      ...(body.length === 0 ? {} : { body: { bytes: body } }),
-      headers: flatHeaders(req),
-      query: Object.fromEntries(url.searchParams),
-      params,
-    };
     const result = await invokeAsWorker(
       options.shim,
       route.fn,
-      { trigger: { http: request }, extraInputs: options.extraInputs?.(route.fn) ?? {} },
+      {
+        trigger: { http: rpcRequest(req, url, params, body) },
+        extraInputs: options.extraInputs?.(route.fn) ?? {},
+      },
       options.log,
     );
-    const response = httpResponseOf(result.returnValue, result.outputData);
+    const response = hostResponse(result.returnValue, result.outputData);
     res.writeHead(response.status, response.headers);
     res.end(response.body);
   };

@@ -1,17 +1,20 @@
-import { timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
 import type { CapturedFunction, FunctionsCoreShim } from "./functionsCore";
-import { compileRoute, matchRoute } from "./httpRoutes";
+import { authorized, requestKey } from "./httpKeys";
+import { hostResponse, rpcRequest } from "./httpMessages";
+import { compileRoutes, matchRoute } from "./httpRoutes";
 import { type LocalLog } from "./invocation";
-import { invokeAsWorker, type RpcHttpData, type RpcTypedData } from "./workerInvocation";
+import { invokeAsWorker, type RpcTypedData } from "./workerInvocation";
 
 export interface HttpHostOptions {
   /** The app's captured registrations: its httpTrigger functions are served, invoked through its programming model. */
   readonly shim: FunctionsCoreShim;
-  /** The function key: `x-functions-key` header or `?code=` for authLevel function/admin. */
+  /** The master (host) key: the only key for authLevel admin, and accepted for authLevel function too. */
   readonly adminKey: string;
+  /** Per-function keys by function name: each opens its own function's authLevel function route. */
+  readonly functionKeys?: Readonly<Record<string, string>>;
   readonly routePrefix: string;
   readonly log: LocalLog;
   /** Values of a function's extra input bindings for one invocation (e.g. the durable client). */
@@ -27,13 +30,6 @@ export interface RunningHttpHost {
   readonly url: string;
   stop(): Promise<void>;
 }
-
-const keyMatches = (given: string | null, expected: string): boolean => {
-  if (given === null) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-};
 
 const problem = (
   res: http.ServerResponse,
@@ -63,39 +59,10 @@ const readBody = (req: http.IncomingMessage, max: number): Promise<Buffer | "too
     req.on("error", reject);
   });
 
-const flatHeaders = (req: http.IncomingMessage): Record<string, string> =>
-  Object.fromEntries(
-    Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : (v ?? "")]),
-  );
-
-/** Bytes of an RPC body (the library sends a response body as bytes; strings and JSON are accepted too). */
-const bytesOf = (data: RpcTypedData | undefined): Buffer => {
-  if (data === undefined) return Buffer.alloc(0);
-  if (data.bytes !== undefined) return Buffer.from(data.bytes);
-  if (data.string !== undefined) return Buffer.from(data.string);
-  if (data.json !== undefined) return Buffer.from(data.json);
-  return Buffer.alloc(0);
-};
-
-/** The HTTP response the worker handed back: the $return binding's http data, else an http output binding's;
-    a function that returned nothing answers 200 with no body, as the Functions host does for an empty response. */
-const httpResponseOf = (
-  returnValue: RpcTypedData | null | undefined,
-  outputs: ReadonlyArray<{ readonly name: string; readonly data: RpcTypedData }>,
-): { status: number; headers: Record<string, string>; body: Buffer } => {
-  const rpc = returnValue?.http ?? outputs.find((o) => o.data.http !== undefined)?.data.http;
-  if (rpc === undefined) return { status: 200, headers: {}, body: Buffer.alloc(0) };
-  const status = Number(rpc.statusCode ?? "200");
-  return {
-    status: Number.isInteger(status) ? status : 200,
-    headers: { ...rpc.headers },
-    body: bytesOf(rpc.body),
-  };
-};
-
 /** Serves the app's HTTP triggers on 127.0.0.1 under the same routes and auth levels as Azure. */
 export const startHttpHost = async (port: number, options: HttpHostOptions): Promise<RunningHttpHost> => {
-  const routes = options.shim.byTriggerType("httpTrigger").map((fn) => compileRoute(fn, options.routePrefix));
+  const routes = compileRoutes(options.shim.byTriggerType("httpTrigger"), options.routePrefix);
+  const keys = { master: options.adminKey, functions: options.functionKeys ?? {} };
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
@@ -110,30 +77,23 @@ export const startHttpHost = async (port: number, options: HttpHostOptions): Pro
       });
     }
     const { route, params } = found;
-    if (route.authLevel !== "anonymous") {
-      const given = (req.headers["x-functions-key"] as string | undefined) ?? url.searchParams.get("code");
-      if (!keyMatches(given ?? null, options.adminKey)) {
-        return problem(res, 401, "Unauthorized", "Send the function key in x-functions-key (or ?code=)");
-      }
+    if (!authorized(route.authLevel, route.fn.name, requestKey(req, url), keys)) {
+      const which = route.authLevel === "admin" ? "the master key" : "the function key or the master key";
+      return problem(res, 401, "Unauthorized", `Send ${which} in x-functions-key (or ?code=)`);
     }
     const body = await readBody(req, maxBody);
     if (body === "too-large")
       return problem(res, 413, "Payload Too Large", `Bodies are limited to ${maxBody} bytes`);
-    const request: RpcHttpData = {
-      method,
-      url: `http://${req.headers.host ?? "127.0.0.1"}${req.url ?? "/"}`,
-      ...(body.length === 0 ? {} : { body: { bytes: body } }),
-      headers: flatHeaders(req),
-      query: Object.fromEntries(url.searchParams),
-      params,
-    };
     const result = await invokeAsWorker(
       options.shim,
       route.fn,
-      { trigger: { http: request }, extraInputs: options.extraInputs?.(route.fn) ?? {} },
+      {
+        trigger: { http: rpcRequest(req, url, params, body) },
+        extraInputs: options.extraInputs?.(route.fn) ?? {},
+      },
       options.log,
     );
-    const response = httpResponseOf(result.returnValue, result.outputData);
+    const response = hostResponse(result.returnValue, result.outputData);
     res.writeHead(response.status, response.headers);
     res.end(response.body);
   };

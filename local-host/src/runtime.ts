@@ -10,6 +10,7 @@ import { startEventHubsEmulator } from "./eventhubs";
 import { type CapturedFunction, FunctionsCoreShim, installFunctionsCore } from "./functionsCore";
 import { type HostSettings, readHostJson } from "./hostJson";
 import { type RunningHttpHost, startHttpHost } from "./httpHost";
+import { functionKeysFrom } from "./httpKeys";
 import { type LocalLog } from "./invocation";
 import { stableConsumerId } from "./ownClaims";
 import { ensurePortFree, portSetting } from "./ports";
@@ -161,7 +162,7 @@ const loadApp = async ({
   return { shim, uninstall };
 };
 
-/** The admin key for HTTP triggers: ADMIN_KEY, else a fresh random one for this run. */
+/** The master key for HTTP triggers: ADMIN_KEY, else a fresh random one for this run. */
 const adminKeyFor = (env: NodeJS.ProcessEnv): string =>
   env.ADMIN_KEY !== undefined && env.ADMIN_KEY !== "" ? env.ADMIN_KEY : randomBytes(24).toString("base64url");
 
@@ -192,9 +193,20 @@ const startDurableAndHttp = async (
     log: (level, message) =>
       log(level === "warn" ? "warning" : level === "info" ? "information" : "error", "durable", message),
   });
+  const functionKeys = functionKeysFrom(
+    env,
+    shim.byTriggerType("httpTrigger").map((fn) => fn.name),
+  );
+  if (Object.keys(functionKeys).length > 0)
+    log(
+      "information",
+      "http",
+      `own function keys (FUNCTION_KEY_*) for: ${Object.keys(functionKeys).join(", ")}`,
+    );
   const http = await startHttpHost(portSetting(env, "PORT", 7071), {
     shim,
     adminKey,
+    functionKeys,
     routePrefix: host.routePrefix,
     log,
     extraInputs: (fn) => durableClientInputs(fn, durable),

@@ -26,15 +26,42 @@ export interface RpcTypedData {
   readonly collectionBytes?: { readonly bytes: ReadonlyArray<Uint8Array> };
 }
 
+export interface RpcNullable<T> {
+  readonly value?: T;
+}
+
+/** A response cookie as the library's toRpcHttpCookie writes it. */
+export interface RpcHttpCookie {
+  readonly name?: string;
+  readonly value?: string;
+  readonly domain?: RpcNullable<string> | null;
+  readonly path?: RpcNullable<string> | null;
+  readonly expires?: RpcNullable<{ readonly seconds?: number | string; readonly nanos?: number }> | null;
+  readonly secure?: RpcNullable<boolean> | null;
+  readonly httpOnly?: RpcNullable<boolean> | null;
+  readonly sameSite?: "none" | "lax" | "strict" | "explicitNone" | null;
+  readonly maxAge?: RpcNullable<number> | null;
+}
+
+type StringMap = Readonly<Record<string, string>>;
+type NullableStringMap = Readonly<Record<string, RpcNullable<string>>>;
+
+/**
+ * RPC http data. The host sends requests with the nullable maps (the Node worker declares
+ * UseNullableValueDictionaryForHttp); the library writes responses with `headers` and `cookies`.
+ */
 export interface RpcHttpData {
   readonly method?: string;
   readonly url?: string;
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly query?: Readonly<Record<string, string>>;
-  readonly params?: Readonly<Record<string, string>>;
+  readonly headers?: StringMap;
+  readonly nullableHeaders?: NullableStringMap;
+  readonly query?: StringMap;
+  readonly nullableQuery?: NullableStringMap;
+  readonly params?: StringMap;
+  readonly nullableParams?: NullableStringMap;
   readonly body?: RpcTypedData;
   readonly statusCode?: string;
-  readonly cookies?: ReadonlyArray<unknown>;
+  readonly cookies?: ReadonlyArray<RpcHttpCookie>;
 }
 
 export interface RpcRetryContext {

@@ -20,6 +20,8 @@ export interface HttpHostOptions {
   readonly extra?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
   /** Request bodies larger than this are refused with 413 before any function runs. */
   readonly maxBodyBytes?: number;
+  /** host.json functionTimeout in ms (none when undefined): a longer invocation is answered with 500. */
+  readonly functionTimeoutMs?: number;
 }
 
 export interface RunningHttpHost {
@@ -130,7 +132,11 @@ export const startHttpHost = async (port: number, options: HttpHostOptions): Pro
     const result = await invokeAsWorker(
       options.shim,
       route.fn,
-      { trigger: { http: request }, extraInputs: options.extraInputs?.(route.fn) ?? {} },
+      {
+        trigger: { http: request },
+        extraInputs: options.extraInputs?.(route.fn) ?? {},
+        ...(options.functionTimeoutMs === undefined ? {} : { timeoutMs: options.functionTimeoutMs }),
+      },
       options.log,
     );
     const response = httpResponseOf(result.returnValue, result.outputData);

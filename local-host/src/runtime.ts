@@ -188,6 +188,7 @@ const startDurableAndHttp = async (
     taskHub: host.taskHub,
     maxConcurrentActivities: host.maxConcurrentActivities,
     maxLoadedOrchestrations: maxLoadedSetting(env),
+    ...(host.functionTimeoutMs === undefined ? {} : { functionTimeoutMs: host.functionTimeoutMs }),
     publicBaseUrl: () => baseUrl,
     log: (level, message) =>
       log(level === "warn" ? "warning" : level === "info" ? "information" : "error", "durable", message),
@@ -196,6 +197,7 @@ const startDurableAndHttp = async (
     shim,
     adminKey,
     routePrefix: host.routePrefix,
+    ...(host.functionTimeoutMs === undefined ? {} : { functionTimeoutMs: host.functionTimeoutMs }),
     log,
     extraInputs: (fn) => durableClientInputs(fn, durable),
     extra: (req, res) => durable.handleHttp(req, res),
@@ -228,6 +230,7 @@ const startEventHubTriggers = async (
       log: options.log,
       extraInputs: (f) => durableClientInputs(f, durable),
       ...(options.inMemory ? {} : { consumerId: stableConsumerId(dataDir, fn.name) }),
+      ...(host.functionTimeoutMs === undefined ? {} : { functionTimeoutMs: host.functionTimeoutMs }),
     });
     stops.add(() => feeder.stop());
   }
@@ -267,7 +270,13 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<R
     const adminKey = adminKeyFor(env);
     const { durable, http } = await startDurableAndHttp(ctx, shim, storage, adminKey);
     await startEventHubTriggers(ctx, shim, durable, connections);
-    const timers = startTimerHost(shim, options.log, (fn) => durableClientInputs(fn, durable));
+    const timers = startTimerHost(
+      shim,
+      options.log,
+      (fn) => durableClientInputs(fn, durable),
+      undefined,
+      ctx.host.functionTimeoutMs,
+    );
     stops.add(() => Promise.resolve(timers.stop()));
     uninstall();
     const info: RuntimeInfo = {

@@ -13,6 +13,7 @@ import { type RunningHttpHost, startHttpHost } from "./httpHost";
 import { type LocalLog } from "./invocation";
 import { stableConsumerId } from "./ownClaims";
 import { ensurePortFree, portSetting } from "./ports";
+import { assertSupported } from "./support";
 import { startTimerHost } from "./timerHost";
 import { jsonData, type RpcTypedData } from "./workerInvocation";
 
@@ -146,18 +147,30 @@ const applySettings = (
 };
 
 /** Loads the app as the Node worker would: every entry point, registrations captured, then the appStart hooks.
-    Returns the shim and how to stop answering `require("@azure/functions-core")`. */
-const loadApp = async ({
-  options,
-}: StartContext): Promise<{ shim: FunctionsCoreShim; uninstall: () => void }> => {
+    A registration the host cannot run refuses the start (support.ts). Returns the shim and how to stop answering
+    `require("@azure/functions-core")`. */
+const loadApp = async (
+  { options, env }: StartContext,
+  hubName: string,
+): Promise<{ shim: FunctionsCoreShim; uninstall: () => void }> => {
   const { log } = options;
   const shim = new FunctionsCoreShim((level, _category, message) => log(level as never, "worker", message));
   const uninstall = installFunctionsCore(shim);
-  for (const file of options.entryPoints) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require(path.resolve(options.appRoot, file));
+  try {
+    for (const file of options.entryPoints) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require(path.resolve(options.appRoot, file));
+    }
+    assertSupported(shim.functions.values(), {
+      eventHubName: hubName,
+      consumerGroup: env.EVENTHUB_CONSUMER_GROUP ?? "$default",
+      env: { ...env, ...process.env },
+    });
+    await shim.runHooks("appStart", { functionAppDirectory: options.appRoot });
+  } catch (error) {
+    uninstall();
+    throw error;
   }
-  await shim.runHooks("appStart", { functionAppDirectory: options.appRoot });
   return { shim, uninstall };
 };
 
@@ -266,7 +279,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<R
     const hubName = env.EVENTHUB_NAME ?? "io-events";
     const connections = { storage, eventHub: await startEventHubs(ctx, hubName), hubName };
     applySettings(ctx, connections);
-    const { shim, uninstall } = await loadApp(ctx);
+    const { shim, uninstall } = await loadApp(ctx, hubName);
     const adminKey = adminKeyFor(env);
     const { durable, http } = await startDurableAndHttp(ctx, shim, storage, adminKey);
     await startEventHubTriggers(ctx, shim, durable, connections);

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import v8 from "node:v8";
@@ -13,6 +12,12 @@ import { type RunningHttpHost, startHttpHost } from "./httpHost";
 import { type LocalLog } from "./invocation";
 import { stableConsumerId } from "./ownClaims";
 import { ensurePortFree, portSetting } from "./ports";
+import {
+  adminKeyFor,
+  isDevelopmentEventHubs,
+  isDevelopmentStorage,
+  maxLoadedSetting,
+} from "./runtimeSettings";
 import { assertSupported } from "./support";
 import { startTimerHost } from "./timerHost";
 import { jsonData, type RpcTypedData } from "./workerInvocation";
@@ -43,22 +48,22 @@ export interface RuntimeInfo {
   readonly dataDir: string;
 }
 
+/** The storage and Event Hubs the app runs against (for a banner: embedded ones' strings hold no secret). */
+export interface RuntimeServices {
+  readonly storageConnectionString: string;
+  /** True when this host started Azurite; false when AzureWebJobsStorage names an account. */
+  readonly storageEmbedded: boolean;
+  /** True when this host started the Event Hubs endpoint; false when EVENTHUB_CONNECTION names a namespace. */
+  readonly eventHubsEmbedded: boolean;
+}
+
 export interface RunningLocalRuntime {
   readonly info: RuntimeInfo;
+  readonly services: RuntimeServices;
   readonly shim: FunctionsCoreShim;
   readonly durable: DurableRuntime;
   stop(): Promise<void>;
 }
-
-/** DURABLE_MAX_LOADED_ORCHESTRATIONS: how many unfinished orchestrations the durable runtime holds in memory. */
-const maxLoadedSetting = (env: NodeJS.ProcessEnv): number | undefined => {
-  const text = env.DURABLE_MAX_LOADED_ORCHESTRATIONS;
-  if (text === undefined || text === "") return undefined;
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new Error("DURABLE_MAX_LOADED_ORCHESTRATIONS must be a whole number >= 1");
-  return n;
-};
 
 /**
  * Lets V8 grow the heap by half its live size between full collections instead of its adaptive factor (up to 4x).
@@ -71,12 +76,6 @@ export const favourSmallHeap = (): void => {
   if (process.execArgv.some((a) => a.startsWith("--heap-growing-percent"))) return;
   v8.setFlagsFromString("--heap-growing-percent=50");
 };
-
-const isDevelopmentStorage = (connection: string | undefined): boolean =>
-  connection === undefined || connection === "" || /UseDevelopmentStorage=true/i.test(connection);
-
-const isDevelopmentEventHubs = (connection: string | undefined): boolean =>
-  connection === undefined || connection === "" || /UseDevelopmentEmulator=true/i.test(connection);
 
 /** Stops what started, newest first; a part that fails to stop does not keep the others running. */
 class StopList {
@@ -173,10 +172,6 @@ const loadApp = async (
   }
   return { shim, uninstall };
 };
-
-/** The admin key for HTTP triggers: ADMIN_KEY, else a fresh random one for this run. */
-const adminKeyFor = (env: NodeJS.ProcessEnv): string =>
-  env.ADMIN_KEY !== undefined && env.ADMIN_KEY !== "" ? env.ADMIN_KEY : randomBytes(24).toString("base64url");
 
 /** The value of every durableClient input binding of `fn`, as the Functions host sends it (JSON). */
 const durableClientInputs = (fn: CapturedFunction, durable: DurableRuntime): Record<string, RpcTypedData> =>
@@ -276,6 +271,11 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<R
     };
     await ensurePortFree(portSetting(env, "PORT", 7071), "PORT");
     const storage = await startStorage(ctx);
+    const services = {
+      storageConnectionString: storage,
+      storageEmbedded: isDevelopmentStorage(env.AzureWebJobsStorage),
+      eventHubsEmbedded: isDevelopmentEventHubs(env.EVENTHUB_CONNECTION),
+    };
     const hubName = env.EVENTHUB_NAME ?? "io-events";
     const connections = { storage, eventHub: await startEventHubs(ctx, hubName), hubName };
     applySettings(ctx, connections);
@@ -301,7 +301,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<R
       dataDir: ctx.dataDir,
     };
     writeRuntimeFile(info);
-    return { info, shim, durable, stop: () => stops.stopAll() };
+    return { info, services, shim, durable, stop: () => stops.stopAll() };
   } catch (error) {
     await stops.stopAll();
     throw error;

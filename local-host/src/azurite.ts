@@ -13,6 +13,8 @@ export interface AzuriteOptions {
   /** 0 (the default) means any free port. */
   readonly blobPort?: number;
   readonly tablePort?: number;
+  /** Azurite's queue service (the host itself needs none; `func start` with Durable Functions does). */
+  readonly queuePort?: number;
   /** How long to wait for both services to listen. */
   readonly startTimeoutMs?: number;
 }
@@ -20,17 +22,20 @@ export interface AzuriteOptions {
 export interface RunningAzurite {
   readonly blobPort: number;
   readonly tablePort: number;
+  readonly queuePort: number;
+  /** Blob, queue and table endpoints of the development account. */
   readonly connectionString: string;
   stop(): Promise<void>;
 }
 
-export const azuriteConnectionString = (blobPort: number, tablePort: number): string =>
+export const azuriteConnectionString = (blobPort: number, tablePort: number, queuePort?: number): string =>
   [
     "DefaultEndpointsProtocol=http",
     `AccountName=${AZURITE_ACCOUNT}`,
     `AccountKey=${AZURITE_KEY}`,
     `BlobEndpoint=http://127.0.0.1:${blobPort}/${AZURITE_ACCOUNT}`,
     `TableEndpoint=http://127.0.0.1:${tablePort}/${AZURITE_ACCOUNT}`,
+    ...(queuePort === undefined ? [] : [`QueueEndpoint=http://127.0.0.1:${queuePort}/${AZURITE_ACCOUNT}`]),
   ].join(";") + ";";
 
 /**
@@ -64,7 +69,7 @@ export const startAzurite = async (options: AzuriteOptions = {}): Promise<Runnin
     "--tablePort",
     String(options.tablePort ?? 0),
     "--queuePort",
-    "0",
+    String(options.queuePort ?? 0),
     "--skipApiVersionCheck",
     "--disableTelemetry",
     "--loose",
@@ -85,7 +90,7 @@ export const startAzurite = async (options: AzuriteOptions = {}): Promise<Runnin
   }
   return {
     ...ports,
-    connectionString: azuriteConnectionString(ports.blobPort, ports.tablePort),
+    connectionString: azuriteConnectionString(ports.blobPort, ports.tablePort, ports.queuePort),
     stop: () => stopChild(child),
   };
 };
@@ -123,11 +128,12 @@ const waitForPreviousInstance = async (location: string, timeoutMs = 15_000): Pr
 const waitForPorts = (
   child: ChildProcess,
   options: AzuriteOptions,
-): Promise<{ blobPort: number; tablePort: number }> =>
+): Promise<{ blobPort: number; tablePort: number; queuePort: number }> =>
   new Promise((resolve, reject) => {
     let output = "";
     let blobPort: number | undefined;
     let tablePort: number | undefined;
+    let queuePort: number | undefined;
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`Azurite did not start within ${options.startTimeoutMs ?? 20000} ms:\n${output}`));
@@ -136,12 +142,13 @@ const waitForPorts = (
       output += chunk.toString();
       blobPort ??= readPort(output, "Blob");
       tablePort ??= readPort(output, "Table");
-      if (blobPort !== undefined && tablePort !== undefined) {
+      queuePort ??= readPort(output, "Queue");
+      if (blobPort !== undefined && tablePort !== undefined && queuePort !== undefined) {
         clearTimeout(timer);
         child.stdout?.off("data", onData);
         child.stdout?.resume();
         child.stderr?.resume();
-        resolve({ blobPort, tablePort });
+        resolve({ blobPort, tablePort, queuePort });
       }
     };
     child.stdout?.on("data", onData);

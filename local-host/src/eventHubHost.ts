@@ -35,6 +35,8 @@ export interface EventHubHostOptions {
    * earlier run left under it are released at start (ownClaims.ts). Random when not given.
    */
   readonly consumerId?: string;
+  /** host.json functionTimeout in ms (none when undefined): a longer invocation fails the batch (retried). */
+  readonly functionTimeoutMs?: number;
 }
 
 export interface RunningEventHubHost {
@@ -174,6 +176,7 @@ export const startEventHubHost = async (options: EventHubHostOptions): Promise<R
         triggerMetadata,
         extraInputs: options.extraInputs?.(options.fn) ?? {},
         ...(retryContext === undefined ? {} : { retryContext }),
+        ...(options.functionTimeoutMs === undefined ? {} : { timeoutMs: options.functionTimeoutMs }),
       },
       options.log,
     );

@@ -1,8 +1,9 @@
 import type { LogLevel } from "@azure/functions";
 
 import { mainEntryPoints } from "./appEntry";
+import { installCrashGuard } from "./crashGuard";
 import { type LocalLog } from "./invocation";
-import { type RuntimeInfo, startLocalRuntime } from "./runtime";
+import { type RunningLocalRuntime, type RuntimeInfo, startLocalRuntime } from "./runtime";
 
 const LEVELS: Readonly<Record<string, number>> = {
   trace: 0,
@@ -28,26 +29,32 @@ export interface ForegroundOptions {
   readonly json: boolean;
   readonly inMemory: boolean;
   /** What a person reads on stdout once the host is ready (not used with json). */
-  readonly banner: (info: RuntimeInfo) => string;
+  readonly banner: (info: RuntimeInfo, runtime: RunningLocalRuntime) => string;
   /** The line on stderr while starting (not used with json). */
   readonly startingMessage?: string;
   /** App settings for local runs, unless the environment sets them (see LocalRuntimeOptions). */
   readonly localDefaults?: Readonly<Record<string, string>>;
 }
 
-/** Runs the local host in the foreground until SIGINT or SIGTERM, then stops every part and exits. */
+/**
+ * Runs the local host in the foreground until SIGINT or SIGTERM, then stops every part and exits. An error the
+ * app throws outside an invocation's promise is logged (naming the function when it can) and the host keeps
+ * serving (crashGuard.ts).
+ */
 export const runInForeground = async (options: ForegroundOptions): Promise<void> => {
   const { json } = options;
   if (!json) process.stderr.write(`${options.startingMessage ?? "Starting the local host..."}\n`);
+  const log = stderrLog(process.env);
+  installCrashGuard(log);
   const runtime = await startLocalRuntime({
     appRoot: options.appRoot,
     entryPoints: mainEntryPoints(options.appRoot),
     env: process.env,
     inMemory: options.inMemory,
-    log: stderrLog(process.env),
+    log,
     ...(options.localDefaults === undefined ? {} : { localDefaults: options.localDefaults }),
   });
-  process.stdout.write(json ? JSON.stringify(runtime.info) + "\n" : options.banner(runtime.info));
+  process.stdout.write(json ? JSON.stringify(runtime.info) + "\n" : options.banner(runtime.info, runtime));
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

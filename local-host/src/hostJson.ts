@@ -8,7 +8,15 @@ export interface HostSettings {
   readonly maxWaitTimeSeconds: number;
   readonly taskHub: string;
   readonly maxConcurrentActivities: number;
+  /** host.json functionTimeout in ms; undefined means unbounded ("-1"). */
+  readonly functionTimeoutMs: number | undefined;
 }
+
+/**
+ * The Functions host's default functionTimeout outside the Consumption plan, which is what `func start` runs as
+ * (ScriptHostOptionsSetup.DefaultFunctionTimeout: 30 minutes; 5 minutes only on the Consumption SKU).
+ */
+export const DEFAULT_FUNCTION_TIMEOUT_MS = 30 * 60_000;
 
 const durationSeconds = (text: unknown, fallback: number): number => {
   if (typeof text !== "string") return fallback;
@@ -16,9 +24,30 @@ const durationSeconds = (text: unknown, fallback: number): number => {
   return match === null ? fallback : Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3]);
 };
 
+/**
+ * host.json functionTimeout: a TimeSpan `[d.]hh:mm:ss[.fff]` of at least one second, or "-1" for unbounded.
+ * Anything else is refused (the Functions host refuses it too) rather than replaced by the default.
+ */
+export const functionTimeoutMs = (value: unknown): number | undefined => {
+  if (value === undefined) return DEFAULT_FUNCTION_TIMEOUT_MS;
+  if (value === "-1" || value === -1) return undefined;
+  const match =
+    typeof value === "string" ? /^(?:(\d+)\.)?(\d+):([0-5]\d):([0-5]\d(?:\.\d+)?)$/.exec(value) : null;
+  const [days = 0, hours = 0, minutes = 0, seconds = 0] = (match?.slice(1) ?? []).map((part) =>
+    Number(part ?? 0),
+  );
+  const ms = (((days * 24 + hours) * 60 + minutes) * 60 + seconds) * 1000;
+  if (match === null || ms < 1000 || (match[1] !== undefined && hours > 23))
+    throw new Error(
+      `host.json functionTimeout must be a duration "[d.]hh:mm:ss" of at least 00:00:01, or "-1" for no limit`,
+    );
+  return ms;
+};
+
 export const readHostJson = (appRoot: string): HostSettings => {
   const file = path.join(appRoot, "host.json");
   const json = JSON.parse(readFileSync(file, "utf8")) as {
+    functionTimeout?: unknown;
     extensions?: {
       http?: { routePrefix?: string };
       eventHubs?: { maxEventBatchSize?: number; maxWaitTime?: string };
@@ -32,5 +61,6 @@ export const readHostJson = (appRoot: string): HostSettings => {
     maxWaitTimeSeconds: durationSeconds(ext.eventHubs?.maxWaitTime, 1),
     taskHub: ext.durableTask?.hubName ?? "TestHubName",
     maxConcurrentActivities: ext.durableTask?.maxConcurrentActivityFunctions ?? 10,
+    functionTimeoutMs: functionTimeoutMs(json.functionTimeout),
   };
 };

@@ -23,6 +23,8 @@ export interface HttpHostOptions {
   readonly extra?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
   /** Request bodies larger than this are refused with 413 before any function runs. */
   readonly maxBodyBytes?: number;
+  /** host.json functionTimeout in ms (none when undefined): a longer invocation is answered with 500. */
+  readonly functionTimeoutMs?: number;
 }
 
 export interface RunningHttpHost {
@@ -90,6 +92,7 @@ export const startHttpHost = async (port: number, options: HttpHostOptions): Pro
       {
         trigger: { http: rpcRequest(req, url, params, body) },
         extraInputs: options.extraInputs?.(route.fn) ?? {},
+        ...(options.functionTimeoutMs === undefined ? {} : { timeoutMs: options.functionTimeoutMs }),
       },
       options.log,
     );

@@ -4,12 +4,14 @@
  */
 export { mainEntryPoints } from "./appEntry";
 export { AZURITE_ACCOUNT, type AzuriteOptions, type RunningAzurite, startAzurite } from "./azurite";
+export { functionLines, functionUrl, hostBanner, serviceLines } from "./banner";
 export {
   captureRegistrations,
   type DurableHostOptions,
   type RunningDurableHost,
   startDurableHost,
 } from "./durableHost";
+export { type EmulatorsInfo, type RunningEmulators, startEmulators } from "./emulators";
 export {
   type EventHubsEmulatorOptions,
   type HubConfig,
@@ -24,5 +26,6 @@ export {
   type LocalRuntimeOptions,
   type RunningLocalRuntime,
   type RuntimeInfo,
+  type RuntimeServices,
   startLocalRuntime,
 } from "./runtime";

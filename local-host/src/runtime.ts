@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import v8 from "node:v8";
@@ -14,6 +13,13 @@ import { functionKeysFrom } from "./httpKeys";
 import { type LocalLog } from "./invocation";
 import { stableConsumerId } from "./ownClaims";
 import { ensurePortFree, portSetting } from "./ports";
+import {
+  adminKeyFor,
+  isDevelopmentEventHubs,
+  isDevelopmentStorage,
+  maxLoadedSetting,
+} from "./runtimeSettings";
+import { assertSupported } from "./support";
 import { startTimerHost } from "./timerHost";
 import { jsonData, type RpcTypedData } from "./workerInvocation";
 
@@ -43,22 +49,22 @@ export interface RuntimeInfo {
   readonly dataDir: string;
 }
 
+/** The storage and Event Hubs the app runs against (for a banner: embedded ones' strings hold no secret). */
+export interface RuntimeServices {
+  readonly storageConnectionString: string;
+  /** True when this host started Azurite; false when AzureWebJobsStorage names an account. */
+  readonly storageEmbedded: boolean;
+  /** True when this host started the Event Hubs endpoint; false when EVENTHUB_CONNECTION names a namespace. */
+  readonly eventHubsEmbedded: boolean;
+}
+
 export interface RunningLocalRuntime {
   readonly info: RuntimeInfo;
+  readonly services: RuntimeServices;
   readonly shim: FunctionsCoreShim;
   readonly durable: DurableRuntime;
   stop(): Promise<void>;
 }
-
-/** DURABLE_MAX_LOADED_ORCHESTRATIONS: how many unfinished orchestrations the durable runtime holds in memory. */
-const maxLoadedSetting = (env: NodeJS.ProcessEnv): number | undefined => {
-  const text = env.DURABLE_MAX_LOADED_ORCHESTRATIONS;
-  if (text === undefined || text === "") return undefined;
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new Error("DURABLE_MAX_LOADED_ORCHESTRATIONS must be a whole number >= 1");
-  return n;
-};
 
 /**
  * Lets V8 grow the heap by half its live size between full collections instead of its adaptive factor (up to 4x).
@@ -71,12 +77,6 @@ export const favourSmallHeap = (): void => {
   if (process.execArgv.some((a) => a.startsWith("--heap-growing-percent"))) return;
   v8.setFlagsFromString("--heap-growing-percent=50");
 };
-
-const isDevelopmentStorage = (connection: string | undefined): boolean =>
-  connection === undefined || connection === "" || /UseDevelopmentStorage=true/i.test(connection);
-
-const isDevelopmentEventHubs = (connection: string | undefined): boolean =>
-  connection === undefined || connection === "" || /UseDevelopmentEmulator=true/i.test(connection);
 
 /** Stops what started, newest first; a part that fails to stop does not keep the others running. */
 class StopList {
@@ -147,24 +147,32 @@ const applySettings = (
 };
 
 /** Loads the app as the Node worker would: every entry point, registrations captured, then the appStart hooks.
-    Returns the shim and how to stop answering `require("@azure/functions-core")`. */
-const loadApp = async ({
-  options,
-}: StartContext): Promise<{ shim: FunctionsCoreShim; uninstall: () => void }> => {
+    A registration the host cannot run refuses the start (support.ts). Returns the shim and how to stop answering
+    `require("@azure/functions-core")`. */
+const loadApp = async (
+  { options, env }: StartContext,
+  hubName: string,
+): Promise<{ shim: FunctionsCoreShim; uninstall: () => void }> => {
   const { log } = options;
   const shim = new FunctionsCoreShim((level, _category, message) => log(level as never, "worker", message));
   const uninstall = installFunctionsCore(shim);
-  for (const file of options.entryPoints) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require(path.resolve(options.appRoot, file));
+  try {
+    for (const file of options.entryPoints) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require(path.resolve(options.appRoot, file));
+    }
+    assertSupported(shim.functions.values(), {
+      eventHubName: hubName,
+      consumerGroup: env.EVENTHUB_CONSUMER_GROUP ?? "$default",
+      env: { ...env, ...process.env },
+    });
+    await shim.runHooks("appStart", { functionAppDirectory: options.appRoot });
+  } catch (error) {
+    uninstall();
+    throw error;
   }
-  await shim.runHooks("appStart", { functionAppDirectory: options.appRoot });
   return { shim, uninstall };
 };
-
-/** The master key for HTTP triggers: ADMIN_KEY, else a fresh random one for this run. */
-const adminKeyFor = (env: NodeJS.ProcessEnv): string =>
-  env.ADMIN_KEY !== undefined && env.ADMIN_KEY !== "" ? env.ADMIN_KEY : randomBytes(24).toString("base64url");
 
 /** The value of every durableClient input binding of `fn`, as the Functions host sends it (JSON). */
 const durableClientInputs = (fn: CapturedFunction, durable: DurableRuntime): Record<string, RpcTypedData> =>
@@ -189,6 +197,7 @@ const startDurableAndHttp = async (
     taskHub: host.taskHub,
     maxConcurrentActivities: host.maxConcurrentActivities,
     maxLoadedOrchestrations: maxLoadedSetting(env),
+    ...(host.functionTimeoutMs === undefined ? {} : { functionTimeoutMs: host.functionTimeoutMs }),
     publicBaseUrl: () => baseUrl,
     log: (level, message) =>
       log(level === "warn" ? "warning" : level === "info" ? "information" : "error", "durable", message),
@@ -208,6 +217,7 @@ const startDurableAndHttp = async (
     adminKey,
     functionKeys,
     routePrefix: host.routePrefix,
+    ...(host.functionTimeoutMs === undefined ? {} : { functionTimeoutMs: host.functionTimeoutMs }),
     log,
     extraInputs: (fn) => durableClientInputs(fn, durable),
     extra: (req, res) => durable.handleHttp(req, res),
@@ -240,6 +250,7 @@ const startEventHubTriggers = async (
       log: options.log,
       extraInputs: (f) => durableClientInputs(f, durable),
       ...(options.inMemory ? {} : { consumerId: stableConsumerId(dataDir, fn.name) }),
+      ...(host.functionTimeoutMs === undefined ? {} : { functionTimeoutMs: host.functionTimeoutMs }),
     });
     stops.add(() => feeder.stop());
   }
@@ -272,14 +283,25 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<R
     };
     await ensurePortFree(portSetting(env, "PORT", 7071), "PORT");
     const storage = await startStorage(ctx);
+    const services = {
+      storageConnectionString: storage,
+      storageEmbedded: isDevelopmentStorage(env.AzureWebJobsStorage),
+      eventHubsEmbedded: isDevelopmentEventHubs(env.EVENTHUB_CONNECTION),
+    };
     const hubName = env.EVENTHUB_NAME ?? "io-events";
     const connections = { storage, eventHub: await startEventHubs(ctx, hubName), hubName };
     applySettings(ctx, connections);
-    const { shim, uninstall } = await loadApp(ctx);
+    const { shim, uninstall } = await loadApp(ctx, hubName);
     const adminKey = adminKeyFor(env);
     const { durable, http } = await startDurableAndHttp(ctx, shim, storage, adminKey);
     await startEventHubTriggers(ctx, shim, durable, connections);
-    const timers = startTimerHost(shim, options.log, (fn) => durableClientInputs(fn, durable));
+    const timers = startTimerHost(
+      shim,
+      options.log,
+      (fn) => durableClientInputs(fn, durable),
+      undefined,
+      ctx.host.functionTimeoutMs,
+    );
     stops.add(() => Promise.resolve(timers.stop()));
     uninstall();
     const info: RuntimeInfo = {
@@ -291,7 +313,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<R
       dataDir: ctx.dataDir,
     };
     writeRuntimeFile(info);
-    return { info, shim, durable, stop: () => stops.stopAll() };
+    return { info, services, shim, durable, stop: () => stops.stopAll() };
   } catch (error) {
     await stops.stopAll();
     throw error;

@@ -70,6 +70,7 @@ export const startTimerHost = (
   log: LocalLog,
   extraInputs: (fn: CapturedFunction) => Readonly<Record<string, RpcTypedData>> = () => ({}),
   clock: { now(): Date } = { now: () => new Date() },
+  functionTimeoutMs?: number,
 ): RunningTimerHost => {
   let stopped = false;
   const timers = shim.byTriggerType("timerTrigger").map((fn) => ({
@@ -108,6 +109,7 @@ export const startTimerHost = (
             trigger: jsonData(value),
             extraInputs: extraInputs(timer.fn),
             ...(retryContext === undefined ? {} : { retryContext }),
+            ...(functionTimeoutMs === undefined ? {} : { timeoutMs: functionTimeoutMs }),
           },
           log,
         ),

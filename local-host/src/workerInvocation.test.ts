@@ -141,6 +141,17 @@ describe("invokeAsWorker (HTTP)", () => {
       ),
     ).rejects.toThrow("boom");
   });
+
+  it("fails an invocation that outlives host.json functionTimeout with an error naming the function", async () => {
+    const shim = loadApp((app) => app.http("stuck", { handler: () => new Promise<never>(() => undefined) }));
+    const invocation = invokeAsWorker(
+      shim,
+      shim.functions.get("stuck")!,
+      { trigger: { http: { method: "GET", url: "http://127.0.0.1/api/stuck" } }, timeoutMs: 100 },
+      log,
+    );
+    await expect(invocation).rejects.toThrow(/exceeded by function "stuck"/);
+  });
 });
 
 describe("timer triggers through the worker path", () => {

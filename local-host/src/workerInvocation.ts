@@ -5,6 +5,7 @@ import type { InvocationContext, LogLevel } from "@azure/functions";
 
 import type { CapturedFunction, FunctionsCoreShim } from "./functionsCore";
 import type { LocalLog } from "./invocation";
+import { runInvocation } from "./invocationScope";
 
 /**
  * Invokes a captured function the way the Azure Functions Node worker does: host data goes in as RPC typed data
@@ -78,6 +79,8 @@ export interface WorkerInvocation {
   /** Values for the function's extra input bindings, by binding name. */
   readonly extraInputs?: Readonly<Record<string, RpcTypedData>>;
   readonly retryContext?: RpcRetryContext;
+  /** host.json functionTimeout (not sent to the worker): the invocation fails once it runs longer. */
+  readonly timeoutMs?: number;
 }
 
 export interface WorkerInvocationResult {
@@ -120,7 +123,19 @@ const logSink =
   (level: LogLevel, category: string, message: string): void =>
     log(level, category === "system" ? `${fn.name} (system)` : fn.name, message);
 
-export const invokeAsWorker = async (
+/**
+ * One invocation of `fn` through the app's programming model, hooks included, in the function's invocation scope
+ * (invocationScope.ts) and failed once it outlives `invocation.timeoutMs`.
+ */
+export const invokeAsWorker = (
+  shim: FunctionsCoreShim,
+  fn: CapturedFunction,
+  invocation: WorkerInvocation,
+  log: LocalLog,
+): Promise<WorkerInvocationResult> =>
+  runInvocation(fn.name, invocation.timeoutMs, () => invokeThroughModel(shim, fn, invocation, log));
+
+const invokeThroughModel = async (
   shim: FunctionsCoreShim,
   fn: CapturedFunction,
   invocation: WorkerInvocation,

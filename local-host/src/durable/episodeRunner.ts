@@ -1,4 +1,5 @@
 import type { CapturedFunction } from "../functionsCore";
+import { runInvocation } from "../invocationScope";
 import {
   ActionType,
   allocateNewActions,
@@ -112,7 +113,9 @@ export const runEpisode = async (args: EpisodeArgs): Promise<Episode> => {
     fresh,
     parentInstanceId: meta.parentInstanceId,
   });
-  const result = await readEpisodeResult(() => fn.callback(trigger, invocationContext(fn, args.log)));
+  const result = await runInvocation(fn.name, undefined, () =>
+    readEpisodeResult(() => fn.callback(trigger, invocationContext(fn, args.log))),
+  );
   const custom = result.customStatus === undefined ? undefined : stringify(result.customStatus);
   const end = (status: InstanceMeta["runtimeStatus"], output: string) =>
     finished(args, fresh, status, output, foldedKeys, custom);

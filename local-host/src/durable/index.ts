@@ -34,6 +34,8 @@ export interface DurableRuntimeOptions {
    * this bounds the runtime's memory while a backlog of instances waits.
    */
   maxLoadedOrchestrations?: number;
+  /** host.json functionTimeout in ms for activities (none when undefined). */
+  functionTimeoutMs?: number;
   publicBaseUrl: () => string;
   /** Never given inputs or outputs: they may hold personal data. */
   log?: (level: "info" | "warn" | "error", message: string) => void;
@@ -59,6 +61,7 @@ export class DurableRuntime {
       {
         maxConcurrentActivities: options.maxConcurrentActivities ?? 20,
         maxLoaded: options.maxLoadedOrchestrations ?? DEFAULT_MAX_LOADED_ORCHESTRATIONS,
+        ...(options.functionTimeoutMs === undefined ? {} : { functionTimeoutMs: options.functionTimeoutMs }),
       },
       log,
     );

@@ -48,7 +48,11 @@ export class OrchestrationHost {
     private readonly shim: FunctionsCoreShim,
     readonly store: InstanceStore,
     private readonly clock: Clock,
-    limits: { readonly maxConcurrentActivities: number; readonly maxLoaded: number },
+    limits: {
+      readonly maxConcurrentActivities: number;
+      readonly maxLoaded: number;
+      readonly functionTimeoutMs?: number;
+    },
     private readonly log: Log,
   ) {
     this.live = new Residency<Live>(limits.maxLoaded, {
@@ -65,6 +69,7 @@ export class OrchestrationHost {
       clock,
       async (job, event) => void (await this.post(job.instanceId, job.executionId, event, true)),
       (message) => log("warn", message),
+      limits.functionTimeoutMs,
     );
     this.work = new WorkRouter({
       activities: this.activities,

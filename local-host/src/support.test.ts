@@ -1,0 +1,108 @@
+import type { BindingInfo, CapturedFunction } from "./functionsCore";
+import { assertSupported, type EventHubSetup, unsupportedFeatures } from "./support";
+
+const setup: EventHubSetup = {
+  eventHubName: "io-events",
+  consumerGroup: "$default",
+  env: { HUB: "io-events" },
+};
+
+const fn = (
+  trigger: BindingInfo,
+  others: Readonly<Record<string, BindingInfo>> = {},
+  retryOptions?: unknown,
+): CapturedFunction => ({
+  name: "f",
+  metadata: {
+    name: "f",
+    bindings: { t: trigger, ...others },
+    ...(retryOptions === undefined ? {} : { retryOptions }),
+  },
+  callback: () => undefined,
+  trigger: { ...trigger, name: "t" },
+});
+
+const http = { type: "httpTrigger", direction: "in" };
+const hub = {
+  type: "eventHubTrigger",
+  direction: "in",
+  connection: "EVENTHUB_CONNECTION",
+  eventHubName: "io-events",
+};
+const timer = { type: "timerTrigger", direction: "in", schedule: "0 * * * * *" };
+const client = { client: { type: "durableClient", direction: "in" } };
+const httpOut = { $return: { type: "http", direction: "out" } };
+const retry = { strategy: "fixedDelay", maxRetryCount: 1 };
+
+describe("unsupportedFeatures", () => {
+  it.each<[string, CapturedFunction]>([
+    ["HTTP with its $return http output and a durable client", fn(http, { ...httpOut, ...client })],
+    ["an Event Hub trigger on EVENTHUB_CONNECTION and the host's hub", fn(hub, client)],
+    [
+      "a hub and consumer group named by %SETTING%",
+      fn({ ...hub, eventHubName: "%HUB%", consumerGroup: "%EVENTHUB_CONSUMER_GROUP%" }),
+    ],
+    ["cardinality many and dataType string", fn({ ...hub, cardinality: "many", dataType: "string" })],
+    ["a timer with a durable client and a retry policy", fn(timer, client, retry)],
+    ["an orchestration", fn({ type: "orchestrationTrigger", direction: "in" })],
+    ["an activity", fn({ type: "activityTrigger", direction: "in" })],
+  ])("accepts %s", (_what, f) => {
+    expect(unsupportedFeatures(f, setup)).toEqual([]);
+  });
+
+  it.each<[string, CapturedFunction, RegExp]>([
+    ["a queue trigger", fn({ type: "queueTrigger", direction: "in" }), /trigger queueTrigger/],
+    [
+      "an entity trigger",
+      fn({ type: "entityTrigger", direction: "in" }),
+      /entityTrigger.*no durable entities/,
+    ],
+    [
+      "a storage blob input",
+      fn(http, { blob: { type: "blob", direction: "in" } }),
+      /input binding blob "blob"/,
+    ],
+    [
+      "a queue output",
+      fn(http, { ...httpOut, q: { type: "queue", direction: "out" } }),
+      /output binding queue "q"/,
+    ],
+    [
+      "a $return output of an Event Hub function",
+      fn(hub, { $return: { type: "eventHub", direction: "out" } }),
+      /output binding eventHub \(\$return\)/,
+    ],
+    [
+      "an http output not on $return",
+      fn(http, { res: { type: "http", direction: "out" } }),
+      /output binding http "res"/,
+    ],
+    [
+      "a durable client of an activity",
+      fn({ type: "activityTrigger", direction: "in" }, client),
+      /input binding durableClient/,
+    ],
+    ["another Event Hub connection", fn({ ...hub, connection: "OTHER" }), /connection "OTHER"/],
+    ["another hub", fn({ ...hub, eventHubName: "orders" }), /eventHubName "orders"/],
+    ["another consumer group", fn({ ...hub, consumerGroup: "audit" }), /consumerGroup "audit"/],
+    ["binary event bodies", fn({ ...hub, dataType: "binary" }), /dataType "binary"/],
+    ["a retry policy on an Event Hub trigger", fn(hub, {}, retry), /retry policy on an Event Hub trigger/],
+    ["a retry policy on an HTTP trigger", fn(http, httpOut, retry), /retry policy on httpTrigger/],
+  ])("refuses %s", (_what, f, problem) => {
+    expect(unsupportedFeatures(f, setup)).toEqual([expect.stringMatching(problem)]);
+  });
+});
+
+describe("assertSupported", () => {
+  it("refuses the app with every problem, each naming its function", () => {
+    const queue = { ...fn({ type: "queueTrigger", direction: "in" }), name: "fromQueue" };
+    const blob = { ...fn(http, { b: { type: "blob", direction: "in" } }), name: "withBlob" };
+    expect(() => assertSupported([queue, blob, fn(http, httpOut)], setup)).toThrow(
+      /function "fromQueue": trigger queueTrigger[\s\S]*function "withBlob": input binding blob "b"/,
+    );
+  });
+
+  it("passes an app the host can run", () => {
+    expect(() => assertSupported([fn(http, httpOut), fn(timer)], setup)).not.toThrow();
+  });
+});

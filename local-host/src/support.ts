@@ -1,0 +1,103 @@
+import type { BindingInfo, CapturedFunction } from "./functionsCore";
+
+/**
+ * What the local host can run, checked once the app is loaded so that nothing it registered is silently ignored:
+ * a registration the host cannot honour fails the start with an error naming the function and the feature.
+ */
+
+const TRIGGERS = new Set([
+  "httptrigger",
+  "eventhubtrigger",
+  "timertrigger",
+  "orchestrationtrigger",
+  "activitytrigger",
+]);
+/** Triggers that get a durableClient input (HTTP, Event Hub and timer invocations; not durable ones). */
+const CLIENT_TRIGGERS = new Set(["httptrigger", "eventhubtrigger", "timertrigger"]);
+const CLIENT_BINDINGS = new Set(["durableclient", "orchestrationclient"]);
+
+/** The settings the host reads for every Event Hub trigger (runtime.ts). */
+export interface EventHubSetup {
+  readonly eventHubName: string;
+  readonly consumerGroup: string;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/**
+ * `%NAME%` resolved from the app settings, as the Functions host resolves binding expressions; EVENTHUB_NAME and
+ * EVENTHUB_CONSUMER_GROUP resolve to what the host uses when they are unset.
+ */
+const resolved = (value: unknown, setup: EventHubSetup): unknown => {
+  const settings: NodeJS.ProcessEnv = {
+    EVENTHUB_NAME: setup.eventHubName,
+    EVENTHUB_CONSUMER_GROUP: setup.consumerGroup,
+    ...setup.env,
+  };
+  return typeof value === "string"
+    ? value.replace(/%([^%]+)%/g, (_, name: string) => settings[name] ?? `%${name}%`)
+    : value;
+};
+
+/** A binding property as the app wrote it (never its resolved setting value). */
+const shown = (value: unknown): string => JSON.stringify(value) ?? "undefined";
+
+const triggerProblem = (fn: CapturedFunction, setup: EventHubSetup): string | undefined => {
+  const type = fn.trigger.type.toLowerCase();
+  if (type === "entitytrigger")
+    return "trigger entityTrigger: the local durable backend has no durable entities";
+  if (!TRIGGERS.has(type))
+    return `trigger ${fn.trigger.type}: only HTTP, Event Hub, timer, orchestration and activity triggers run`;
+  if (type !== "eventhubtrigger") return undefined;
+  const t = fn.trigger;
+  if (t.connection !== "EVENTHUB_CONNECTION")
+    return `eventHubTrigger connection ${shown(t.connection)}: the host connects every Event Hub trigger through EVENTHUB_CONNECTION`;
+  const hub = resolved(t.eventHubName, setup);
+  if (hub !== undefined && hub !== setup.eventHubName)
+    return `eventHubTrigger eventHubName ${shown(t.eventHubName)}: the host reads only the hub EVENTHUB_NAME names`;
+  const group = resolved(t.consumerGroup, setup);
+  if (group !== undefined && group !== setup.consumerGroup)
+    return `eventHubTrigger consumerGroup ${shown(t.consumerGroup)}: the host reads only the group EVENTHUB_CONSUMER_GROUP names (default $default)`;
+  if (t.dataType !== undefined && t.dataType !== "string")
+    return `eventHubTrigger dataType ${shown(t.dataType)}: event bodies are handed over as text`;
+  return undefined;
+};
+
+const bindingProblem = (fn: CapturedFunction, name: string, binding: BindingInfo): string | undefined => {
+  const type = binding.type.toLowerCase();
+  const triggerType = fn.trigger.type.toLowerCase();
+  if (name === "$return" && type === "http" && triggerType === "httptrigger") return undefined;
+  if (CLIENT_BINDINGS.has(type) && binding.direction !== "out" && CLIENT_TRIGGERS.has(triggerType))
+    return undefined;
+  return `${binding.direction ?? "in"}put binding ${binding.type}${name === "$return" ? " ($return)" : ` "${name}"`}: the host gives values only to a durableClient input of HTTP, Event Hub and timer functions and the $return http output of HTTP functions`;
+};
+
+/** Every feature of `fn` the host cannot run, as "<feature>: <why>" (empty when it runs all of it). */
+export const unsupportedFeatures = (fn: CapturedFunction, setup: EventHubSetup): ReadonlyArray<string> => {
+  const problems: string[] = [];
+  const trigger = triggerProblem(fn, setup);
+  if (trigger !== undefined) problems.push(trigger);
+  for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
+    if (name === fn.trigger.name) continue;
+    const problem = bindingProblem(fn, name, binding);
+    if (problem !== undefined) problems.push(problem);
+  }
+  const retry = (fn.metadata as { retryOptions?: unknown }).retryOptions;
+  if (retry !== undefined && fn.trigger.type.toLowerCase() !== "timertrigger")
+    problems.push(
+      fn.trigger.type.toLowerCase() === "eventhubtrigger"
+        ? "retry policy on an Event Hub trigger: the host retries a failed batch until it succeeds instead"
+        : `retry policy on ${fn.trigger.type}: only timer triggers take one`,
+    );
+  return problems;
+};
+
+/** Refuses, by name, every registration with a feature the host cannot run. */
+export const assertSupported = (functions: Iterable<CapturedFunction>, setup: EventHubSetup): void => {
+  const problems = [...functions].flatMap((fn) =>
+    unsupportedFeatures(fn, setup).map((problem) => `function "${fn.name}": ${problem}`),
+  );
+  if (problems.length > 0)
+    throw new Error(
+      `The local host cannot run every registration of this app, so it does not start:\n  ${problems.join("\n  ")}`,
+    );
+};

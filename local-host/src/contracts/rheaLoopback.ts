@@ -44,13 +44,21 @@ export const openLoopback = async (
     client.once("connection_error", () => reject(new Error("the loopback connection was refused")));
   });
   const serverConnection = await opened;
+  // rhea writes a console warning for every disconnect nobody listens to; these are expected when a test closes.
+  server.on("disconnected", () => undefined);
+  client.on("disconnected", () => undefined);
   return {
     server,
     serverConnection,
     client,
     close: async () => {
+      const gone = new Promise<void>((resolve) => {
+        client.once("disconnected", () => resolve());
+        setTimeout(resolve, 1000).unref();
+      });
       client.close();
       sockets.forEach((socket) => socket.destroy());
+      await gone;
       await new Promise<void>((resolve) => listener.close(() => resolve()));
     },
   };

@@ -9,12 +9,15 @@ describe("durable runtime with a bound on loaded instances", () => {
   let loadedSeen: number[] = [];
   let blocking = false;
   let started = 0;
+  /** Activities wait for this before they report back, so a test decides when instances can finish. */
+  let gate: Promise<void> = Promise.resolve();
   const shim = captureDurable((df) => {
     df.app.activity("observe", {
       handler: async (n: unknown) => {
         started += 1;
         loadedSeen.push(h.runtime.residents().loaded);
         if (blocking) await new Promise(() => undefined); // a run that never reports back (the runtime "crashes")
+        await gate;
         return Number(n) * 2;
       },
     });
@@ -49,15 +52,21 @@ describe("durable runtime with a bound on loaded instances", () => {
     loadedSeen = [];
     blocking = false;
     started = 0;
+    gate = Promise.resolve();
   });
   afterEach(() => h.close());
 
   it("runs 200 instances with never more than 10 loaded at once, and completes them all", async () => {
     h = await start(10);
+    let open = (): void => undefined;
+    gate = new Promise((resolve) => (open = resolve));
     const ids = await Promise.all(
       Array.from({ length: 200 }, (_, i) => h.client.startNew("twoSteps", { input: i })),
     );
-    expect(h.runtime.residents().unloaded).toBeGreaterThan(0); // the backlog waits in storage
+    // While the first ten wait for their activities, the backlog waits in storage.
+    await waitUntil(() => h.runtime.residents().loaded === 10);
+    expect(h.runtime.residents().unloaded).toBeGreaterThan(0);
+    open();
     await h.runtime.whenIdle(30_000);
     const statuses = await h.client.getStatusBy({});
     const outputs = new Map(statuses.map((s) => [s.instanceId, s.output]));

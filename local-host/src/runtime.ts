@@ -191,6 +191,7 @@ const startDurableAndHttp = async (
     publicBaseUrl: () => baseUrl,
     log: (level, message) =>
       log(level === "warn" ? "warning" : level === "info" ? "information" : "error", "durable", message),
+    functionLog: log,
   });
   const http = await startHttpHost(portSetting(env, "PORT", 7071), {
     shim,

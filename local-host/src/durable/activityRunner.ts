@@ -1,4 +1,5 @@
 import type { FunctionsCoreShim } from "../functionsCore";
+import type { LocalLog } from "../invocation";
 import { invocationContext, parseJson } from "./bindingInfo";
 import { type Failure, type HistoryEvent, taskCompleted, taskFailed } from "./historyEvents";
 
@@ -56,6 +57,7 @@ export class ActivityRunner {
     private readonly clock: { now(): Date },
     private readonly onOutcome: (job: ActivityJob, event: HistoryEvent) => Promise<void>,
     private readonly log: (message: string) => void,
+    private readonly functionLog: LocalLog,
   ) {}
 
   /** Queues a job unless the same task is already queued or running. */
@@ -113,7 +115,7 @@ export class ActivityRunner {
       return taskFailed(this.clock.now(), job.taskId, { Reason: reason, Details: "" });
     }
     try {
-      const result = await fn.callback(parseJson(job.input), invocationContext(fn, this.log));
+      const result = await fn.callback(parseJson(job.input), invocationContext(fn, this.functionLog));
       return taskCompleted(this.clock.now(), job.taskId, JSON.stringify(result) ?? "null");
     } catch (error) {
       return taskFailed(this.clock.now(), job.taskId, activityFailure(job.name, error));

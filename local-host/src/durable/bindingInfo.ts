@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
+import { format } from "node:util";
 
 import { InvocationContext } from "@azure/functions";
 
 import type { CapturedFunction } from "../functionsCore";
+import type { LocalLog } from "../invocation";
 import type { HistoryEvent } from "./historyEvents";
 
 /**
@@ -56,13 +58,18 @@ export const bindingInfo = (args: {
   defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
 });
 
-export const invocationContext = (fn: CapturedFunction, log: (message: string) => void): InvocationContext =>
+/**
+ * The InvocationContext an orchestrator or activity gets. Every log level reaches the host's log, formatted with
+ * util.format as the Node worker formats it. Nothing is dropped during replay: durable-functions only sets
+ * `context.df.isReplaying`, and orchestrators guard their logs with it, as on Azure.
+ */
+export const invocationContext = (fn: CapturedFunction, log: LocalLog): InvocationContext =>
   new InvocationContext({
     functionName: fn.name,
     invocationId: randomUUID(),
     options: { trigger: { ...fn.trigger, type: fn.trigger.type } },
     logHandler: (level, ...args) => {
-      if (level === "error" || level === "warning") log(`${fn.name}: ${args.map(String).join(" ")}`);
+      if (level !== "none") log(level, fn.name, format(...args));
     },
   });
 

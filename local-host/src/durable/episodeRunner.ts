@@ -1,4 +1,5 @@
 import type { CapturedFunction } from "../functionsCore";
+import type { LocalLog } from "../invocation";
 import {
   ActionType,
   allocateNewActions,
@@ -62,7 +63,8 @@ interface EpisodeArgs {
   readonly history: readonly HistoryEvent[];
   readonly batch: readonly HistoryEvent[];
   readonly now: Date;
-  readonly log: (message: string) => void;
+  /** The orchestrator's own context.log lines. */
+  readonly log: LocalLog;
 }
 
 /** An episode that ends the execution (completed, failed, terminated, or continued as new). */

@@ -3,6 +3,7 @@ import type * as http from "node:http";
 import type { InvocationContext } from "@azure/functions";
 
 import type { CapturedFunction, FunctionsCoreShim } from "../functionsCore";
+import type { LocalLog } from "../invocation";
 import { attachDurableClient, clientBindingValue } from "./clientBinding";
 import { eventRaised } from "./historyEvents";
 import { type DurableOperations, handleDurableHttp, matchesFilter, type StatusFilter } from "./httpApi";
@@ -37,10 +38,24 @@ export interface DurableRuntimeOptions {
   publicBaseUrl: () => string;
   /** Never given inputs or outputs: they may hold personal data. */
   log?: (level: "info" | "warn" | "error", message: string) => void;
+  /**
+   * What orchestrators and activities write with context.log / trace / debug / info / warn / error, at every
+   * level, formatted with util.format (default: `log`, error and critical as "error", warning as "warn", the
+   * rest as "info", prefixed with the function's name).
+   */
+  functionLog?: LocalLog;
   clock?: { now(): Date };
 }
 
 const STOP_GRACE_MS = 2000;
+
+const functionLogVia =
+  (log: NonNullable<DurableRuntimeOptions["log"]>): LocalLog =>
+  (level, functionName, message) =>
+    log(
+      level === "error" || level === "critical" ? "error" : level === "warning" ? "warn" : "info",
+      `${functionName}: ${message}`,
+    );
 export const DEFAULT_MAX_LOADED_ORCHESTRATIONS = 100;
 
 export class DurableRuntime {
@@ -61,6 +76,7 @@ export class DurableRuntime {
         maxLoaded: options.maxLoadedOrchestrations ?? DEFAULT_MAX_LOADED_ORCHESTRATIONS,
       },
       log,
+      options.functionLog ?? functionLogVia(log),
     );
     this.ops = this.operations(clock);
   }

@@ -1,4 +1,5 @@
 import type { FunctionsCoreShim } from "../functionsCore";
+import type { LocalLog } from "../invocation";
 import { ActivityRunner } from "./activityRunner";
 import { type Episode, openWork, runEpisode } from "./episodeRunner";
 import { EventType, executionTerminated, type HistoryEvent } from "./historyEvents";
@@ -50,6 +51,7 @@ export class OrchestrationHost {
     private readonly clock: Clock,
     limits: { readonly maxConcurrentActivities: number; readonly maxLoaded: number },
     private readonly log: Log,
+    private readonly functionLog: LocalLog,
   ) {
     this.live = new Residency<Live>(limits.maxLoaded, {
       read: (id) => this.read(id),
@@ -65,6 +67,7 @@ export class OrchestrationHost {
       clock,
       async (job, event) => void (await this.post(job.instanceId, job.executionId, event, true)),
       (message) => log("warn", message),
+      functionLog,
     );
     this.work = new WorkRouter({
       activities: this.activities,
@@ -236,7 +239,7 @@ export class OrchestrationHost {
         history: live.history,
         batch,
         now: this.clock.now(),
-        log: (m) => this.log("warn", m),
+        log: this.functionLog,
       });
       await this.commit(live, episode);
     } catch (error) {

@@ -2,6 +2,7 @@ import type { FunctionsCoreShim } from "../functionsCore";
 import type { LocalLog } from "../invocation";
 import { invocationContext, parseJson } from "./bindingInfo";
 import { type Failure, type HistoryEvent, taskCompleted, taskFailed } from "./historyEvents";
+import { HTTP_ACTIVITY, runHttpActivity } from "./httpActivity";
 
 /**
  * Runs activities through their captured callbacks (what durable-functions' wrapActivityHandler registered),
@@ -109,6 +110,14 @@ export class ActivityRunner {
   }
 
   private async execute(job: ActivityJob): Promise<HistoryEvent> {
+    if (job.name === HTTP_ACTIVITY) {
+      try {
+        const response = await runHttpActivity(job.input);
+        return taskCompleted(this.clock.now(), job.taskId, JSON.stringify(response));
+      } catch (error) {
+        return taskFailed(this.clock.now(), job.taskId, activityFailure(job.name, error));
+      }
+    }
     const fn = this.shim.functions.get(job.name);
     if (fn === undefined || fn.trigger.type.toLowerCase() !== "activitytrigger") {
       const reason = `The function '${job.name}' doesn't exist, is disabled, or is not an activity function.`;

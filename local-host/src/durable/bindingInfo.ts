@@ -6,6 +6,7 @@ import { InvocationContext } from "@azure/functions";
 import type { CapturedFunction } from "../functionsCore";
 import type { LocalLog } from "../invocation";
 import type { HistoryEvent } from "./historyEvents";
+import { DEFAULT_HTTP_POLL_MS } from "./httpActivity";
 
 /**
  * What the Durable Task extension hands an orchestrator (durable-functions' DurableOrchestrationBindingInfo) and
@@ -55,7 +56,7 @@ export const bindingInfo = (args: {
   upperSchemaVersion: REPLAY_SCHEMA_V3,
   maximumShortTimerDuration: MAXIMUM_SHORT_TIMER,
   longRunningTimerIntervalDuration: LONG_TIMER_INTERVAL,
-  defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+  defaultHttpAsyncRequestSleepTimeMillseconds: DEFAULT_HTTP_POLL_MS,
 });
 
 /**
@@ -82,6 +83,7 @@ export interface ActionObject {
   readonly fireAt?: Date;
   isCanceled?: boolean;
   readonly instanceId?: string;
+  readonly httpRequest?: unknown;
   readonly compoundActions?: readonly ActionObject[];
 }
 

@@ -1,14 +1,8 @@
 import type { CapturedFunction } from "../functionsCore";
 import type { LocalLog } from "../invocation";
-import {
-  ActionType,
-  allocateNewActions,
-  continueAsNewInput,
-  leafActions,
-  planFollowUps,
-  sequenceState,
-} from "./actionPlan";
+import { ActionType, allocateNewActions, continueAsNewInput, leafActions } from "./actionPlan";
 import { type ActionObject, bindingInfo, invocationContext, readEpisodeResult } from "./bindingInfo";
+import { planFollowUps, sequenceState } from "./followUps";
 import {
   completedId,
   EventType,
@@ -101,7 +95,7 @@ export const runEpisode = async (args: EpisodeArgs): Promise<Episode> => {
   }
 
   const seq = sequenceState(history);
-  const { ordered, followUps, nextId } = planFollowUps(batch, seq, now);
+  const { ordered, followUps, nextId } = planFollowUps(batch, seq, now, meta.instanceId);
   const fresh = [
     orchestratorStarted(now),
     ...(history.length === 0 ? [executionStarted(now, meta.name, meta.input)] : []),

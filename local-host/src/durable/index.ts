@@ -5,7 +5,7 @@ import type { InvocationContext } from "@azure/functions";
 import type { CapturedFunction, FunctionsCoreShim } from "../functionsCore";
 import type { LocalLog } from "../invocation";
 import { attachDurableClient, clientBindingValue } from "./clientBinding";
-import { eventRaised } from "./historyEvents";
+import { eventRaised, executionResumed, executionSuspended } from "./historyEvents";
 import { type DurableOperations, handleDurableHttp, matchesFilter, type StatusFilter } from "./httpApi";
 import { type InstanceMeta, InstanceStore, isFinished } from "./instanceStore";
 import { OrchestrationHost, type Residents } from "./orchestrationHost";
@@ -128,6 +128,14 @@ export class DurableRuntime {
       raiseEvent: (instanceId, name, data) =>
         host.post(instanceId, undefined, eventRaised(clock.now(), name, data), true),
       terminate: (instanceId, reason) => host.terminate(instanceId, reason),
+      suspend: (instanceId, reason) =>
+        host.post(instanceId, undefined, executionSuspended(clock.now(), reason), true),
+      resume: (instanceId, reason) =>
+        host.post(instanceId, undefined, executionResumed(clock.now(), reason), true),
+      history: (meta) =>
+        meta.episodeCount === 0
+          ? Promise.resolve([])
+          : store.readHistory(meta.instanceId, meta.executionId, meta.episodeCount),
       purge: (instanceId) => store.purge(instanceId),
       purgeBy: async (filter) => {
         const doomed = (await listAll(filter)).filter((m) => isFinished(m.runtimeStatus));

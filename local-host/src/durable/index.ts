@@ -17,10 +17,11 @@ export { attachDurableClient, clientBindingValue, DURABLE_PATH_PREFIX } from "./
  * registrations through durable-functions' own replay engine (replay schema V3), keeps history in Table Storage
  * (`<taskHub>Instances`), and serves the HTTP API the durable client calls under DURABLE_PATH_PREFIX.
  *
- * Supported: callActivity, callActivityWithRetry (first interval, backoff, max attempts, max interval),
- * createTimer (+ cancel), Task.all / Task.any, waitForExternalEvent / raiseEvent, callSubOrchestrator,
- * continueAsNew, terminate, purge, status and lists. Not supported (the orchestration fails with a clear
- * message): entities, callHttp, callSubOrchestratorWithRetry; retryTimeoutInMilliseconds is ignored. One process
+ * Supported: callActivity, callActivityWithRetry and callSubOrchestratorWithRetry (first interval, backoff, max
+ * attempts, max interval), createTimer (+ cancel), Task.all / Task.any, waitForExternalEvent / raiseEvent,
+ * callSubOrchestrator, callHttp (with 202 polling; no tokenSource), continueAsNew, terminate, suspend / resume,
+ * purge, status (with historyEvents) and lists. Not supported (the orchestration fails with a message naming it
+ * and the feature): entities, callHttp with a tokenSource; retryTimeoutInMilliseconds is ignored. One process
  * owns a task hub at a time (the meta row's ETag detects a second writer; there is no lease).
  */
 export interface DurableRuntimeOptions {

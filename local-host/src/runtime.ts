@@ -201,6 +201,7 @@ const startDurableAndHttp = async (
     publicBaseUrl: () => baseUrl,
     log: (level, message) =>
       log(level === "warn" ? "warning" : level === "info" ? "information" : "error", "durable", message),
+    functionLog: log,
   });
   const functionKeys = functionKeysFrom(
     env,

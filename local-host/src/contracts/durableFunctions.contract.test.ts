@@ -1,7 +1,6 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 
-import type * as AzureFunctions from "@azure/functions";
 import type * as DurableFunctions from "durable-functions";
 
 import { ActionType } from "../durable/actionPlan";
@@ -33,14 +32,6 @@ const lib = <T extends object>(path: string): T => jest.requireActual<T>(`durabl
 type Enum = Record<string, number | string>;
 
 const shim = captureDurable((df) => {
-  // An HTTP starter with the client binding, as an app declares one (@azure/functions from the same registry).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { app } = require("@azure/functions") as typeof AzureFunctions;
-  app.http("durableStarter", {
-    route: "starter",
-    extraInputs: [df.input.durableClient()],
-    handler: () => ({ status: 204 }),
-  });
   df.app.activity("double", { handler: (n: unknown) => Number(n) * 2 });
   df.app.activity("refuses", {
     handler: () => {

@@ -1,7 +1,9 @@
 import type { FunctionsCoreShim } from "../functionsCore";
+import type { LocalLog } from "../invocation";
 import { runInvocation } from "../invocationScope";
 import { invocationContext, parseJson } from "./bindingInfo";
 import { type Failure, type HistoryEvent, taskCompleted, taskFailed } from "./historyEvents";
+import { HTTP_ACTIVITY, runHttpActivity } from "./httpActivity";
 
 /**
  * Runs activities through their captured callbacks (what durable-functions' wrapActivityHandler registered),
@@ -57,6 +59,7 @@ export class ActivityRunner {
     private readonly clock: { now(): Date },
     private readonly onOutcome: (job: ActivityJob, event: HistoryEvent) => Promise<void>,
     private readonly log: (message: string) => void,
+    private readonly functionLog: LocalLog,
     /** host.json functionTimeout in ms (none when undefined): a longer activity fails with a timeout error. */
     private readonly timeoutMs?: number,
   ) {}
@@ -110,6 +113,14 @@ export class ActivityRunner {
   }
 
   private async execute(job: ActivityJob): Promise<HistoryEvent> {
+    if (job.name === HTTP_ACTIVITY) {
+      try {
+        const response = await runHttpActivity(job.input);
+        return taskCompleted(this.clock.now(), job.taskId, JSON.stringify(response));
+      } catch (error) {
+        return taskFailed(this.clock.now(), job.taskId, activityFailure(job.name, error));
+      }
+    }
     const fn = this.shim.functions.get(job.name);
     if (fn === undefined || fn.trigger.type.toLowerCase() !== "activitytrigger") {
       const reason = `The function '${job.name}' doesn't exist, is disabled, or is not an activity function.`;
@@ -117,7 +128,7 @@ export class ActivityRunner {
     }
     try {
       const result = await runInvocation(fn.name, this.timeoutMs, () =>
-        fn.callback(parseJson(job.input), invocationContext(fn, this.log)),
+        fn.callback(parseJson(job.input), invocationContext(fn, this.functionLog)),
       );
       return taskCompleted(this.clock.now(), job.taskId, JSON.stringify(result) ?? "null");
     } catch (error) {

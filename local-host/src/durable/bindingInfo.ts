@@ -1,9 +1,12 @@
 import { randomUUID } from "node:crypto";
+import { format } from "node:util";
 
 import { InvocationContext } from "@azure/functions";
 
 import type { CapturedFunction } from "../functionsCore";
+import type { LocalLog } from "../invocation";
 import type { HistoryEvent } from "./historyEvents";
+import { DEFAULT_HTTP_POLL_MS } from "./httpActivity";
 
 /**
  * What the Durable Task extension hands an orchestrator (durable-functions' DurableOrchestrationBindingInfo) and
@@ -53,16 +56,21 @@ export const bindingInfo = (args: {
   upperSchemaVersion: REPLAY_SCHEMA_V3,
   maximumShortTimerDuration: MAXIMUM_SHORT_TIMER,
   longRunningTimerIntervalDuration: LONG_TIMER_INTERVAL,
-  defaultHttpAsyncRequestSleepTimeMillseconds: 30000,
+  defaultHttpAsyncRequestSleepTimeMillseconds: DEFAULT_HTTP_POLL_MS,
 });
 
-export const invocationContext = (fn: CapturedFunction, log: (message: string) => void): InvocationContext =>
+/**
+ * The InvocationContext an orchestrator or activity gets. Every log level reaches the host's log, formatted with
+ * util.format as the Node worker formats it. Nothing is dropped during replay: durable-functions only sets
+ * `context.df.isReplaying`, and orchestrators guard their logs with it, as on Azure.
+ */
+export const invocationContext = (fn: CapturedFunction, log: LocalLog): InvocationContext =>
   new InvocationContext({
     functionName: fn.name,
     invocationId: randomUUID(),
     options: { trigger: { ...fn.trigger, type: fn.trigger.type } },
     logHandler: (level, ...args) => {
-      if (level === "error" || level === "warning") log(`${fn.name}: ${args.map(String).join(" ")}`);
+      if (level !== "none") log(level, fn.name, format(...args));
     },
   });
 
@@ -75,6 +83,7 @@ export interface ActionObject {
   readonly fireAt?: Date;
   isCanceled?: boolean;
   readonly instanceId?: string;
+  readonly httpRequest?: unknown;
   readonly compoundActions?: readonly ActionObject[];
 }
 

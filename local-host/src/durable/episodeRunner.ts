@@ -1,14 +1,9 @@
 import type { CapturedFunction } from "../functionsCore";
+import type { LocalLog } from "../invocation";
 import { runInvocation } from "../invocationScope";
-import {
-  ActionType,
-  allocateNewActions,
-  continueAsNewInput,
-  leafActions,
-  planFollowUps,
-  sequenceState,
-} from "./actionPlan";
+import { ActionType, allocateNewActions, continueAsNewInput, leafActions } from "./actionPlan";
 import { type ActionObject, bindingInfo, invocationContext, readEpisodeResult } from "./bindingInfo";
+import { planFollowUps, sequenceState } from "./followUps";
 import {
   completedId,
   EventType,
@@ -20,6 +15,7 @@ import {
   orchestratorStarted,
 } from "./historyEvents";
 import type { InstanceMeta } from "./instanceStore";
+import { splitForSuspension } from "./suspension";
 
 /**
  * One episode: fold every new event into history at once, replay the whole history through the orchestrator's
@@ -35,6 +31,8 @@ export interface Episode {
   readonly cancelledTimers: number[];
   readonly continueAsNew?: { readonly input: string | undefined };
   readonly foldedKeys: string[];
+  /** Events not folded because the instance is suspended: they stay pending (and in the inbox). */
+  readonly held: HistoryEvent[];
 }
 
 /** Drops events already in history (an inbox row folded before a crash, a duplicate result) or twice in the batch. */
@@ -63,7 +61,8 @@ interface EpisodeArgs {
   readonly history: readonly HistoryEvent[];
   readonly batch: readonly HistoryEvent[];
   readonly now: Date;
-  readonly log: (message: string) => void;
+  /** The orchestrator's own context.log lines. */
+  readonly log: LocalLog;
 }
 
 /** An episode that ends the execution (completed, failed, terminated, or continued as new). */
@@ -86,24 +85,34 @@ const finished = (
   work: [],
   cancelledTimers: [],
   foldedKeys,
+  held: [],
 });
 
 export const runEpisode = async (args: EpisodeArgs): Promise<Episode> => {
   const { fn, meta, history, now } = args;
   const batch = newEventsOnly(history, args.batch);
   // An item can reach a batch twice (read by a load and handed over by its writer): delete its rows once.
-  const foldedKeys = [...new Set(args.batch.flatMap((e) => (e.InboxKey === undefined ? [] : [e.InboxKey])))];
+  const allKeys = [...new Set(args.batch.flatMap((e) => (e.InboxKey === undefined ? [] : [e.InboxKey])))];
   const terminated = batch.find((e) => e.EventType === EventType.ExecutionTerminated);
   if (terminated !== undefined) {
     const reason = stringify(terminated.Reason ?? "");
-    return finished(args, [orchestratorStarted(now), terminated], "Terminated", reason, foldedKeys);
+    return finished(args, [orchestratorStarted(now), terminated], "Terminated", reason, allKeys);
+  }
+  const { fold, held, suspended } = splitForSuspension(meta.runtimeStatus === "Suspended", batch);
+  const heldKeys = new Set(held.map((e) => e.InboxKey));
+  const foldedKeys = allKeys.filter((key) => !heldKeys.has(key));
+  if (suspended) {
+    // No replay while suspended: only the suspend/resume events are recorded.
+    const next = { ...meta, runtimeStatus: "Suspended" as const, lastUpdatedTime: now.toISOString() };
+    return { events: fold, meta: next, work: [], cancelledTimers: [], foldedKeys, held };
   }
 
   const seq = sequenceState(history);
-  const { ordered, followUps, nextId } = planFollowUps(batch, seq, now);
+  const { ordered, followUps, nextId } = planFollowUps(fold, seq, now, meta.instanceId);
+  const started = history.some((e) => e.EventType === EventType.ExecutionStarted);
   const fresh = [
     orchestratorStarted(now),
-    ...(history.length === 0 ? [executionStarted(now, meta.name, meta.input)] : []),
+    ...(started ? [] : [executionStarted(now, meta.name, meta.input)]),
     ...ordered,
   ];
   const trigger = bindingInfo({
@@ -141,6 +150,7 @@ export const runEpisode = async (args: EpisodeArgs): Promise<Episode> => {
     work,
     cancelledTimers: cancelledTimerIds(result.actions, leafIds),
     foldedKeys,
+    held: [],
   };
 };
 

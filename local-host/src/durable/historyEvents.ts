@@ -21,6 +21,8 @@ export const EventType = {
   OrchestratorStarted: 12,
   OrchestratorCompleted: 13,
   EventRaised: 15,
+  ExecutionSuspended: 19,
+  ExecutionResumed: 20,
 } as const;
 export type EventTypeNumber = (typeof EventType)[keyof typeof EventType];
 
@@ -32,10 +34,12 @@ export interface RetryPolicy {
   readonly maxRetryIntervalInMilliseconds?: number;
 }
 
-/** On a TaskScheduled of a retried activity: which attempt this is. */
+/** On a TaskScheduled / SubOrchestrationInstanceCreated of a retried task: which attempt this is. */
 export interface RetryAttempt {
   readonly policy: RetryPolicy;
   readonly attempt: number;
+  /** A sub-orchestration retried under the instance id its caller gave (every attempt reuses it). */
+  readonly fixedInstanceId?: string;
 }
 
 /** On a TimerCreated that waits between attempts: what to schedule when it fires. */
@@ -44,6 +48,14 @@ export interface RetryWait {
   readonly nextAttempt: number;
   readonly name: string;
   readonly input?: string;
+  /** A sub-orchestration is retried (else an activity), under this fixed instance id when the caller gave one. */
+  readonly subOrchestration?: { readonly instanceId?: string };
+}
+
+/** On a TimerCreated that waits before polling a 202's Location: the request to send and the id it takes. */
+export interface HttpPollWait {
+  readonly taskId: number;
+  readonly request: string;
 }
 
 export interface FailureDetailsPayload {
@@ -74,6 +86,9 @@ export interface HistoryEvent {
   // Runtime bookkeeping, ignored by the library.
   readonly Retry?: RetryAttempt;
   readonly RetryWait?: RetryWait;
+  readonly HttpPoll?: HttpPollWait;
+  /** On the TaskScheduled of a poll request (the library never emitted an action for it). */
+  readonly Poll?: boolean;
   /** The inbox row this event was folded from: a row already in history is never folded twice. */
   readonly InboxKey?: string;
 }
@@ -100,10 +115,18 @@ export const taskCompleted = (at: Date, id: number, result: string): HistoryEven
   event(EventType.TaskCompleted, at, { TaskScheduledId: id, Result: result });
 export const taskFailed = (at: Date, id: number, failure: Failure): HistoryEvent =>
   event(EventType.TaskFailed, at, { TaskScheduledId: id, ...failure });
-export const timerCreated = (at: Date, id: number, fireAt: Date, retryWait?: RetryWait): HistoryEvent =>
-  event(EventType.TimerCreated, at, { EventId: id, FireAt: fireAt.toISOString(), RetryWait: retryWait });
+export const timerCreated = (
+  at: Date,
+  id: number,
+  fireAt: Date,
+  wait: { RetryWait?: RetryWait; HttpPoll?: HttpPollWait } = {},
+): HistoryEvent => event(EventType.TimerCreated, at, { EventId: id, FireAt: fireAt.toISOString(), ...wait });
 export const timerFired = (at: Date, id: number, fireAt: string): HistoryEvent =>
   event(EventType.TimerFired, at, { TimerId: id, FireAt: fireAt });
+export const executionSuspended = (at: Date, reason: string): HistoryEvent =>
+  event(EventType.ExecutionSuspended, at, { Reason: reason });
+export const executionResumed = (at: Date, reason: string): HistoryEvent =>
+  event(EventType.ExecutionResumed, at, { Reason: reason });
 export const eventRaised = (at: Date, name: string, input: string | undefined): HistoryEvent =>
   event(EventType.EventRaised, at, { Name: name, Input: input });
 export const subOrchestrationCreated = (
@@ -112,12 +135,14 @@ export const subOrchestrationCreated = (
   name: string,
   instanceId: string,
   input?: string,
+  retry?: RetryAttempt,
 ) =>
   event(EventType.SubOrchestrationInstanceCreated, at, {
     EventId: id,
     Name: name,
     InstanceId: instanceId,
     Input: input,
+    Retry: retry,
   });
 export const subOrchestrationCompleted = (at: Date, id: number, result: string): HistoryEvent =>
   event(EventType.SubOrchestrationInstanceCompleted, at, { TaskScheduledId: id, Result: result });

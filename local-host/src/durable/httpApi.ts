@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 import { parseJson } from "./bindingInfo";
 import { DURABLE_PATH_PREFIX } from "./clientBinding";
+import type { HistoryEvent } from "./historyEvents";
+import { historyView } from "./historyView";
 import type { InstanceMeta, RuntimeStatus } from "./instanceStore";
 import type { PostResult, StartResult } from "./orchestrationHost";
 
@@ -13,6 +15,9 @@ import type { PostResult, StartResult } from "./orchestrationHost";
  *   DELETE instances/{id} | instances/?filters        purge (200 {instancesDeleted}; 404)
  *   POST   instances/{id}/raiseEvent/{name}           raise an event (202; 410 finished; 404)
  *   POST   instances/{id}/terminate?reason=           terminate (202; 410 finished; 404)
+ *   POST   instances/{id}/suspend?reason=             suspend (202; 410 finished; 404)
+ *   POST   instances/{id}/resume?reason=              resume (202; 410 finished; 404)
+ * A status query with showHistory=true also returns historyEvents (historyView.ts).
  */
 export interface StatusFilter {
   readonly runtimeStatus?: readonly string[];
@@ -26,6 +31,9 @@ export interface DurableOperations {
   list(filter: StatusFilter): Promise<InstanceMeta[]>;
   raiseEvent(instanceId: string, name: string, data: string | undefined): Promise<PostResult>;
   terminate(instanceId: string, reason: string): Promise<PostResult>;
+  suspend(instanceId: string, reason: string): Promise<PostResult>;
+  resume(instanceId: string, reason: string): Promise<PostResult>;
+  history(meta: InstanceMeta): Promise<HistoryEvent[]>;
   purge(instanceId: string): Promise<number>;
   purgeBy(filter: StatusFilter): Promise<number>;
   managementPayload(instanceId: string): Record<string, string>;
@@ -84,7 +92,15 @@ export const matchesFilter = (m: InstanceMeta, f: StatusFilter): boolean =>
   (f.createdTimeTo === undefined || new Date(m.createdTime) <= f.createdTimeTo);
 
 const postStatus: Record<PostResult, number> = { Accepted: 202, Gone: 410, NotFound: 404 };
-const runningStates: readonly RuntimeStatus[] = ["Pending", "Running"];
+const runningStates: readonly RuntimeStatus[] = ["Pending", "Running", "Suspended"];
+
+/** What a request the runtime does not serve asks for, for its 501 message. */
+const unsupportedFeature = (root: string | undefined, action: string | undefined): string =>
+  root === "entities" || root === "entity"
+    ? "Durable entities"
+    : root === "instances" && action !== undefined
+      ? `The '${action}' instance operation`
+      : `'${root ?? ""}'`;
 
 /** Serves one request if its path is under the durable prefix; returns false otherwise. */
 export const handleDurableHttp = async (
@@ -110,8 +126,13 @@ export const handleDurableHttp = async (
       send(res, postStatus[await ops.raiseEvent(id, eventName ?? "", body === "" ? undefined : body)]);
     } else if (root === "instances" && id !== undefined && method === "POST" && action === "terminate") {
       send(res, postStatus[await ops.terminate(id, q.get("reason") ?? "")]);
+    } else if (root === "instances" && id !== undefined && method === "POST" && action === "suspend") {
+      send(res, postStatus[await ops.suspend(id, q.get("reason") ?? "")]);
+    } else if (root === "instances" && id !== undefined && method === "POST" && action === "resume") {
+      send(res, postStatus[await ops.resume(id, q.get("reason") ?? "")]);
     } else {
-      send(res, 501, { message: "Not supported by the local durable runtime." });
+      const feature = unsupportedFeature(root, action);
+      send(res, 501, { message: `${feature} is not supported by the local durable runtime.` });
     }
   } catch (error) {
     send(res, 500, { message: error instanceof Error ? error.message : "internal error" });
@@ -173,13 +194,15 @@ const instanceRequest = async (
 ) => {
   if (method === "GET") {
     const meta = await ops.status(id);
-    if (meta === undefined) send(res, 404);
-    else
-      send(
-        res,
-        runningStates.includes(meta.runtimeStatus) ? 202 : 200,
-        statusJson(meta, q.get("showInput") !== "false"),
-      );
+    if (meta === undefined) return send(res, 404);
+    const showInput = q.get("showInput") !== "false";
+    const body: Record<string, unknown> = statusJson(meta, showInput);
+    // As the extension: no history for an instance that has not started.
+    if (q.get("showHistory") === "true" && meta.runtimeStatus !== "Pending") {
+      const options = { showInput, showHistoryOutput: q.get("showHistoryOutput") === "true", ...meta };
+      body.historyEvents = historyView(await ops.history(meta), options);
+    }
+    send(res, runningStates.includes(meta.runtimeStatus) ? 202 : 200, body);
   } else if (method === "DELETE") {
     const meta = await ops.status(id);
     if (meta !== undefined && runningStates.includes(meta.runtimeStatus)) {

@@ -3,8 +3,9 @@ import type * as http from "node:http";
 import type { InvocationContext } from "@azure/functions";
 
 import type { CapturedFunction, FunctionsCoreShim } from "../functionsCore";
+import type { LocalLog } from "../invocation";
 import { attachDurableClient, clientBindingValue } from "./clientBinding";
-import { eventRaised } from "./historyEvents";
+import { eventRaised, executionResumed, executionSuspended } from "./historyEvents";
 import { type DurableOperations, handleDurableHttp, matchesFilter, type StatusFilter } from "./httpApi";
 import { type InstanceMeta, InstanceStore, isFinished } from "./instanceStore";
 import { OrchestrationHost, type Residents } from "./orchestrationHost";
@@ -16,10 +17,11 @@ export { attachDurableClient, clientBindingValue, DURABLE_PATH_PREFIX } from "./
  * registrations through durable-functions' own replay engine (replay schema V3), keeps history in Table Storage
  * (`<taskHub>Instances`), and serves the HTTP API the durable client calls under DURABLE_PATH_PREFIX.
  *
- * Supported: callActivity, callActivityWithRetry (first interval, backoff, max attempts, max interval),
- * createTimer (+ cancel), Task.all / Task.any, waitForExternalEvent / raiseEvent, callSubOrchestrator,
- * continueAsNew, terminate, purge, status and lists. Not supported (the orchestration fails with a clear
- * message): entities, callHttp, callSubOrchestratorWithRetry; retryTimeoutInMilliseconds is ignored. One process
+ * Supported: callActivity, callActivityWithRetry and callSubOrchestratorWithRetry (first interval, backoff, max
+ * attempts, max interval), createTimer (+ cancel), Task.all / Task.any, waitForExternalEvent / raiseEvent,
+ * callSubOrchestrator, callHttp (with 202 polling; no tokenSource), continueAsNew, terminate, suspend / resume,
+ * purge, status (with historyEvents) and lists. Not supported (the orchestration fails with a message naming it
+ * and the feature): entities, callHttp with a tokenSource; retryTimeoutInMilliseconds is ignored. One process
  * owns a task hub at a time (the meta row's ETag detects a second writer; there is no lease).
  */
 export interface DurableRuntimeOptions {
@@ -39,10 +41,24 @@ export interface DurableRuntimeOptions {
   publicBaseUrl: () => string;
   /** Never given inputs or outputs: they may hold personal data. */
   log?: (level: "info" | "warn" | "error", message: string) => void;
+  /**
+   * What orchestrators and activities write with context.log / trace / debug / info / warn / error, at every
+   * level, formatted with util.format (default: `log`, error and critical as "error", warning as "warn", the
+   * rest as "info", prefixed with the function's name).
+   */
+  functionLog?: LocalLog;
   clock?: { now(): Date };
 }
 
 const STOP_GRACE_MS = 2000;
+
+const functionLogVia =
+  (log: NonNullable<DurableRuntimeOptions["log"]>): LocalLog =>
+  (level, functionName, message) =>
+    log(
+      level === "error" || level === "critical" ? "error" : level === "warning" ? "warn" : "info",
+      `${functionName}: ${message}`,
+    );
 export const DEFAULT_MAX_LOADED_ORCHESTRATIONS = 100;
 
 export class DurableRuntime {
@@ -64,6 +80,7 @@ export class DurableRuntime {
         ...(options.functionTimeoutMs === undefined ? {} : { functionTimeoutMs: options.functionTimeoutMs }),
       },
       log,
+      options.functionLog ?? functionLogVia(log),
     );
     this.ops = this.operations(clock);
   }
@@ -115,6 +132,14 @@ export class DurableRuntime {
       raiseEvent: (instanceId, name, data) =>
         host.post(instanceId, undefined, eventRaised(clock.now(), name, data), true),
       terminate: (instanceId, reason) => host.terminate(instanceId, reason),
+      suspend: (instanceId, reason) =>
+        host.post(instanceId, undefined, executionSuspended(clock.now(), reason), true),
+      resume: (instanceId, reason) =>
+        host.post(instanceId, undefined, executionResumed(clock.now(), reason), true),
+      history: (meta) =>
+        meta.episodeCount === 0
+          ? Promise.resolve([])
+          : store.readHistory(meta.instanceId, meta.executionId, meta.episodeCount),
       purge: (instanceId) => store.purge(instanceId),
       purgeBy: async (filter) => {
         const doomed = (await listAll(filter)).filter((m) => isFinished(m.runtimeStatus));

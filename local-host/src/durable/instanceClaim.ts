@@ -11,6 +11,27 @@ export const validInstanceId = (id: string): boolean =>
 
 export const newExecutionId = (): string => randomUUID().replace(/-/g, "");
 
+/** The meta row of a new execution that has not run yet, linked to its parent task for a sub-orchestration. */
+export const pendingMeta = (args: {
+  instanceId: string;
+  name: string;
+  input: string | undefined;
+  parent?: { readonly instanceId: string; readonly executionId: string; readonly taskId: number };
+  now: Date;
+}): InstanceMeta => ({
+  instanceId: args.instanceId,
+  name: args.name,
+  executionId: newExecutionId(),
+  runtimeStatus: "Pending",
+  createdTime: args.now.toISOString(),
+  lastUpdatedTime: args.now.toISOString(),
+  episodeCount: 0,
+  input: args.input,
+  parentInstanceId: args.parent?.instanceId,
+  parentExecutionId: args.parent?.executionId,
+  parentTaskId: args.parent?.taskId,
+});
+
 /**
  * Writes the meta row of a new instance; undefined when the id is taken. `cleanUp` gets the deletion of a
  * replaced execution's rows (background work).

@@ -13,7 +13,7 @@ import { isStatus, pad, partKey, TableRows, TRANSACTION_CHARS } from "./tableRow
  * episode rows, the meta row (ETag-checked) and the deletion of the inbox items it folded.
  */
 
-export type RuntimeStatus = "Pending" | "Running" | "Completed" | "Failed" | "Terminated";
+export type RuntimeStatus = "Pending" | "Running" | "Suspended" | "Completed" | "Failed" | "Terminated";
 export const isFinished = (s: RuntimeStatus): boolean =>
   s === "Completed" || s === "Failed" || s === "Terminated";
 

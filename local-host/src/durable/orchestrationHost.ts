@@ -1,12 +1,14 @@
 import type { FunctionsCoreShim } from "../functionsCore";
+import type { LocalLog } from "../invocation";
 import { ActivityRunner } from "./activityRunner";
 import { type Episode, openWork, runEpisode } from "./episodeRunner";
 import { EventType, executionTerminated, type HistoryEvent } from "./historyEvents";
 import { IdleWaiters } from "./idleWaiters";
-import { claimInstance, newExecutionId, validInstanceId } from "./instanceClaim";
+import { claimInstance, newExecutionId, pendingMeta, validInstanceId } from "./instanceClaim";
 import { readUnfinished } from "./instanceLoad";
 import { type InstanceMeta, type InstanceStore, isFinished } from "./instanceStore";
 import { Residency } from "./residency";
+import { hasControlEvent } from "./suspension";
 import { type Clock, TimerWheel } from "./timers";
 import { type Parent, type PostResult, type StartResult, timerKey, WorkRouter } from "./workRouter";
 
@@ -32,8 +34,11 @@ export interface Residents {
   /** The most instances loaded (or loading) at once so far. */
   readonly peakLoaded: number;
 }
-/** Something to fold, or a new execution that has not run its first episode. */
-const hasWork = (live: Live): boolean => live.pending.length > 0 || live.meta.episodeCount === 0;
+/** Something to fold (while suspended, only a suspend, resume or termination), or a new execution that has not
+    run its first episode. */
+const hasWork = (live: Live): boolean =>
+  live.meta.episodeCount === 0 ||
+  (live.meta.runtimeStatus === "Suspended" ? hasControlEvent(live.pending) : live.pending.length > 0);
 
 export class OrchestrationHost {
   private readonly live: Residency<Live>;
@@ -54,11 +59,14 @@ export class OrchestrationHost {
       readonly functionTimeoutMs?: number;
     },
     private readonly log: Log,
+    private readonly functionLog: LocalLog,
   ) {
     this.live = new Residency<Live>(limits.maxLoaded, {
       read: (id) => this.read(id),
       loaded: (_id, live) => this.begin(live),
-      quiet: (live) => !live.busy && live.pending.length === 0,
+      // Failure policy: a suspended instance may be dropped with held events: results and raised events wait in
+      // its inbox, and timers that fired are re-armed from history (past due) when it loads again.
+      quiet: (live) => !live.busy && !hasWork(live),
       track: (work) => this.track(work),
       log: (message) => log("warn", message),
     });
@@ -69,6 +77,7 @@ export class OrchestrationHost {
       clock,
       async (job, event) => void (await this.post(job.instanceId, job.executionId, event, true)),
       (message) => log("warn", message),
+      functionLog,
       limits.functionTimeoutMs,
     );
     this.work = new WorkRouter({
@@ -106,20 +115,7 @@ export class OrchestrationHost {
     const id = instanceId ?? newExecutionId();
     if (!validInstanceId(id)) return { kind: "InvalidId" };
     if (this.live.get(id) !== undefined || this.live.isUnloaded(id)) return { kind: "Conflict" };
-    const now = this.clock.now().toISOString();
-    const meta: InstanceMeta = {
-      instanceId: id,
-      name,
-      executionId: newExecutionId(),
-      runtimeStatus: "Pending",
-      createdTime: now,
-      lastUpdatedTime: now,
-      episodeCount: 0,
-      input,
-      parentInstanceId: parent?.instanceId,
-      parentExecutionId: parent?.executionId,
-      parentTaskId: parent?.taskId,
-    };
+    const meta = pendingMeta({ instanceId: id, name, input, parent, now: this.clock.now() });
     const etag = await claimInstance(this.store, meta, (work) => this.track(work));
     if (etag === undefined) return { kind: "Conflict" };
     if (this.live.hasRoomNow()) {
@@ -241,7 +237,7 @@ export class OrchestrationHost {
         history: live.history,
         batch,
         now: this.clock.now(),
-        log: (m) => this.log("warn", m),
+        log: this.functionLog,
       });
       await this.commit(live, episode);
     } catch (error) {
@@ -261,6 +257,7 @@ export class OrchestrationHost {
     live.etag = await this.store.commitEpisode(next, live.etag, episode.events, episode.foldedKeys);
     live.meta = next;
     live.history.push(...episode.events);
+    live.pending.unshift(...episode.held);
     episode.cancelledTimers.forEach((id) => this.timers.disarm(timerKey(meta, id)));
     if (episode.continueAsNew !== undefined) await this.continueAsNew(live, episode.continueAsNew.input);
     else if (isFinished(next.runtimeStatus)) await this.finished(live);

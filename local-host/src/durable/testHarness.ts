@@ -1,3 +1,4 @@
+import type * as AzureFunctions from "@azure/functions";
 import type * as DurableFunctions from "durable-functions";
 
 import { serveDurable } from "../durableHost";
@@ -13,7 +14,16 @@ export type Df = typeof DurableFunctions;
 export const captureDurable = (register: (df: Df) => void): FunctionsCoreShim =>
   captureFunctions(() => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    register(require("durable-functions") as Df);
+    const df = require("durable-functions") as Df;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { app } = require("@azure/functions") as typeof AzureFunctions;
+    // An HTTP function with a durableClient input, as the README documents (the client contract test uses it).
+    app.http("durableStarter", {
+      route: "starter",
+      extraInputs: [df.input.durableClient()],
+      handler: () => ({ status: 204 }),
+    });
+    register(df);
   });
 
 export interface Harness {

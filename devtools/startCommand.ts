@@ -5,8 +5,17 @@ import { runInForeground, type RuntimeInfo } from "functions-local-host";
 /** The repository root (package.json main, host.json, .data), from dist/devtools. */
 const APP_ROOT = path.resolve(__dirname, "..", "..");
 
-/** Webhooks on this machine (http://127.0.0.1:8080/...) are the point of running the dispatcher locally. */
-const LOCAL_DEFAULTS = { ALLOW_INSECURE_WEBHOOKS: "true", ALLOW_PRIVATE_NETWORK_TARGETS: "true" } as const;
+/**
+ * Webhooks on this machine (http://127.0.0.1:8080/...) are the point of running the dispatcher locally. The
+ * ingest trigger names its hub and consumer group as %EVENTHUB_NAME% and %EVENTHUB_CONSUMER_GROUP%, which the
+ * host resolves from the settings as Azure does (local.settings.json.example has the same values).
+ */
+const LOCAL_DEFAULTS = {
+  ALLOW_INSECURE_WEBHOOKS: "true",
+  ALLOW_PRIVATE_NETWORK_TARGETS: "true",
+  EVENTHUB_NAME: "io-events",
+  EVENTHUB_CONSUMER_GROUP: "$default",
+} as const;
 
 /** What `npm start` prints once the dispatcher is up: where things are and a webhook to try. */
 export const banner = (info: RuntimeInfo): string =>

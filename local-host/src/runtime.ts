@@ -5,20 +5,15 @@ import v8 from "node:v8";
 import { startAzurite } from "./azurite";
 import { DurableRuntime } from "./durable";
 import { startEventHubHost } from "./eventHubHost";
-import { startEventHubsEmulator } from "./eventhubs";
 import { type CapturedFunction, FunctionsCoreShim, installFunctionsCore } from "./functionsCore";
 import { type HostSettings, readHostJson } from "./hostJson";
 import { type RunningHttpHost, startHttpHost } from "./httpHost";
 import { functionKeysFrom } from "./httpKeys";
 import { type LocalLog } from "./invocation";
+import { type EventHubInfo, type EventHubsPlan, LocalEventHubs } from "./localEventHubs";
 import { stableConsumerId } from "./ownClaims";
 import { ensurePortFree, portSetting } from "./ports";
-import {
-  adminKeyFor,
-  isDevelopmentEventHubs,
-  isDevelopmentStorage,
-  maxLoadedSetting,
-} from "./runtimeSettings";
+import { adminKeyFor, isDevelopmentStorage, maxLoadedSetting } from "./runtimeSettings";
 import { assertSupported } from "./support";
 import { startTimerHost } from "./timerHost";
 import { jsonData, type RpcTypedData } from "./workerInvocation";
@@ -44,8 +39,11 @@ export interface RuntimeInfo {
   readonly ready: true;
   readonly adminUrl: string;
   readonly adminKey: string;
+  /** The first Event Hub trigger's hub (io-events when the app has none), with EntityPath. */
   readonly eventHubConnectionString: string;
   readonly eventHubName: string;
+  /** Every hub the app's Event Hub triggers read, with its consumer groups and functions. */
+  readonly eventHubs: ReadonlyArray<EventHubInfo>;
   readonly dataDir: string;
 }
 
@@ -114,45 +112,19 @@ const startStorage = async ({ env, options, dataDir, stops }: StartContext): Pro
   return azurite.connectionString;
 };
 
-/** Event Hubs: the embedded endpoint, unless EVENTHUB_CONNECTION points at a real namespace. */
-const startEventHubs = async (
-  { env, options, dataDir, stops }: StartContext,
-  hubName: string,
-): Promise<string> => {
-  const configured = env.EVENTHUB_CONNECTION ?? "";
-  if (!isDevelopmentEventHubs(configured)) return configured;
-  const port = portSetting(env, "EVENTHUB_EMULATOR_PORT", 5672);
-  await ensurePortFree(port, "EVENTHUB_EMULATOR_PORT");
-  const hub = await startEventHubsEmulator({
-    port,
-    ...(options.inMemory ? {} : { dataDir: path.join(dataDir, "eventhubs") }),
-    hubs: [{ name: hubName, partitionCount: 4, consumerGroups: ["$default"] }],
-  });
-  stops.add(() => hub.stop());
-  return hub.connectionString(hubName);
-};
-
-/** The app's settings as the Functions host would hand them over: the embedded services' connections win over
-    empty or development values, then the app's local defaults fill in what the environment leaves unset. */
-const applySettings = (
-  { env, options }: StartContext,
-  connections: { storage: string; eventHub: string; hubName: string },
-): void => {
+/** The app's settings as the Functions host would hand them over: the embedded storage's connection wins over
+    an empty or development value, then the app's local defaults fill in what the environment leaves unset. */
+const applySettings = ({ env, options }: StartContext, storage: string): void => {
   const defaults = Object.entries(options.localDefaults ?? {}).filter(([name]) => env[name] === undefined);
-  Object.assign(process.env, Object.fromEntries(defaults), {
-    AzureWebJobsStorage: connections.storage,
-    EVENTHUB_CONNECTION: connections.eventHub,
-    EVENTHUB_NAME: connections.hubName,
-  });
+  Object.assign(process.env, Object.fromEntries(defaults), { AzureWebJobsStorage: storage });
 };
 
 /** Loads the app as the Node worker would: every entry point, registrations captured, then the appStart hooks.
     A registration the host cannot run refuses the start (support.ts). Returns the shim and how to stop answering
     `require("@azure/functions-core")`. */
-const loadApp = async (
-  { options, env }: StartContext,
-  hubName: string,
-): Promise<{ shim: FunctionsCoreShim; uninstall: () => void }> => {
+const loadApp = async ({
+  options,
+}: StartContext): Promise<{ shim: FunctionsCoreShim; uninstall: () => void }> => {
   const { log } = options;
   const shim = new FunctionsCoreShim((level, _category, message) => log(level as never, "worker", message));
   const uninstall = installFunctionsCore(shim);
@@ -161,11 +133,7 @@ const loadApp = async (
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       require(path.resolve(options.appRoot, file));
     }
-    assertSupported(shim.functions.values(), {
-      eventHubName: hubName,
-      consumerGroup: env.EVENTHUB_CONSUMER_GROUP ?? "$default",
-      env: { ...env, ...process.env },
-    });
+    assertSupported(shim.functions.values());
     await shim.runHooks("appStart", { functionAppDirectory: options.appRoot });
   } catch (error) {
     uninstall();
@@ -230,27 +198,28 @@ const startDurableAndHttp = async (
   return { durable, http };
 };
 
-/** Event Hub triggers, fed by the real consumer client with checkpoints in blob storage. */
+/** Event Hub triggers, each fed by its own consumer client (its hub and consumer group) with blob checkpoints. */
 const startEventHubTriggers = async (
-  { env, options, host, dataDir, stops }: StartContext,
+  { options, host, dataDir, stops }: StartContext,
   shim: FunctionsCoreShim,
   durable: DurableRuntime,
-  connections: { storage: string; eventHub: string; hubName: string },
+  storage: string,
+  plan: EventHubsPlan,
 ): Promise<void> => {
-  for (const fn of shim.byTriggerType("eventHubTrigger")) {
+  for (const feed of plan.feeds) {
     const feeder = await startEventHubHost({
       shim,
-      fn,
-      connectionString: connections.eventHub,
-      eventHubName: connections.hubName,
-      consumerGroup: env.EVENTHUB_CONSUMER_GROUP ?? "$default",
-      storageConnection: connections.storage,
+      fn: feed.fn,
+      connectionString: feed.connectionString,
+      eventHubName: feed.eventHubName,
+      consumerGroup: feed.consumerGroup,
+      storageConnection: storage,
       checkpointContainer: "azure-webjobs-eventhub",
       maxBatchSize: host.maxEventBatchSize,
       maxWaitTimeInSeconds: host.maxWaitTimeSeconds,
       log: options.log,
       extraInputs: (f) => durableClientInputs(f, durable),
-      ...(options.inMemory ? {} : { consumerId: stableConsumerId(dataDir, fn.name) }),
+      ...(options.inMemory ? {} : { consumerId: stableConsumerId(dataDir, feed.fn.name) }),
       ...(host.functionTimeoutMs === undefined ? {} : { functionTimeoutMs: host.functionTimeoutMs }),
     });
     stops.add(() => feeder.stop());
@@ -283,19 +252,28 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<R
       stops,
     };
     await ensurePortFree(portSetting(env, "PORT", 7071), "PORT");
+    // Read before the settings are applied: env may be process.env, whose storage setting is then Azurite's.
+    const storageEmbedded = isDevelopmentStorage(env.AzureWebJobsStorage);
     const storage = await startStorage(ctx);
+    applySettings(ctx, storage);
+    const eventHubs = new LocalEventHubs({
+      hostEnv: env,
+      settings: process.env,
+      dataDir: options.inMemory ? undefined : path.join(ctx.dataDir, "eventhubs"),
+      onStop: (stop) => stops.add(stop),
+      log: options.log,
+    });
+    await eventHubs.beforeLoad();
+    const { shim, uninstall } = await loadApp(ctx);
+    const plan = await eventHubs.afterLoad(shim.byTriggerType("eventHubTrigger"));
     const services = {
       storageConnectionString: storage,
-      storageEmbedded: isDevelopmentStorage(env.AzureWebJobsStorage),
-      eventHubsEmbedded: isDevelopmentEventHubs(env.EVENTHUB_CONNECTION),
+      storageEmbedded,
+      eventHubsEmbedded: eventHubs.embedded,
     };
-    const hubName = env.EVENTHUB_NAME ?? "io-events";
-    const connections = { storage, eventHub: await startEventHubs(ctx, hubName), hubName };
-    applySettings(ctx, connections);
-    const { shim, uninstall } = await loadApp(ctx, hubName);
     const adminKey = adminKeyFor(env);
     const { durable, http } = await startDurableAndHttp(ctx, shim, storage, adminKey);
-    await startEventHubTriggers(ctx, shim, durable, connections);
+    await startEventHubTriggers(ctx, shim, durable, storage, plan);
     const timers = startTimerHost(
       shim,
       options.log,
@@ -309,8 +287,9 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<R
       ready: true,
       adminUrl: `${http.url}/${ctx.host.routePrefix}`,
       adminKey,
-      eventHubConnectionString: connections.eventHub,
-      eventHubName: hubName,
+      eventHubConnectionString: plan.primary.connectionString,
+      eventHubName: plan.primary.name,
+      eventHubs: plan.hubs,
       dataDir: ctx.dataDir,
     };
     writeRuntimeFile(info);

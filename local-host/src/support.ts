@@ -16,47 +16,18 @@ const TRIGGERS = new Set([
 const CLIENT_TRIGGERS = new Set(["httptrigger", "eventhubtrigger", "timertrigger"]);
 const CLIENT_BINDINGS = new Set(["durableclient", "orchestrationclient"]);
 
-/** The settings the host reads for every Event Hub trigger (runtime.ts). */
-export interface EventHubSetup {
-  readonly eventHubName: string;
-  readonly consumerGroup: string;
-  readonly env: NodeJS.ProcessEnv;
-}
-
-/**
- * `%NAME%` resolved from the app settings, as the Functions host resolves binding expressions; EVENTHUB_NAME and
- * EVENTHUB_CONSUMER_GROUP resolve to what the host uses when they are unset.
- */
-const resolved = (value: unknown, setup: EventHubSetup): unknown => {
-  const settings: NodeJS.ProcessEnv = {
-    EVENTHUB_NAME: setup.eventHubName,
-    EVENTHUB_CONSUMER_GROUP: setup.consumerGroup,
-    ...setup.env,
-  };
-  return typeof value === "string"
-    ? value.replace(/%([^%]+)%/g, (_, name: string) => settings[name] ?? `%${name}%`)
-    : value;
-};
-
 /** A binding property as the app wrote it (never its resolved setting value). */
 const shown = (value: unknown): string => JSON.stringify(value) ?? "undefined";
 
-const triggerProblem = (fn: CapturedFunction, setup: EventHubSetup): string | undefined => {
+const triggerProblem = (fn: CapturedFunction): string | undefined => {
   const type = fn.trigger.type.toLowerCase();
   if (type === "entitytrigger")
     return "trigger entityTrigger: the local durable backend has no durable entities";
   if (!TRIGGERS.has(type))
     return `trigger ${fn.trigger.type}: only HTTP, Event Hub, timer, orchestration and activity triggers run`;
   if (type !== "eventhubtrigger") return undefined;
+  // connection, eventHubName and consumerGroup are resolved and checked per trigger by eventHubTriggers.ts.
   const t = fn.trigger;
-  if (t.connection !== "EVENTHUB_CONNECTION")
-    return `eventHubTrigger connection ${shown(t.connection)}: the host connects every Event Hub trigger through EVENTHUB_CONNECTION`;
-  const hub = resolved(t.eventHubName, setup);
-  if (hub !== undefined && hub !== setup.eventHubName)
-    return `eventHubTrigger eventHubName ${shown(t.eventHubName)}: the host reads only the hub EVENTHUB_NAME names`;
-  const group = resolved(t.consumerGroup, setup);
-  if (group !== undefined && group !== setup.consumerGroup)
-    return `eventHubTrigger consumerGroup ${shown(t.consumerGroup)}: the host reads only the group EVENTHUB_CONSUMER_GROUP names (default $default)`;
   if (t.dataType !== undefined && t.dataType !== "string")
     return `eventHubTrigger dataType ${shown(t.dataType)}: event bodies are handed over as text`;
   return undefined;
@@ -72,9 +43,9 @@ const bindingProblem = (fn: CapturedFunction, name: string, binding: BindingInfo
 };
 
 /** Every feature of `fn` the host cannot run, as "<feature>: <why>" (empty when it runs all of it). */
-export const unsupportedFeatures = (fn: CapturedFunction, setup: EventHubSetup): ReadonlyArray<string> => {
+export const unsupportedFeatures = (fn: CapturedFunction): ReadonlyArray<string> => {
   const problems: string[] = [];
-  const trigger = triggerProblem(fn, setup);
+  const trigger = triggerProblem(fn);
   if (trigger !== undefined) problems.push(trigger);
   for (const [name, binding] of Object.entries(fn.metadata.bindings)) {
     if (name === fn.trigger.name) continue;
@@ -92,9 +63,9 @@ export const unsupportedFeatures = (fn: CapturedFunction, setup: EventHubSetup):
 };
 
 /** Refuses, by name, every registration with a feature the host cannot run. */
-export const assertSupported = (functions: Iterable<CapturedFunction>, setup: EventHubSetup): void => {
+export const assertSupported = (functions: Iterable<CapturedFunction>): void => {
   const problems = [...functions].flatMap((fn) =>
-    unsupportedFeatures(fn, setup).map((problem) => `function "${fn.name}": ${problem}`),
+    unsupportedFeatures(fn).map((problem) => `function "${fn.name}": ${problem}`),
   );
   if (problems.length > 0)
     throw new Error(

@@ -4,7 +4,7 @@ import { join } from "node:path";
 
 import { loadHubsConfig } from "./config";
 import { startEventHubsEmulator } from "./index";
-import { Clients } from "./testClients";
+import { Clients, collect, earliestEventPosition } from "./testClients";
 
 describe("hubs configuration", () => {
   let dir: string;
@@ -27,6 +27,44 @@ describe("hubs configuration", () => {
       expect(await clients.consumer("orders", "audit").getPartitionIds()).toEqual(["0", "1"]);
     } finally {
       await clients.closeAll();
+      await emulator.stop();
+    }
+  });
+
+  it("adds hubs and consumer groups while serving, keeping an existing hub's events and partition count", async () => {
+    const emulator = await startEventHubsEmulator({ port: 0 });
+    const clients = new Clients(emulator);
+    try {
+      await clients.producer().sendBatch([{ body: "kept" }], { partitionId: "0" });
+      await expect(clients.producer("orders").getPartitionIds()).rejects.toThrow(/could not be found/);
+      emulator.ensureHubs([
+        { name: "orders", partitionCount: 2, consumerGroups: ["$default"] },
+        { name: "io-events", partitionCount: 8, consumerGroups: ["audit"] },
+      ]);
+      expect(await clients.producer("orders").getPartitionIds()).toEqual(["0", "1"]);
+      const audit = clients.consumer("io-events", "audit");
+      expect(await audit.getPartitionIds()).toEqual(["0", "1", "2", "3"]);
+      const { done, subscription } = collect(
+        (handlers) => audit.subscribe("0", handlers, { startPosition: earliestEventPosition }),
+        1,
+      );
+      expect((await done).map((e) => e.body)).toEqual(["kept"]);
+      await subscription.close();
+      expect(() => emulator.ensureHubs([{ name: "a/b", partitionCount: 1, consumerGroups: ["x"] }])).toThrow(
+        /name/,
+      );
+    } finally {
+      await clients.closeAll();
+      await emulator.stop();
+    }
+  });
+
+  it("gives a connection string without EntityPath when no hub is named", async () => {
+    const emulator = await startEventHubsEmulator({ port: 0 });
+    try {
+      expect(emulator.connectionString()).not.toMatch(/EntityPath/);
+      expect(emulator.connectionString("orders")).toMatch(/;EntityPath=orders$/);
+    } finally {
       await emulator.stop();
     }
   });

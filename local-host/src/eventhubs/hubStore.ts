@@ -38,24 +38,41 @@ const entityPath = (address: string): string => address.replace(/^[a-z]+:\/\/[^/
 
 /** The hubs and their partition logs, from config, optionally persisted under dataDir/<hub>/<n>.log. */
 export class HubStore {
-  private constructor(private readonly hubs: ReadonlyMap<string, Hub>) {}
+  private readonly hubs = new Map<string, Hub & { readonly consumerGroups: Set<string> }>();
+
+  private constructor(private readonly dataDir: string | undefined) {}
 
   static open(configs: ReadonlyArray<HubConfig>, dataDir: string | undefined, nowMs: number): HubStore {
-    const hubs = new Map<string, Hub>();
+    const store = new HubStore(dataDir);
+    store.ensure(configs, nowMs);
+    return store;
+  }
+
+  /**
+   * Adds the hubs that do not exist yet (their partition files replayed, if a data folder has them) and the
+   * consumer groups an existing hub lacks, while clients are connected. An existing hub keeps its partition
+   * count. Names compare case-insensitively, as in Event Hubs.
+   */
+  ensure(configs: ReadonlyArray<HubConfig>, nowMs: number): void {
     for (const config of configs) {
-      const dir = dataDir === undefined ? undefined : join(dataDir, config.name);
+      const groups = config.consumerGroups.map((g) => g.toLowerCase());
+      const existing = this.hubs.get(config.name.toLowerCase());
+      if (existing !== undefined) {
+        groups.forEach((g) => existing.consumerGroups.add(g));
+        continue;
+      }
+      const dir = this.dataDir === undefined ? undefined : join(this.dataDir, config.name);
       if (dir !== undefined) mkdirSync(dir, { recursive: true });
       const partitions = Array.from({ length: config.partitionCount }, (_, i) =>
         PartitionLog.open(dir === undefined ? undefined : join(dir, `${i}.log`)),
       );
-      hubs.set(config.name.toLowerCase(), {
+      this.hubs.set(config.name.toLowerCase(), {
         name: config.name,
-        consumerGroups: new Set(config.consumerGroups.map((g) => g.toLowerCase())),
+        consumerGroups: new Set(groups),
         partitions,
         createdAtMs: nowMs,
       });
     }
-    return new HubStore(hubs);
   }
 
   hub(name: string): Hub | undefined {

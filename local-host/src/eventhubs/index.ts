@@ -19,8 +19,16 @@ export interface EventHubsEmulatorOptions {
 
 export interface RunningEventHubsEmulator {
   readonly port: number;
-  /** A connection string the unmodified SDK accepts (plain TCP, any key), with this port and EntityPath. */
-  connectionString(hub: string): string;
+  /**
+   * A connection string the unmodified SDK accepts (plain TCP, any key) for this port, with EntityPath=hub when a
+   * hub is given (without one it serves every hub: the client names the hub).
+   */
+  connectionString(hub?: string): string;
+  /**
+   * Creates the hubs that do not exist yet and adds missing consumer groups to those that do, while serving
+   * (an existing hub keeps its partition count). Throws on an invalid name or partition count.
+   */
+  ensureHubs(hubs: ReadonlyArray<HubConfig>): void;
   /** Closes every connection and the listener, and flushes the partition files. */
   stop(): Promise<void>;
 }
@@ -44,7 +52,9 @@ export const startEventHubsEmulator = async (
   return {
     port,
     connectionString: (hub) =>
-      `Endpoint=sb://${host}:${port};SharedAccessKeyName=local;SharedAccessKey=local;UseDevelopmentEmulator=true;EntityPath=${hub}`,
+      `Endpoint=sb://${host}:${port};SharedAccessKeyName=local;SharedAccessKey=local;UseDevelopmentEmulator=true` +
+      (hub === undefined ? "" : `;EntityPath=${hub}`),
+    ensureHubs: (more) => store.ensure(validateHubs(more), Date.now()),
     stop: () => {
       stopped ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));

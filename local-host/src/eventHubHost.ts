@@ -45,11 +45,22 @@ export interface RunningEventHubHost {
   readonly handled: () => number;
 }
 
-/** An event body as the Functions host sends it: text (the library parses it as JSON when it parses). */
+/**
+ * An event body as the Functions host sends it: its bytes as text (the library parses it as JSON when it parses).
+ * The consumer skips the SDK's own JSON parsing (skipParsingBodyAsJson), so a data-section body arrives as its
+ * bytes and is never re-serialised (JSON.stringify of a body nested thousands deep overflows the stack).
+ */
 const bodyText = (event: ReceivedEventData): string => {
   const body: unknown = event.body;
   if (Buffer.isBuffer(body) || body instanceof Uint8Array) return Buffer.from(body).toString("utf8");
-  return typeof body === "string" ? body : JSON.stringify(body);
+  if (typeof body === "string") return body;
+  try {
+    return JSON.stringify(body) ?? "";
+  } catch {
+    // Failure policy: an AMQP value body that cannot be serialised reaches the function as empty text, which it
+    // rejects as malformed, instead of blocking its partition.
+    return "";
+  }
 };
 
 /**
@@ -248,6 +259,7 @@ export const startEventHubHost = async (options: EventHubHostOptions): Promise<R
       maxBatchSize: options.maxBatchSize,
       maxWaitTimeInSeconds: options.maxWaitTimeInSeconds,
       startPosition: earliestEventPosition,
+      skipParsingBodyAsJson: true,
     },
   );
 

@@ -1,7 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { hostApp, type HostedApp, pollStatus } from "./fidelityHost";
 
 /**
  * Fidelity: an app the host did not grow up with, written the way Microsoft's Durable Functions quickstart for
@@ -10,8 +7,6 @@ import path from "node:path";
  * must have the documented shapes: 202 with Location and the management URLs, then the status query answering
  * 202 while the instance runs and 200 with runtimeStatus "Completed" and the output when done.
  */
-const CLI = path.resolve(__dirname, "..", "..", "dist", "cli.js");
-const NODE_MODULES = path.resolve(__dirname, "..", "..", "..", "node_modules");
 
 const APP = `
 const { app } = require("@azure/functions");
@@ -50,63 +45,17 @@ app.http("httpStartAndWait", {
 });
 `;
 
-const appFolder = (): string => {
-  const root = mkdtempSync(path.join(tmpdir(), "fidelity-durable-"));
-  writeFileSync(
-    path.join(root, "package.json"),
-    JSON.stringify({ name: "durable-quickstart", main: "src/index.js" }),
-  );
-  writeFileSync(
-    path.join(root, "host.json"),
-    JSON.stringify({ version: "2.0", extensions: { durableTask: { hubName: "QuickstartHub" } } }),
-  );
-  const src = path.join(root, "src");
-  require("node:fs").mkdirSync(src); // eslint-disable-line @typescript-eslint/no-require-imports
-  writeFileSync(path.join(src, "index.js"), APP);
-  return root;
-};
-
-interface ReadyLine {
-  readonly adminUrl: string;
-}
-
-let child: ChildProcess | undefined;
+let app: HostedApp;
 let baseUrl = "";
-let stderr = "";
-
 beforeAll(async () => {
-  const root = appFolder();
-  child = spawn(process.execPath, [CLI, "start", "--app", root, "--json", "--in-memory"], {
-    env: { PATH: process.env.PATH, NODE_PATH: NODE_MODULES, PORT: "0", EVENTHUB_EMULATOR_PORT: "0" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const ready = await new Promise<ReadyLine>((resolve, reject) => {
-    let out = "";
-    child!.stdout?.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const line = out.split("\n").find((l) => l.startsWith("{"));
-      if (line !== undefined) resolve(JSON.parse(line) as ReadyLine);
-    });
-    child!.once("exit", (code) => reject(new Error(`the host exited (${String(code)}):\n${stderr}`)));
-  });
-  baseUrl = ready.adminUrl;
+  app = await hostApp(APP, { version: "2.0", extensions: { durableTask: { hubName: "QuickstartHub" } } });
+  baseUrl = app.baseUrl;
 }, 60_000);
-afterAll(() => {
-  child?.kill("SIGTERM");
-});
+afterAll(() => app.stop());
 
 const pollUntilDone = async (url: string): Promise<{ status: number; body: Record<string, unknown> }> => {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const response = await fetch(url);
-    const body = (await response.json()) as Record<string, unknown>;
-    if (response.status === 200) return { status: 200, body };
-    expect(response.status).toBe(202);
-    expect(["Pending", "Running"]).toContain(body.runtimeStatus);
-    if (Date.now() > deadline) throw new Error(`still ${String(body.runtimeStatus)}:\n${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const { httpStatus, body } = await pollStatus(url, app.stderr);
+  return { status: httpStatus, body };
 };
 
 describe("the Durable Functions quickstart (function chaining), hosted by the bin", () => {

@@ -14,6 +14,8 @@ const NODE_MODULES = path.resolve(__dirname, "..", "..", "..", "node_modules");
 export interface HostedApp {
   /** http://127.0.0.1:<port>/api */
   readonly baseUrl: string;
+  /** The ready line the bin printed (RuntimeInfo: adminKey, eventHubConnectionString, eventHubs, ...). */
+  readonly ready: Record<string, unknown>;
   stderr(): string;
   stop(): void;
 }
@@ -37,16 +39,21 @@ export const hostApp = async (source: string, hostJson: object = { version: "2.0
   );
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const adminUrl = await new Promise<string>((resolve, reject) => {
+  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
     let out = "";
     child.stdout?.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       const line = out.split("\n").find((l) => l.startsWith("{"));
-      if (line !== undefined) resolve((JSON.parse(line) as { adminUrl: string }).adminUrl);
+      if (line !== undefined) resolve(JSON.parse(line) as Record<string, unknown>);
     });
     child.once("exit", (code) => reject(new Error(`the host exited (${String(code)}):\n${stderr}`)));
   });
-  return { baseUrl: adminUrl, stderr: () => stderr, stop: () => void child.kill("SIGTERM") };
+  return {
+    baseUrl: String(ready.adminUrl),
+    ready,
+    stderr: () => stderr,
+    stop: () => void child.kill("SIGTERM"),
+  };
 };
 
 /** Polls a statusQueryGetUri until the instance is no longer Pending or Running (202), then returns its status. */

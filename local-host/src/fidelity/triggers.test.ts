@@ -1,6 +1,6 @@
 import { EventHubProducerClient } from "@azure/event-hubs";
 
-import { hostApp,type HostedApp } from "./fidelityHost";
+import { hostApp, type HostedApp } from "./fidelityHost";
 
 /**
  * Fidelity: an app with the triggers and hooks of the Functions v4 documentation (Event Hub cardinality one and

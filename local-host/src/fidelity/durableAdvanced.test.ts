@@ -1,4 +1,4 @@
-import { hostApp, type HostedApp, pollStatus, startThroughHttp } from "./fidelityHost";
+import { hostApp, type HostedApp, JSON_HTTP_STARTER, pollStatus, startThroughHttp } from "./fidelityHost";
 
 /**
  * Fidelity: Durable Functions features beyond the basic patterns, as an app of its own hosted by the bin: the
@@ -46,21 +46,11 @@ df.app.orchestration("caller", function* (context) {
 
 app.http("weather", { methods: ["GET"], authLevel: "anonymous", handler: () => ({ jsonBody: { sky: "clear" } }) });
 
-app.http("httpStart", {
-  route: "orchestrators/{orchestratorName}",
-  extraInputs: [df.input.durableClient()],
-  handler: async (request, context) => {
-    const client = df.getClient(context);
-    const text = await request.text();
-    const instanceId = await client.startNew(request.params.orchestratorName, text ? { input: JSON.parse(text) } : {});
-    return client.createCheckStatusResponse(request, instanceId);
-  },
-});
 `;
 
 let app: HostedApp;
 beforeAll(async () => {
-  app = await hostApp(APP);
+  app = await hostApp(APP + JSON_HTTP_STARTER);
 }, 60_000);
 afterAll(() => app.stop());
 

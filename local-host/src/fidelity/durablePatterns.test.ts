@@ -1,4 +1,4 @@
-import { hostApp, type HostedApp, pollStatus, startThroughHttp } from "./fidelityHost";
+import { hostApp, type HostedApp, JSON_HTTP_STARTER, pollStatus, startThroughHttp } from "./fidelityHost";
 
 /**
  * Fidelity: the application patterns of Microsoft's Durable Functions documentation (fan-out/fan-in, human
@@ -42,21 +42,11 @@ df.app.orchestration("waitsForever", function* (context) {
   yield context.df.waitForExternalEvent("never");
 });
 
-app.http("httpStart", {
-  route: "orchestrators/{orchestratorName}",
-  extraInputs: [df.input.durableClient()],
-  handler: async (request, context) => {
-    const client = df.getClient(context);
-    const text = await request.text();
-    const instanceId = await client.startNew(request.params.orchestratorName, text ? { input: JSON.parse(text) } : {});
-    return client.createCheckStatusResponse(request, instanceId);
-  },
-});
 `;
 
 let app: HostedApp;
 beforeAll(async () => {
-  app = await hostApp(APP);
+  app = await hostApp(APP + JSON_HTTP_STARTER);
 }, 60_000);
 afterAll(() => app.stop());
 

@@ -72,6 +72,24 @@ export const pollStatus = async (
   }
 };
 
+/**
+ * The documentation's HTTP starter (POST orchestrators/{orchestratorName}, a JSON body as the input, answered with
+ * createCheckStatusResponse), appended to an app's source that has required @azure/functions as `app` and
+ * durable-functions as `df`.
+ */
+export const JSON_HTTP_STARTER = `
+app.http("httpStart", {
+  route: "orchestrators/{orchestratorName}",
+  extraInputs: [df.input.durableClient()],
+  handler: async (request, context) => {
+    const client = df.getClient(context);
+    const text = await request.text();
+    const instanceId = await client.startNew(request.params.orchestratorName, text ? { input: JSON.parse(text) } : {});
+    return client.createCheckStatusResponse(request, instanceId);
+  },
+});
+`;
+
 /** Starts an orchestration through the app's HTTP starter and returns createCheckStatusResponse's body. */
 export const startThroughHttp = async (
   app: HostedApp,

@@ -265,6 +265,19 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<R
     });
     await eventHubs.beforeLoad();
     const { shim, uninstall } = await loadApp(ctx);
+    // Stops run newest first: the appTerminate hooks run once the triggers and the durable runtime have stopped,
+    // while storage and the Event Hubs endpoint still serve (the worker runs them on WorkerTerminate).
+    stops.add(() =>
+      shim
+        .runHooks("appTerminate", {})
+        .catch((error: unknown) =>
+          options.log(
+            "error",
+            "worker",
+            `appTerminate hook failed: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        ),
+    );
     const plan = await eventHubs.afterLoad(shim.byTriggerType("eventHubTrigger"));
     const services = {
       storageConnectionString: storage,

@@ -40,17 +40,13 @@ describe("unsupportedFeatures", () => {
     ["a timer with a durable client and a retry policy", fn(timer, client, retry)],
     ["an orchestration", fn({ type: "orchestrationTrigger", direction: "in" })],
     ["an activity", fn({ type: "activityTrigger", direction: "in" })],
+    ["an entity", fn({ type: "entityTrigger", direction: "in" })],
   ])("accepts %s", (_what, f) => {
     expect(unsupportedFeatures(f)).toEqual([]);
   });
 
   it.each<[string, CapturedFunction, RegExp]>([
     ["a queue trigger", fn({ type: "queueTrigger", direction: "in" }), /trigger queueTrigger/],
-    [
-      "an entity trigger",
-      fn({ type: "entityTrigger", direction: "in" }),
-      /entityTrigger.*no durable entities/,
-    ],
     [
       "a storage blob input",
       fn(http, { blob: { type: "blob", direction: "in" } }),

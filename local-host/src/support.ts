@@ -11,6 +11,7 @@ const TRIGGERS = new Set([
   "timertrigger",
   "orchestrationtrigger",
   "activitytrigger",
+  "entitytrigger",
 ]);
 /** Triggers that get a durableClient input (HTTP, Event Hub and timer invocations; not durable ones). */
 const CLIENT_TRIGGERS = new Set(["httptrigger", "eventhubtrigger", "timertrigger"]);
@@ -21,10 +22,8 @@ const shown = (value: unknown): string => JSON.stringify(value) ?? "undefined";
 
 const triggerProblem = (fn: CapturedFunction): string | undefined => {
   const type = fn.trigger.type.toLowerCase();
-  if (type === "entitytrigger")
-    return "trigger entityTrigger: the local durable backend has no durable entities";
   if (!TRIGGERS.has(type))
-    return `trigger ${fn.trigger.type}: only HTTP, Event Hub, timer, orchestration and activity triggers run`;
+    return `trigger ${fn.trigger.type}: only HTTP, Event Hub, timer, orchestration, activity and entity triggers run`;
   if (type !== "eventhubtrigger") return undefined;
   // connection, eventHubName and consumerGroup are resolved and checked per trigger by eventHubTriggers.ts.
   const t = fn.trigger;

@@ -198,5 +198,33 @@ const invokeThroughModel = async (
   return model.getResponse(context, post.result);
 };
 
+/** The value RPC typed data carries (the library's fromRpcTypedData, for what the host reads back). */
+export const typedDataValue = (data: RpcTypedData | null | undefined): unknown => {
+  if (data === undefined || data === null) return undefined;
+  if (data.json !== undefined) return JSON.parse(data.json);
+  if (data.string !== undefined) {
+    try {
+      return JSON.parse(data.string);
+    } catch {
+      return data.string;
+    }
+  }
+  if (data.int !== undefined) return Number(data.int);
+  if (data.double !== undefined) return data.double;
+  if (data.bytes !== undefined) return Buffer.from(data.bytes).toString("base64");
+  return undefined;
+};
+
+/**
+ * A function's return value as JSON text, as the Durable extension records an activity's result: a string stays
+ * that string (not parsed), bytes become base64, nothing becomes null.
+ */
+export const returnValueJson = (data: RpcTypedData | null | undefined): string => {
+  if (data === undefined || data === null) return "null";
+  if (data.json !== undefined) return data.json;
+  if (data.string !== undefined) return JSON.stringify(data.string);
+  return JSON.stringify(typedDataValue(data)) ?? "null";
+};
+
 /** JSON as RPC typed data (what the host sends for objects, and the durable client binding). */
 export const jsonData = (value: unknown): RpcTypedData => ({ json: JSON.stringify(value) });

@@ -1,6 +1,8 @@
 import type { ActionObject } from "./bindingInfo";
+import { derivedRequestId, type EntityRequest } from "./entityStore";
 import { defaultChildId, type SequenceState } from "./followUps";
 import {
+  eventSent,
   type HistoryEvent,
   type RetryPolicy,
   subOrchestrationCreated,
@@ -29,8 +31,6 @@ export const ActionType = {
 
 /** What the orchestrator called, for actions the local runtime refuses. */
 const UNSUPPORTED: Readonly<Record<number, string>> = {
-  [ActionType.CallEntity]: "callEntity (durable entities)",
-  [ActionType.SignalEntity]: "signalEntity (durable entities)",
   [ActionType.LockEntities]: "lock (durable entity critical sections)",
   [ActionType.ReleaseEntities]: "entity lock release (durable entity critical sections)",
 };
@@ -71,7 +71,26 @@ const readPolicy = (options: unknown): RetryPolicy => {
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
 
 /** One new action as its allocation event with id `id`, or the name of what the runtime does not support. */
-const allocate = (a: ActionObject, id: number, now: Date, instanceId: string): HistoryEvent | string => {
+/** The message a callEntity / signalEntity sends; its id is derived from the sender, so a replay yields it again. */
+const entityRequest = (a: ActionObject, id: number, instanceId: string, executionId: string): string => {
+  const isSignal = a.actionType === ActionType.SignalEntity;
+  const request: EntityRequest = {
+    id: derivedRequestId(instanceId, executionId, id),
+    isSignal,
+    operation: a.operation ?? "",
+    input: a.input === undefined ? undefined : JSON.stringify(a.input),
+    ...(isSignal ? {} : { parent: instanceId, parentExecution: executionId }),
+  };
+  return JSON.stringify(request);
+};
+
+const allocate = (
+  a: ActionObject,
+  id: number,
+  now: Date,
+  instanceId: string,
+  executionId: string,
+): HistoryEvent | string => {
   const name = a.functionName ?? "";
   switch (a.actionType) {
     case ActionType.CallActivity:
@@ -82,7 +101,7 @@ const allocate = (a: ActionObject, id: number, now: Date, instanceId: string): H
         attempt: 1,
       });
     case ActionType.CreateTimer:
-      return timerCreated(now, id, a.fireAt instanceof Date ? a.fireAt : now);
+      return timerCreated(now, id, a.fireAt === undefined ? now : new Date(a.fireAt));
     case ActionType.CallSubOrchestrator:
     case ActionType.CallSubOrchestratorWithRetry: {
       const child = a.instanceId ?? defaultChildId(instanceId, id);
@@ -100,6 +119,9 @@ const allocate = (a: ActionObject, id: number, now: Date, instanceId: string): H
         return "callHttp with a tokenSource (managed identity tokens)";
       return taskScheduled(now, id, HTTP_ACTIVITY, JSON.stringify(request));
     }
+    case ActionType.CallEntity:
+    case ActionType.SignalEntity:
+      return eventSent(now, id, a.instanceId ?? "", entityRequest(a, id, instanceId, executionId));
     default:
       return UNSUPPORTED[a.actionType] ?? `action type ${a.actionType}`;
   }
@@ -112,12 +134,13 @@ export const allocateNewActions = (
   firstId: number,
   now: Date,
   instanceId: string,
+  executionId: string,
 ): { events: HistoryEvent[]; unsupported?: string } => {
   const fresh = leafActions(actions).slice(seq.leafIds.length);
   const events: HistoryEvent[] = [];
   let id = firstId;
   for (const a of fresh) {
-    const event = allocate(a, id, now, instanceId);
+    const event = allocate(a, id, now, instanceId, executionId);
     if (typeof event === "string") return { events, unsupported: `${event} (action type ${a.actionType})` };
     events.push(event);
     id++;

@@ -1,7 +1,6 @@
 import type { FunctionsCoreShim } from "../functionsCore";
 import type { LocalLog } from "../invocation";
-import { runInvocation } from "../invocationScope";
-import { invocationContext, parseJson } from "./bindingInfo";
+import { invokeAsWorker, returnValueJson } from "../workerInvocation";
 import { type Failure, type HistoryEvent, taskCompleted, taskFailed } from "./historyEvents";
 import { HTTP_ACTIVITY, runHttpActivity } from "./httpActivity";
 
@@ -127,10 +126,17 @@ export class ActivityRunner {
       return taskFailed(this.clock.now(), job.taskId, { Reason: reason, Details: "" });
     }
     try {
-      const result = await runInvocation(fn.name, this.timeoutMs, () =>
-        fn.callback(parseJson(job.input), invocationContext(fn, this.functionLog)),
+      // The input goes in as the extension sends it (JSON text, parsed by the library), hooks included.
+      const answer = await invokeAsWorker(
+        this.shim,
+        fn,
+        {
+          trigger: job.input === undefined ? {} : { string: job.input },
+          ...(this.timeoutMs === undefined ? {} : { timeoutMs: this.timeoutMs }),
+        },
+        this.functionLog,
       );
-      return taskCompleted(this.clock.now(), job.taskId, JSON.stringify(result) ?? "null");
+      return taskCompleted(this.clock.now(), job.taskId, returnValueJson(answer.returnValue));
     } catch (error) {
       return taskFailed(this.clock.now(), job.taskId, activityFailure(job.name, error));
     }

@@ -80,10 +80,13 @@ export interface ActionObject {
   readonly functionName?: string;
   readonly input?: unknown;
   readonly retryOptions?: unknown;
-  readonly fireAt?: Date;
+  /** A Date, or its ISO text once the state has been through JSON (as the worker returns it). */
+  readonly fireAt?: Date | string;
   isCanceled?: boolean;
   readonly instanceId?: string;
   readonly httpRequest?: unknown;
+  /** callEntity / signalEntity. */
+  readonly operation?: string;
   readonly compoundActions?: readonly ActionObject[];
 }
 

@@ -34,25 +34,26 @@ describe("runEpisode", () => {
 
   it("allocates retry follow-ups before tasks the same batch lets user code yield", async () => {
     const log = () => undefined;
-    const e1 = await runEpisode({ fn, meta, history: [], batch: [], now: t0, log });
+    const e1 = await runEpisode({ shim, fn, meta, history: [], batch: [], now: t0, log });
     expect(scheduled(e1.work)).toEqual([
       [0, "flaky"],
       [1, "plain"],
     ]);
     // The plain result arrives before the retry failure; the library must still see the failure first.
     const batch2 = [taskCompleted(t0, 1, '"p"'), taskFailed(t0, 0, failure)];
-    const e2 = await runEpisode({ fn, meta: e1.meta, history: e1.events, batch: batch2, now: t0, log });
+    const e2 = await runEpisode({ shim, fn, meta: e1.meta, history: e1.events, batch: batch2, now: t0, log });
     expect(scheduled(e2.work)).toEqual([
       [2, "retry-wait"],
       [3, "after"],
     ]);
     const h2 = [...e1.events, ...e2.events];
     const batch3 = [taskCompleted(t0, 3, '"a"'), timerFired(t0, 2, t0.toISOString())];
-    const e3 = await runEpisode({ fn, meta: e2.meta, history: h2, batch: batch3, now: t0, log });
+    const e3 = await runEpisode({ shim, fn, meta: e2.meta, history: h2, batch: batch3, now: t0, log });
     expect(scheduled(e3.work)).toEqual([[4, "flaky"]]);
     expect(e3.work[0]?.Retry?.attempt).toBe(2);
     const h3 = [...h2, ...e3.events];
     const e4 = await runEpisode({
+      shim,
       fn,
       meta: e3.meta,
       history: h3,
@@ -68,10 +69,11 @@ describe("runEpisode", () => {
 
   it("ignores a result that is already in history (an inbox row folded before a crash)", async () => {
     const log = () => undefined;
-    const e1 = await runEpisode({ fn, meta, history: [], batch: [], now: t0, log });
+    const e1 = await runEpisode({ shim, fn, meta, history: [], batch: [], now: t0, log });
     const done = { ...taskCompleted(t0, 1, '"p"'), InboxKey: "k.1" };
-    const e2 = await runEpisode({ fn, meta: e1.meta, history: e1.events, batch: [done], now: t0, log });
+    const e2 = await runEpisode({ shim, fn, meta: e1.meta, history: e1.events, batch: [done], now: t0, log });
     const again = await runEpisode({
+      shim,
       fn,
       meta: e2.meta,
       history: [...e1.events, ...e2.events],

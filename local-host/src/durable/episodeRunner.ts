@@ -1,8 +1,8 @@
-import type { CapturedFunction } from "../functionsCore";
+import type { CapturedFunction, FunctionsCoreShim } from "../functionsCore";
 import type { LocalLog } from "../invocation";
-import { runInvocation } from "../invocationScope";
+import { invokeAsWorker, typedDataValue } from "../workerInvocation";
 import { ActionType, allocateNewActions, continueAsNewInput, leafActions } from "./actionPlan";
-import { type ActionObject, bindingInfo, invocationContext, readEpisodeResult } from "./bindingInfo";
+import { type ActionObject, bindingInfo, readEpisodeResult } from "./bindingInfo";
 import { planFollowUps, sequenceState } from "./followUps";
 import {
   completedId,
@@ -27,6 +27,8 @@ export interface Episode {
   readonly meta: InstanceMeta;
   /** Allocation events whose work must start now. */
   readonly work: HistoryEvent[];
+  /** Messages to entities (EventSent), delivered before the episode commits. */
+  readonly sends: HistoryEvent[];
   /** Timer ids the orchestrator cancelled. */
   readonly cancelledTimers: number[];
   readonly continueAsNew?: { readonly input: string | undefined };
@@ -56,6 +58,8 @@ export const newEventsOnly = (
 const stringify = (value: unknown): string => JSON.stringify(value) ?? "null";
 
 interface EpisodeArgs {
+  /** The app's registrations, whose programming model invokes the orchestrator (hooks included). */
+  readonly shim: FunctionsCoreShim;
   readonly fn: CapturedFunction;
   readonly meta: InstanceMeta;
   readonly history: readonly HistoryEvent[];
@@ -73,8 +77,10 @@ const finished = (
   output: string,
   foldedKeys: string[],
   custom?: string,
+  sends: HistoryEvent[] = [],
 ): Episode => ({
-  events: [...events, orchestratorCompleted(now), executionCompleted(now, output)],
+  events: [...events, ...sends, orchestratorCompleted(now), executionCompleted(now, output)],
+  sends,
   meta: {
     ...meta,
     runtimeStatus: status,
@@ -104,7 +110,7 @@ export const runEpisode = async (args: EpisodeArgs): Promise<Episode> => {
   if (suspended) {
     // No replay while suspended: only the suspend/resume events are recorded.
     const next = { ...meta, runtimeStatus: "Suspended" as const, lastUpdatedTime: now.toISOString() };
-    return { events: fold, meta: next, work: [], cancelledTimers: [], foldedKeys, held };
+    return { events: fold, meta: next, work: [], sends: [], cancelledTimers: [], foldedKeys, held };
   }
 
   const seq = sequenceState(history);
@@ -122,30 +128,42 @@ export const runEpisode = async (args: EpisodeArgs): Promise<Episode> => {
     fresh,
     parentInstanceId: meta.parentInstanceId,
   });
-  const result = await runInvocation(fn.name, undefined, () =>
-    readEpisodeResult(() => fn.callback(trigger, invocationContext(fn, args.log))),
-  );
+  // As the extension sends it: the binding info as JSON text, which the library parses (so every episode gets
+  // fresh copies of the history; the library mutates what it gets).
+  const result = await readEpisodeResult(async () => {
+    const answer = await invokeAsWorker(
+      args.shim,
+      fn,
+      { trigger: { string: JSON.stringify(trigger) } },
+      args.log,
+    );
+    return typedDataValue(answer.returnValue);
+  });
   const custom = result.customStatus === undefined ? undefined : stringify(result.customStatus);
-  const end = (status: InstanceMeta["runtimeStatus"], output: string) =>
-    finished(args, fresh, status, output, foldedKeys, custom);
+  const end = (status: InstanceMeta["runtimeStatus"], output: string, sends: HistoryEvent[] = []) =>
+    finished(args, fresh, status, output, foldedKeys, custom, sends);
   const failed = (message: string) =>
     end("Failed", stringify(`Orchestrator function '${meta.name}' failed: ${message}`));
   if (result.kind === "Failed") return failed(result.message);
 
-  const allocated = allocateNewActions(result.actions, seq, nextId, now, meta.instanceId);
+  const allocated = allocateNewActions(result.actions, seq, nextId, now, meta.instanceId, meta.executionId);
   if (allocated.unsupported !== undefined) {
     return failed(`the local durable runtime does not support ${allocated.unsupported}`);
   }
+  const isSend = (e: HistoryEvent) => e.EventType === EventType.EventSent;
+  const sends = allocated.events.filter(isSend);
   if (result.kind === "Done") {
+    // Signals sent just before returning (or continuing as new) are still delivered.
     const again = continueAsNewInput(result.actions);
     return again === undefined
-      ? end("Completed", stringify(result.output))
-      : { ...end("Running", "null"), continueAsNew: again };
+      ? end("Completed", stringify(result.output), sends)
+      : { ...end("Running", "null", sends), continueAsNew: again };
   }
-  const work = [...followUps, ...allocated.events];
+  const work = [...followUps, ...allocated.events.filter((e) => !isSend(e))];
   const leafIds = [...seq.leafIds, ...allocated.events.map((e) => e.EventId)];
   return {
-    events: [...fresh, ...work, orchestratorCompleted(now)],
+    events: [...fresh, ...followUps, ...allocated.events, orchestratorCompleted(now)],
+    sends,
     meta: { ...meta, runtimeStatus: "Running", customStatus: custom, lastUpdatedTime: now.toISOString() },
     work,
     cancelledTimers: cancelledTimerIds(result.actions, leafIds),
@@ -159,8 +177,11 @@ const cancelledTimerIds = (actions: readonly ActionObject[], ids: readonly numbe
     a.actionType === ActionType.CreateTimer && a.isCanceled === true && ids[i] !== undefined ? [ids[i]] : [],
   );
 
-/** Allocations in `history` that have no completion yet: the work to resume after a restart. */
+/** Allocations in `history` that have no completion yet: the work to resume after a restart. Messages to entities
+    are not among them: they were delivered before their episode committed. */
 export const openWork = (history: readonly HistoryEvent[]): HistoryEvent[] => {
   const done = new Set(history.map(completedId).filter((id) => id !== undefined));
-  return history.filter((e) => isAllocation(e) && !done.has(e.EventId));
+  return history.filter(
+    (e) => isAllocation(e) && e.EventType !== EventType.EventSent && !done.has(e.EventId),
+  );
 };

@@ -20,6 +20,7 @@ export const EventType = {
   TimerFired: 11,
   OrchestratorStarted: 12,
   OrchestratorCompleted: 13,
+  EventSent: 14,
   EventRaised: 15,
   ExecutionSuspended: 19,
   ExecutionResumed: 20,
@@ -127,6 +128,9 @@ export const executionSuspended = (at: Date, reason: string): HistoryEvent =>
   event(EventType.ExecutionSuspended, at, { Reason: reason });
 export const executionResumed = (at: Date, reason: string): HistoryEvent =>
   event(EventType.ExecutionResumed, at, { Reason: reason });
+/** A message an orchestrator sent to an entity (callEntity, signalEntity): Input is the EntityRequest. */
+export const eventSent = (at: Date, id: number, target: string, request: string): HistoryEvent =>
+  event(EventType.EventSent, at, { EventId: id, InstanceId: target, Name: "op", Input: request });
 export const eventRaised = (at: Date, name: string, input: string | undefined): HistoryEvent =>
   event(EventType.EventRaised, at, { Name: name, Input: input });
 export const subOrchestrationCreated = (
@@ -156,11 +160,13 @@ export interface Failure {
   readonly FailureDetails?: FailureDetailsPayload;
 }
 
-/** Events that allocate a sequence id (an action the runtime carries out). */
+/** Events that allocate a sequence id (an action the runtime carries out; an EventSent is carried out before its
+    episode commits, see OrchestrationHost.commit). */
 export const isAllocation = (e: HistoryEvent): boolean =>
   e.EventType === EventType.TaskScheduled ||
   e.EventType === EventType.TimerCreated ||
-  e.EventType === EventType.SubOrchestrationInstanceCreated;
+  e.EventType === EventType.SubOrchestrationInstanceCreated ||
+  e.EventType === EventType.EventSent;
 
 /** For a completion event, the sequence id it completes. */
 export const completedId = (e: HistoryEvent): number | undefined => {

@@ -17,6 +17,9 @@ import type { PostResult, StartResult } from "./orchestrationHost";
  *   POST   instances/{id}/terminate?reason=           terminate (202; 410 finished; 404)
  *   POST   instances/{id}/suspend?reason=             suspend (202; 410 finished; 404)
  *   POST   instances/{id}/resume?reason=              resume (202; 410 finished; 404)
+ *   POST   entities/{name}/{key}?op=                  signal an entity (202; 400 when no entity function has the name)
+ *   GET    entities/{name}/{key}                      an entity's state (200 with the state; 404)
+ *   GET    entities/{name}[?fetchState=true]          the entities of one name ([{entityId, lastOperationTime, state?}])
  * A status query with showHistory=true also returns historyEvents (historyView.ts).
  */
 export interface StatusFilter {
@@ -37,6 +40,23 @@ export interface DurableOperations {
   purge(instanceId: string): Promise<number>;
   purgeBy(filter: StatusFilter): Promise<number>;
   managementPayload(instanceId: string): Record<string, string>;
+  signalEntity(
+    name: string,
+    key: string,
+    operation: string,
+    input: string | undefined,
+  ): Promise<"Accepted" | "UnknownEntity">;
+  readEntity(name: string, key: string): Promise<StoredEntity | undefined>;
+  listEntities(name: string): Promise<StoredEntity[]>;
+}
+
+/** An entity that exists, as the HTTP API shows it. */
+export interface StoredEntity {
+  readonly name: string;
+  readonly key: string;
+  /** JSON text. */
+  readonly state?: string;
+  readonly lastOperationTime?: string;
 }
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -96,11 +116,7 @@ const runningStates: readonly RuntimeStatus[] = ["Pending", "Running", "Suspende
 
 /** What a request the runtime does not serve asks for, for its 501 message. */
 const unsupportedFeature = (root: string | undefined, action: string | undefined): string =>
-  root === "entities" || root === "entity"
-    ? "Durable entities"
-    : root === "instances" && action !== undefined
-      ? `The '${action}' instance operation`
-      : `'${root ?? ""}'`;
+  root === "instances" && action !== undefined ? `The '${action}' instance operation` : `'${root ?? ""}'`;
 
 /** Serves one request if its path is under the durable prefix; returns false otherwise. */
 export const handleDurableHttp = async (
@@ -130,6 +146,8 @@ export const handleDurableHttp = async (
       send(res, postStatus[await ops.suspend(id, q.get("reason") ?? "")]);
     } else if (root === "instances" && id !== undefined && method === "POST" && action === "resume") {
       send(res, postStatus[await ops.resume(id, q.get("reason") ?? "")]);
+    } else if (root === "entities" && id !== undefined && id !== "" && eventName === undefined) {
+      await entityRequest(req, res, ops, id, action, q);
     } else {
       const feature = unsupportedFeature(root, action);
       send(res, 501, { message: `${feature} is not supported by the local durable runtime.` });
@@ -156,7 +174,10 @@ const startRequest = async (
     case "Stopped":
       return send(res, 503, { message: "The durable runtime is stopping." });
     case "InvalidId":
-      return send(res, 400, { message: "Instance ids may not contain / \\ # ? or control characters." });
+      return send(res, 400, {
+        message:
+          "Instance ids may not start with @ (kept for entities) or contain / \\ # ? or control characters.",
+      });
     case "UnknownOrchestrator":
       return send(res, 400, { message: `No orchestrator function named '${name}'.` });
     default: {
@@ -212,4 +233,47 @@ const instanceRequest = async (
       send(res, deleted === 0 ? 404 : 200, { instancesDeleted: deleted });
     }
   } else send(res, 405, { message: "method not allowed" });
+};
+
+const sendText = (res: ServerResponse, status: number, json: string): void => {
+  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(json) });
+  res.end(json);
+};
+
+const entityRequest = async (
+  req: IncomingMessage,
+  res: ServerResponse,
+  ops: DurableOperations,
+  name: string,
+  key: string | undefined,
+  q: URLSearchParams,
+) => {
+  const method = req.method ?? "GET";
+  if (key === undefined || key === "") {
+    if (method !== "GET") return send(res, 405, { message: "method not allowed" });
+    const fetchState = q.get("fetchState") === "true";
+    const entities = await ops.listEntities(name);
+    return send(
+      res,
+      200,
+      entities.map((e) => ({
+        entityId: { name: e.name, key: e.key },
+        lastOperationTime: e.lastOperationTime ?? null,
+        ...(fetchState ? { state: parseJson(e.state) ?? null } : {}),
+      })),
+    );
+  }
+  if (method === "GET") {
+    const entity = await ops.readEntity(name, key);
+    if (entity === undefined) return send(res, 404);
+    return sendText(res, 200, entity.state ?? "null");
+  }
+  if (method === "POST") {
+    const body = await readBody(req);
+    const signalled = await ops.signalEntity(name, key, q.get("op") ?? "", body === "" ? undefined : body);
+    return signalled === "Accepted"
+      ? send(res, 202)
+      : send(res, 400, { message: `No entity function named '${name}'.` });
+  }
+  return send(res, 405, { message: "method not allowed" });
 };

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type * as http from "node:http";
 
 import type { InvocationContext } from "@azure/functions";
@@ -5,6 +6,8 @@ import type { InvocationContext } from "@azure/functions";
 import type { CapturedFunction, FunctionsCoreShim } from "../functionsCore";
 import type { LocalLog } from "../invocation";
 import { attachDurableClient, clientBindingValue } from "./clientBinding";
+import { EntityHost } from "./entityHost";
+import { entityIdOf, EntityStore, schedulerId } from "./entityStore";
 import { eventRaised, executionResumed, executionSuspended } from "./historyEvents";
 import { type DurableOperations, handleDurableHttp, matchesFilter, type StatusFilter } from "./httpApi";
 import { type InstanceMeta, InstanceStore, isFinished } from "./instanceStore";
@@ -17,11 +20,12 @@ export { attachDurableClient, clientBindingValue, DURABLE_PATH_PREFIX } from "./
  * registrations through durable-functions' own replay engine (replay schema V3), keeps history in Table Storage
  * (`<taskHub>Instances`), and serves the HTTP API the durable client calls under DURABLE_PATH_PREFIX.
  *
- * Supported: callActivity, callActivityWithRetry and callSubOrchestratorWithRetry (first interval, backoff, max
+ * Supported: entities (df.app.entity; callEntity, signalEntity, readEntityState and the entity HTTP API; not
+ * entity locks, which need replay schema V4), callActivity, callActivityWithRetry and callSubOrchestratorWithRetry (first interval, backoff, max
  * attempts, max interval), createTimer (+ cancel), Task.all / Task.any, waitForExternalEvent / raiseEvent,
  * callSubOrchestrator, callHttp (with 202 polling; no tokenSource), continueAsNew, terminate, suspend / resume,
  * purge, status (with historyEvents) and lists. Not supported (the orchestration fails with a message naming it
- * and the feature): entities, callHttp with a tokenSource; retryTimeoutInMilliseconds is ignored. One process
+ * and the feature): entity critical sections (lock), callHttp with a tokenSource; retryTimeoutInMilliseconds is ignored. One process
  * owns a task hub at a time (the meta row's ETag detects a second writer; there is no lease).
  */
 export interface DurableRuntimeOptions {
@@ -64,6 +68,9 @@ export const DEFAULT_MAX_LOADED_ORCHESTRATIONS = 100;
 export class DurableRuntime {
   private readonly store: InstanceStore;
   private readonly host: OrchestrationHost;
+  private readonly entities: EntityHost;
+  private readonly background = new Set<Promise<unknown>>();
+  private readonly entityStore: EntityStore;
   private readonly ops: DurableOperations;
 
   constructor(private readonly options: DurableRuntimeOptions) {
@@ -82,6 +89,22 @@ export class DurableRuntime {
       log,
       options.functionLog ?? functionLogVia(log),
     );
+    this.entityStore = new EntityStore(this.store.history);
+    this.entities = new EntityHost({
+      shim: options.shim,
+      store: this.entityStore,
+      clock,
+      post: (id, execution, event, persist) => this.host.post(id, execution, event, persist),
+      log,
+      functionLog: options.functionLog ?? functionLogVia(log),
+      ...(options.functionTimeoutMs === undefined ? {} : { timeoutMs: options.functionTimeoutMs }),
+      track: (work) => {
+        const tracked = work.catch((error: unknown) => log("warn", `entity work failed: ${String(error)}`));
+        this.background.add(tracked);
+        void tracked.finally(() => this.background.delete(tracked));
+      },
+    });
+    this.host.deliverToEntity = (target, request) => this.entities.deliver(target, request);
     this.ops = this.operations(clock);
   }
 
@@ -89,11 +112,14 @@ export class DurableRuntime {
   async start(): Promise<void> {
     await this.store.ensureTables();
     await this.host.resumeAll();
+    await this.entities.resumeAll();
   }
 
   /** Stops accepting work, waits briefly for running activities (their results are kept), runs no new episodes. */
   async stop(): Promise<void> {
+    this.entities.stop();
     await this.host.stop(STOP_GRACE_MS);
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
   }
 
   clientBindingValue(): unknown {
@@ -145,6 +171,23 @@ export class DurableRuntime {
         const doomed = (await listAll(filter)).filter((m) => isFinished(m.runtimeStatus));
         const counts = await Promise.all(doomed.map((m) => store.purge(m.instanceId)));
         return counts.reduce((a, b) => a + b, 0);
+      },
+      signalEntity: async (name, key, operation, input) => {
+        if (this.entities.entityFunction(name) === undefined) return "UnknownEntity";
+        await this.entities.signal({ name, key }, operation, input, randomUUID());
+        return "Accepted";
+      },
+      readEntity: async (name, key) => {
+        const record = await this.entityStore.read(schedulerId({ name, key }));
+        return record.exists ? { name: name.toLowerCase(), key, ...record } : undefined;
+      },
+      listEntities: async (name) => {
+        const out = [];
+        for await (const { id, record } of this.entityStore.list(name)) {
+          const entity = entityIdOf(id);
+          if (record.exists && entity !== undefined) out.push({ ...entity, ...record });
+        }
+        return out;
       },
       managementPayload: (instanceId) => {
         const value = clientBindingValue(this.options.publicBaseUrl(), this.options.taskHub);

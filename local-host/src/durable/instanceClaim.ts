@@ -3,9 +3,11 @@ import { randomUUID } from "node:crypto";
 import { type InstanceMeta, type InstanceStore, isFinished } from "./instanceStore";
 import { isStatus } from "./tableRows";
 
-/** Instance ids are partition keys: no / \\ # ? or control characters, at most 512 characters. */
+/** Instance ids are partition keys: no / \\ # ? or control characters, at most 512 characters; a leading "@"
+    is kept for entities (their scheduler ids), as in the Durable Task Framework. */
 export const validInstanceId = (id: string): boolean =>
   id.length > 0 &&
+  !id.startsWith("@") &&
   id.length <= 512 &&
   [...id].every((c) => !"/\\#?".includes(c) && c.charCodeAt(0) >= 0x20 && (c < "\u007f" || c > "\u009f"));
 

@@ -1,6 +1,7 @@
 import type { FunctionsCoreShim } from "../functionsCore";
 import type { LocalLog } from "../invocation";
 import { ActivityRunner } from "./activityRunner";
+import type { EntityRequest } from "./entityStore";
 import { type Episode, openWork, runEpisode } from "./episodeRunner";
 import { EventType, executionTerminated, type HistoryEvent } from "./historyEvents";
 import { IdleWaiters } from "./idleWaiters";
@@ -48,6 +49,9 @@ export class OrchestrationHost {
   readonly timers: TimerWheel;
   private stopped = false;
   private readonly work: WorkRouter;
+  /** Delivers an orchestrator's message to an entity's inbox (set by DurableRuntime to its EntityHost). */
+  deliverToEntity: (target: string, request: EntityRequest) => Promise<void> = () =>
+    Promise.reject(new Error("this runtime has no entity host"));
 
   constructor(
     private readonly shim: FunctionsCoreShim,
@@ -232,6 +236,7 @@ export class OrchestrationHost {
     const batch = live.pending.splice(0);
     try {
       const episode = await runEpisode({
+        shim: this.shim,
         fn,
         meta: live.meta,
         history: live.history,
@@ -254,6 +259,10 @@ export class OrchestrationHost {
   private async commit(live: Live, episode: Episode): Promise<void> {
     const { meta } = live;
     const next: InstanceMeta = { ...episode.meta, episodeCount: meta.episodeCount + 1 };
+    // Messages to entities go out before the episode that sends them commits (their ids are derived from the
+    // sender, so an episode that is run again sends the same ones, and entities drop a request they already ran).
+    for (const e of episode.sends)
+      await this.deliverToEntity(e.InstanceId ?? "", JSON.parse(e.Input ?? "{}") as EntityRequest);
     live.etag = await this.store.commitEpisode(next, live.etag, episode.events, episode.foldedKeys);
     live.meta = next;
     live.history.push(...episode.events);

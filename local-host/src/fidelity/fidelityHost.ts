@@ -17,10 +17,15 @@ export interface HostedApp {
   /** The ready line the bin printed (RuntimeInfo: adminKey, eventHubConnectionString, eventHubs, ...). */
   readonly ready: Record<string, unknown>;
   stderr(): string;
-  stop(): void;
+  /** SIGTERM; resolves with the exit code once the host has exited. */
+  stop(): Promise<number | null>;
 }
 
-export const hostApp = async (source: string, hostJson: object = { version: "2.0" }): Promise<HostedApp> => {
+export const hostApp = async (
+  source: string,
+  hostJson: object = { version: "2.0" },
+  env: Readonly<Record<string, string>> = {},
+): Promise<HostedApp> => {
   const root = mkdtempSync(path.join(tmpdir(), "fidelity-"));
   writeFileSync(
     path.join(root, "package.json"),
@@ -33,11 +38,18 @@ export const hostApp = async (source: string, hostJson: object = { version: "2.0
     process.execPath,
     [CLI, "start", "--app", root, "--json", "--in-memory"],
     {
-      env: { PATH: process.env.PATH, NODE_PATH: NODE_MODULES, PORT: "0", EVENTHUB_EMULATOR_PORT: "0" },
+      env: {
+        PATH: process.env.PATH,
+        NODE_PATH: NODE_MODULES,
+        PORT: "0",
+        EVENTHUB_EMULATOR_PORT: "0",
+        ...env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     },
   );
   let stderr = "";
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
     let out = "";
@@ -52,7 +64,10 @@ export const hostApp = async (source: string, hostJson: object = { version: "2.0
     baseUrl: String(ready.adminUrl),
     ready,
     stderr: () => stderr,
-    stop: () => void child.kill("SIGTERM"),
+    stop: () => {
+      child.kill("SIGTERM");
+      return exited;
+    },
   };
 };
 

@@ -95,7 +95,8 @@ describe("local runtime (dispatcher start)", () => {
       expect((await admin(rt, "/webhooks", {}, "wrong-key")).status).toBe(401);
       expect((await fetch(`${rt.info.adminUrl}/webhooks?code=local-test-key`)).status).toBe(200);
       expect((await admin(rt, "/no-such-route")).status).toBe(404);
-      expect((await admin(rt, "/webhooks/x", { method: "PATCH" })).status).toBe(405);
+      // A method the route does not take is 404, as the Functions host answers it in Azure.
+      expect((await admin(rt, "/webhooks/x", { method: "PATCH" })).status).toBe(404);
       const created = await admin(rt, "/webhooks", { method: "POST", body: JSON.stringify({ url: "x" }) });
       expect(created.status).toBe(400);
       expect(created.headers.get("content-type")).toBe("application/problem+json");

@@ -19,7 +19,11 @@ interface Call {
   readonly retryCount?: number;
 }
 
-const loadApp = (cardinality: "one" | "many", onCall: (call: Call) => void): FunctionsCoreShim =>
+const loadApp = (
+  cardinality: "one" | "many",
+  onCall: (call: Call) => void,
+  retry?: AzureFunctions.RetryOptions,
+): FunctionsCoreShim =>
   captureFunctions(() => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { app } = require("@azure/functions") as typeof AzureFunctions;
@@ -27,6 +31,7 @@ const loadApp = (cardinality: "one" | "many", onCall: (call: Call) => void): Fun
       connection: "HUB_CONNECTION",
       eventHubName: "io-events",
       cardinality,
+      ...(retry === undefined ? {} : { retry }),
       handler: (input, context) => {
         onCall({
           input,
@@ -136,17 +141,21 @@ describe("Event Hub triggers through the worker path", () => {
     expect(second).toEqual({ n: 2 });
   });
 
-  it("retries a failing event from where it failed, with retryContext, and never skips it", async () => {
-    const calls: Call[] = [];
+  const failingSecond = (calls: Call[], failuresWanted: number) => {
     let failures = 0;
-    const shim = loadApp("one", (call) => {
+    return (call: Call) => {
       calls.push(call);
-      if (call.input === "plain text" && failures < 2) {
+      if (call.input === "plain text" && failures < failuresWanted) {
         failures += 1;
         throw new Error("not yet");
       }
-    });
-    await feed(shim);
+    };
+  };
+  const forever = { strategy: "fixedDelay", maxRetryCount: -1, delayInterval: { seconds: 1 } } as const;
+
+  it("retries a failing event under a maxRetryCount -1 policy, with retryContext, until it succeeds", async () => {
+    const calls: Call[] = [];
+    await feed(loadApp("one", failingSecond(calls, 2), forever));
     await publish();
     await waitFor(() => calls.length === 4, "the first event, two failures and the retry that succeeds");
     expect(calls.map((c) => [c.input, c.retryCount])).toEqual([
@@ -155,5 +164,40 @@ describe("Event Hub triggers through the worker path", () => {
       ["plain text", 1],
       ["plain text", 2],
     ]);
+  });
+
+  it("passes a failing event over once its retries run out, and goes on with the next batch", async () => {
+    const limited: Call[] = [];
+    const twice = { strategy: "fixedDelay", maxRetryCount: 2, delayInterval: { seconds: 1 } } as const;
+    await feed(loadApp("one", failingSecond(limited, 10), twice));
+    await publish();
+    await waitFor(() => limited.length === 4, "the first event, the failure and its two retries");
+    await publish();
+    // The next batch is processed: the failed event was passed over and checkpointed past.
+    await waitFor(() => limited.length === 8, "the next batch");
+    expect(limited.slice(0, 4).map((c) => [c.input, c.retryCount])).toEqual([
+      [{ n: 1 }, undefined],
+      ["plain text", undefined],
+      ["plain text", 1],
+      ["plain text", 2],
+    ]);
+  });
+
+  it("passes a failing batch over at once when the function has no retry policy, as Azure does", async () => {
+    const calls: Call[] = [];
+    await feed(
+      loadApp("many", (call) => {
+        calls.push(call);
+        throw new Error("always");
+      }),
+    );
+    await publish();
+    await publish();
+    const events = () => calls.flatMap((c) => c.input as unknown[]);
+    await waitFor(() => events().length === 4, "both batches");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Each event was handed over once, never retried.
+    expect(events()).toEqual([{ n: 1 }, "plain text", { n: 1 }, "plain text"]);
+    expect(calls.every((c) => c.retryCount === undefined)).toBe(true);
   });
 });

@@ -11,6 +11,7 @@ import { ContainerClient } from "@azure/storage-blob";
 import type { CapturedFunction, FunctionsCoreShim } from "./functionsCore";
 import { type LocalLog } from "./invocation";
 import { releaseOwnClaims } from "./ownClaims";
+import { retryPolicyOf } from "./retryOptions";
 import { invokeAsWorker, jsonData, type RpcRetryContext, type RpcTypedData } from "./workerInvocation";
 
 export interface EventHubHostOptions {
@@ -28,7 +29,7 @@ export interface EventHubHostOptions {
   readonly log: LocalLog;
   /** Values of the function's extra input bindings for one invocation (e.g. the durable client). */
   readonly extraInputs?: (fn: CapturedFunction) => Readonly<Record<string, RpcTypedData>>;
-  /** Waits between attempts at a failing batch (ms); the last one repeats. */
+  /** Overrides the retry policy's waits between attempts (ms; the last one repeats), for tests. */
   readonly retryDelaysMs?: ReadonlyArray<number>;
   /**
    * This consumer's owner id for partition claims, the same across restarts of one data folder: claims a crashed
@@ -127,9 +128,10 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /**
  * Feeds the app's Event Hub trigger from the real EventHubConsumerClient with blob checkpoints, greedy partition
  * claiming, and batches up to host.json's maxEventBatchSize.
- * Failure policy: a checkpoint is written only after the handler succeeded. A failing batch is retried with
- * backoff (the partition waits; nothing after it is processed or checkpointed) until it succeeds or the host
- * stops, so no event is skipped.
+ * Failure policy (the Functions host's): a batch is checkpointed once its invocations are over. A failed
+ * invocation is retried under the function's retry policy (`retry` of app.eventHub), the partition waiting
+ * meanwhile; without a policy, or once its retries run out, it is logged and passed over. An app that must never
+ * pass an event over registers `maxRetryCount: -1`, as the dispatcher does.
  */
 export const startEventHubHost = async (options: EventHubHostOptions): Promise<RunningEventHubHost> => {
   const containerClient = new ContainerClient(options.storageConnection, options.checkpointContainer);
@@ -169,7 +171,7 @@ export const startEventHubHost = async (options: EventHubHostOptions): Promise<R
         `released ${released} partition claim(s) of an earlier run`,
       );
   }
-  const delays = options.retryDelaysMs ?? [500, 1000, 2000, 5000, 10000, 30000];
+  const policy = retryPolicyOf(options.fn);
   let stopping = false;
   let handled = 0;
 
@@ -191,62 +193,82 @@ export const startEventHubHost = async (options: EventHubHostOptions): Promise<R
       },
       options.log,
     );
+
   /**
-   * The batch in one invocation for cardinality "many"; for "one" (the default, as in Azure) each event in its own
-   * invocation, from `progress.next` on, so a retry resumes at the event that failed.
+   * One invocation under the function's retry policy, as the Functions host runs it: without a policy a failure is
+   * logged and the events are passed over; with one, retried with `context.retryContext` until it succeeds or the
+   * policy's retries run out (then logged and passed over; maxRetryCount -1 never runs out). False when the host
+   * stopped while waiting (the events are then not checkpointed, and come again at the next start).
    */
-  const invoke = async (
-    events: ReceivedEventData[],
-    context: PartitionContext,
-    retryContext: RpcRetryContext | undefined,
-    progress: { next: number },
-  ): Promise<void> => {
+  const invokeWithPolicy = async (
+    what: string,
+    partitionId: string,
+    run: (retryContext: RpcRetryContext | undefined) => Promise<unknown>,
+  ): Promise<boolean> => {
+    let retryContext: RpcRetryContext | undefined;
+    for (let retry = 0; ; retry++) {
+      try {
+        await run(retryContext);
+        return true;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        const more = policy !== undefined && (policy.maxRetryCount === -1 || retry < policy.maxRetryCount);
+        if (!more) {
+          const why = policy === undefined ? "the function has no retry policy" : "its retries ran out";
+          options.log(
+            "error",
+            options.fn.name,
+            `${what} on partition ${partitionId} failed and is passed over (${why}), as the Functions host does: ${message}`,
+          );
+          return true;
+        }
+        const wait =
+          options.retryDelaysMs?.[Math.min(retry, options.retryDelaysMs.length - 1)] ??
+          policy.delayMs(retry + 1);
+        options.log(
+          "error",
+          options.fn.name,
+          `${what} on partition ${partitionId} failed (attempt ${retry + 1}), retrying in ${wait} ms: ${message}`,
+        );
+        await sleep(wait);
+        if (stopping) return false;
+        retryContext = {
+          retryCount: retry + 1,
+          maxRetryCount: policy.maxRetryCount,
+          exception: { message, source: options.fn.name },
+        };
+      }
+    }
+  };
+
+  /** The batch in one invocation for cardinality "many"; for "one" (the default, as in Azure) each event in its own
+      invocation, retried on its own. */
+  const invoke = async (events: ReceivedEventData[], context: PartitionContext): Promise<boolean> => {
     if (many) {
       const trigger = { collectionString: { string: events.map(bodyText) } };
-      await call(trigger, batchTriggerMetadata(events, context), retryContext);
-      return;
+      return invokeWithPolicy(`a batch of ${events.length}`, context.partitionId, (retryContext) =>
+        call(trigger, batchTriggerMetadata(events, context), retryContext),
+      );
     }
-    for (; progress.next < events.length; progress.next += 1) {
-      const event = events[progress.next]!;
-      await call({ string: bodyText(event) }, eventTriggerMetadata(event, context), retryContext);
-      retryContext = undefined;
+    for (const event of events) {
+      const done = await invokeWithPolicy(
+        `event ${event.sequenceNumber}`,
+        context.partitionId,
+        (retryContext) =>
+          call({ string: bodyText(event) }, eventTriggerMetadata(event, context), retryContext),
+      );
+      if (!done) return false;
     }
+    return true;
   };
 
   const subscription: Subscription = client.subscribe(
     {
       processEvents: async (events, context) => {
-        if (events.length === 0) return;
-        let lastError: RpcRetryContext["exception"];
-        const progress = { next: 0 };
-        for (let attempt = 0; !stopping; attempt++) {
-          try {
-            // Failure policy: retried until it succeeds (retryContext.maxRetryCount -1), never checkpointed past.
-            await invoke(
-              events,
-              context,
-              attempt === 0 ? undefined : { retryCount: attempt, maxRetryCount: -1, exception: lastError },
-              progress,
-            );
-            handled++;
-            await context.updateCheckpoint(events[events.length - 1]!);
-            return;
-          } catch (error) {
-            lastError = {
-              message: error instanceof Error ? error.message : String(error),
-              source: options.fn.name,
-            };
-            const wait = delays[Math.min(attempt, delays.length - 1)] ?? 1000;
-            options.log(
-              "error",
-              options.fn.name,
-              `batch on partition ${context.partitionId} failed (attempt ${attempt + 1}), retrying in ${wait} ms: ${
-                error instanceof Error ? error.message : String(error)
-              }`,
-            );
-            await sleep(wait);
-          }
-        }
+        if (events.length === 0 || stopping) return;
+        if (!(await invoke(events, context))) return;
+        handled++;
+        await context.updateCheckpoint(events[events.length - 1]!);
       },
       processError: (error, context) => {
         if (!stopping) {

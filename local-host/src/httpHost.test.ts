@@ -175,13 +175,15 @@ describe("routes", () => {
 });
 
 describe("methods", () => {
-  it("defaults app.http to GET and POST (the library's default) and answers other methods 405 with Allow", async () => {
+  it("defaults app.http to GET and POST (the library's default) and answers other methods 404, as the host does", async () => {
     const host = await serve((app) => app.http("both", { handler: echoName }));
     expect((await fetch(`${host.url}/api/both`)).status).toBe(200);
     expect((await fetch(`${host.url}/api/both`, { method: "POST" })).status).toBe(200);
     const put = await fetch(`${host.url}/api/both`, { method: "PUT" });
-    expect(put.status).toBe(405);
-    expect(put.headers.get("allow")).toBe("GET, POST");
+    expect(put.status).toBe(404);
+    expect(((await put.json()) as { detail: string }).detail).toBe(
+      "No function serves PUT /api/both (its route takes GET, POST)",
+    );
   });
 
   it("accepts every method on a trigger that names none, and matches named methods case-insensitively", async () => {

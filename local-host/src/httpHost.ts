@@ -74,9 +74,9 @@ export const startHttpHost = async (port: number, options: HttpHostOptions): Pro
     const found = matchRoute(routes, method, url.pathname);
     if (found.kind === "none") return problem(res, 404, "Not Found", `No function serves ${url.pathname}`);
     if (found.kind === "method-not-allowed") {
-      return problem(res, 405, "Method Not Allowed", `Use ${found.allow.join(", ")}`, {
-        allow: found.allow.join(", "),
-      });
+      // As the Functions host: a route served only for other methods is not found (azure-functions-host#10098).
+      const detail = `No function serves ${method} ${url.pathname} (its route takes ${found.allow.join(", ")})`;
+      return problem(res, 404, "Not Found", detail);
     }
     const { route, params } = found;
     if (!authorized(route.authLevel, route.fn.name, requestKey(req, url), keys)) {

@@ -52,11 +52,10 @@ export const unsupportedFeatures = (fn: CapturedFunction): ReadonlyArray<string>
     if (problem !== undefined) problems.push(problem);
   }
   const retry = (fn.metadata as { retryOptions?: unknown }).retryOptions;
-  if (retry !== undefined && fn.trigger.type.toLowerCase() !== "timertrigger")
+  const retried = new Set(["timertrigger", "eventhubtrigger"]);
+  if (retry !== undefined && !retried.has(fn.trigger.type.toLowerCase()))
     problems.push(
-      fn.trigger.type.toLowerCase() === "eventhubtrigger"
-        ? "retry policy on an Event Hub trigger: the host retries a failed batch until it succeeds instead"
-        : `retry policy on ${fn.trigger.type}: only timer triggers take one`,
+      `retry policy on ${fn.trigger.type}: only timer and Event Hub triggers take one (as in Azure)`,
     );
   return problems;
 };

@@ -47,6 +47,14 @@ describe("registered functions", () => {
     expect(withClient).toEqual(["dead-letters-replay", "onIncomingEvents", "webhooks-ping"]);
   });
 
+  it("retries a failed Event Hub batch forever: without a policy the Functions host would pass its events over", () => {
+    const ingest = loadApp().functions.get("onIncomingEvents");
+    expect((ingest?.metadata as { retryOptions?: unknown }).retryOptions).toMatchObject({
+      retryStrategy: "exponentialBackoff",
+      maxRetryCount: -1,
+    });
+  });
+
   it("registers from exactly the files package.json main names", () => {
     expect(packageJson.main).toBe("dist/src/functions/*/register.js");
     expect(functionFiles().map((f) => path.relative(path.join(__dirname, ".."), f))).toEqual([

@@ -7,11 +7,20 @@ import { makeIngest } from "./ingest";
 import { batchPositionOf } from "./triggerMetadata";
 
 // Event Hub trigger: decode each event, record the invalid ones, start one dispatch orchestration per batch.
+// Failure policy: a batch whose invocation fails (storage unreachable, say) is retried until it succeeds, the
+// partition waiting meanwhile. Without a retry policy the Functions host logs the failure and checkpoints past
+// the batch, which would lose its events.
 app.eventHub("onIncomingEvents", {
   connection: "EVENTHUB_CONNECTION",
   eventHubName: "%EVENTHUB_NAME%",
   consumerGroup: "%EVENTHUB_CONSUMER_GROUP%",
   cardinality: "many",
+  retry: {
+    strategy: "exponentialBackoff",
+    maxRetryCount: -1,
+    minimumInterval: { seconds: 1 },
+    maximumInterval: { seconds: 30 },
+  },
   extraInputs: [df.input.durableClient()],
   handler: async (messages, context) => {
     const deps = appDeps();

@@ -25,6 +25,8 @@ export interface RunningAzurite {
   readonly queuePort: number;
   /** Blob, queue and table endpoints of the development account. */
   readonly connectionString: string;
+  /** The child's process id (tests kill it to prove what survives). */
+  readonly pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -38,26 +40,26 @@ export const azuriteConnectionString = (blobPort: number, tablePort: number, que
     ...(queuePort === undefined ? [] : [`QueueEndpoint=http://127.0.0.1:${queuePort}/${AZURITE_ACCOUNT}`]),
   ].join(";") + ";";
 
+/** The child's entry (azuriteChild.ts, compiled): next to this file in dist, or in dist when run from src. */
+const childEntry = (): string => {
+  const candidates = [
+    path.join(__dirname, "azuriteChild.js"),
+    path.resolve(__dirname, "..", "dist", "azuriteChild.js"),
+  ];
+  const found = candidates.find((file) => existsSync(file));
+  if (found === undefined)
+    throw new Error(`Azurite's entry is not built (${candidates[1]}): run npm run build --prefix local-host`);
+  return found;
+};
+
 /**
- * Starts Azurite (blob + table) from the npm package as a child process bound to 127.0.0.1.
+ * Starts Azurite (blob + table) from the npm package as a child process bound to 127.0.0.1, with a write-ahead
+ * journal under its LokiJS databases when it persists to `location` (azuriteChild.ts).
  * Ports are read back from Azurite's own "successfully listening" lines, so port 0 works.
  */
 export const startAzurite = async (options: AzuriteOptions = {}): Promise<RunningAzurite> => {
-  const entry = require.resolve("azurite/dist/src/azurite.js");
   const args = [
-    "-e",
-    // Failure policy: if the process that started Azurite dies, even by SIGKILL, its IPC channel closes and
-    // Azurite shuts down gracefully, saving its data (it otherwise saves every 5 s and would be orphaned).
-    // Its stdout/stderr pipes died with the parent: writes there must not crash it before it has saved.
-    [
-      `process.on("disconnect", () => {`,
-      `  for (const stream of [process.stdout, process.stderr]) { stream.on("error", () => {}); stream.write = () => true; }`,
-      `  process.kill(process.pid, "SIGTERM");`,
-      `});`,
-      `require(${JSON.stringify(entry)});`,
-    ].join("\n"),
-    "--",
-    "azurite",
+    childEntry(),
     "--blobHost",
     "127.0.0.1",
     "--tableHost",
@@ -81,7 +83,9 @@ export const startAzurite = async (options: AzuriteOptions = {}): Promise<Runnin
     await waitForPreviousInstance(options.location);
     args.push("--location", path.resolve(options.location));
   }
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe", "ipc"] });
+  // Its own process group: a Ctrl+C or a closed terminal signals the runtime, which stops Azurite once it has
+  // finished with it; a parent that dies, even by SIGKILL, closes the IPC channel and Azurite stops by itself.
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true });
   child.channel?.unref();
   const ports = await waitForPorts(child, options);
   if (options.location !== undefined && child.pid !== undefined) {
@@ -91,6 +95,7 @@ export const startAzurite = async (options: AzuriteOptions = {}): Promise<Runnin
   return {
     ...ports,
     connectionString: azuriteConnectionString(ports.blobPort, ports.tablePort, ports.queuePort),
+    pid: child.pid,
     stop: () => stopChild(child),
   };
 };

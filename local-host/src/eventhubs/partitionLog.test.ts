@@ -1,11 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { message } from "rhea";
 
 import { PartitionLog } from "./partitionLog";
-import { waitFor } from "./testClients";
 
 const event = (body: string): Buffer => message.encode({ body });
 
@@ -50,16 +49,28 @@ describe("PartitionLog", () => {
     expect(readFileSync(path).length).toBeGreaterThan(0);
   });
 
-  it("goes on in memory when its file cannot be written", async () => {
-    const path = join(dir, "gone", "0.log");
+  it("rejects a transfer it cannot write, storing none of its events, and reports it once", async () => {
+    const path = join(dir, "failing.log");
     const errors = jest.spyOn(console, "error").mockImplementation(() => undefined);
     const log = PartitionLog.open(path);
     log.append([event("a")], undefined, 1);
-    await waitFor(() => errors.mock.calls.length > 0);
-    log.append([event("b")], undefined, 2);
+    // The file descriptor goes bad behind the log's back (as a disk that fails would make writes fail).
+    closeSync((log as unknown as { file: { fd: number } }).file.fd);
+    expect(() => log.append([event("b"), event("c")], undefined, 2)).toThrow();
+    expect(() => log.append([event("d")], undefined, 3)).toThrow();
+    expect(log.length).toBe(1);
+    expect(errors).toHaveBeenCalledTimes(1);
+    expect(errors).toHaveBeenCalledWith(expect.stringContaining("failing.log cannot be written"));
     await log.close();
-    expect(log.length).toBe(2);
-    expect(errors).toHaveBeenCalledWith(expect.stringContaining("0.log is no longer written"));
     errors.mockRestore();
+    expect(PartitionLog.open(path).length).toBe(1);
+  });
+
+  it("has an accepted event in its file at once, before any flush or close", () => {
+    const path = join(dir, "at-once.log");
+    const log = PartitionLog.open(path);
+    log.append([event("x")], "k", 5);
+    // A second reader of the file sees it without the first log being closed (no buffering in the process).
+    expect(PartitionLog.open(path).length).toBe(1);
   });
 });

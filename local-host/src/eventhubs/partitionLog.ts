@@ -1,4 +1,13 @@
-import { createWriteStream, existsSync, readFileSync, truncateSync, type WriteStream } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fdatasync,
+  fdatasyncSync,
+  openSync,
+  readFileSync,
+  truncateSync,
+  writeSync,
+} from "node:fs";
 
 import { spliceAnnotations } from "./amqpCodec";
 import { CompactEvents } from "./compactEvents";
@@ -32,33 +41,61 @@ const record = (message: Buffer, enqueuedTimeMs: number, partitionKey: string | 
   return Buffer.concat([head, key, message]);
 };
 
+/** How often the open partition files are fdatasync'd. */
+export const SYNC_INTERVAL_MS = 250;
+const unsynced = new Set<number>();
+setInterval(() => {
+  for (const fd of unsynced) fdatasync(fd, () => undefined);
+  unsynced.clear();
+}, SYNC_INTERVAL_MS).unref();
+
 /**
  * The events of one partition, in order. In memory, optionally backed by an append-only file that is replayed
- * on open. Failure policy: writes are buffered (no fsync per event), so a crash of the process can lose the
- * last few milliseconds of accepted events; a torn record at the file's tail is cut off on the next open.
+ * on open. Durability policy: a transfer's events are written to the file (writeSync, so into the kernel's page
+ * cache) before the transfer is accepted, so an accepted event survives any kill of the process; the files are
+ * fdatasync'd every SYNC_INTERVAL_MS, so a power cut can lose what was accepted in the last 250 ms. A torn record
+ * at the file's tail is cut off on the next open.
  */
 export class PartitionLog {
   private readonly events = new CompactEvents();
   private nextOffset = 0;
   private lastTimeMs = 0;
   private readonly listeners = new Set<() => void>();
-  private file: WriteStream | undefined;
+  private file: { readonly fd: number; readonly path: string } | undefined;
 
   static open(path: string | undefined): PartitionLog {
     const log = new PartitionLog();
     if (path === undefined) return log;
     if (existsSync(path)) log.replay(path);
-    const file = createWriteStream(path, { flags: "a" });
-    // Failure policy: if the file cannot be written (disk full, directory removed), the partition goes on
-    // in memory only; the error is reported once, by path, and the events written so far stay on disk.
-    file.on("error", (error) => {
-      if (log.file !== file) return;
-      log.file = undefined;
-      file.destroy();
-      console.error(`local Event Hubs: partition file ${path} is no longer written: ${error.message}`);
-    });
-    log.file = file;
+    log.file = { fd: openSync(path, "a"), path };
     return log;
+  }
+
+  private failing = false;
+
+  /**
+   * Writes a record before its events are acknowledged. Failure policy: if the file cannot be written (disk full),
+   * the transfer is rejected and none of its events is stored, so a producer is never told an event was sent that
+   * a restart would not have; the error is reported once until a write succeeds again.
+   */
+  private persist(bytes: Buffer): void {
+    const file = this.file;
+    if (file === undefined) return;
+    try {
+      let at = 0;
+      while (at < bytes.length) at += writeSync(file.fd, bytes, at);
+      unsynced.add(file.fd);
+      this.failing = false;
+    } catch (error) {
+      if (!this.failing) {
+        const message = error instanceof Error ? error.message : String(error);
+        console.error(
+          `local Event Hubs: partition file ${file.path} cannot be written, transfers are rejected: ${message}`,
+        );
+      }
+      this.failing = true;
+      throw error;
+    }
   }
 
   private replay(path: string): void {
@@ -103,12 +140,12 @@ export class PartitionLog {
     const start = this.events.length;
     try {
       for (const message of messages) this.store(message, timeMs, partitionKey);
+      if (this.file !== undefined)
+        this.persist(Buffer.concat(messages.map((m) => record(m, timeMs, partitionKey))));
     } catch (error) {
       this.rollback(start);
       throw error;
     }
-    if (this.file !== undefined)
-      this.file.write(Buffer.concat(messages.map((m) => record(m, timeMs, partitionKey))));
     for (const listener of this.listeners) listener();
   }
 
@@ -157,15 +194,19 @@ export class PartitionLog {
     return () => this.listeners.delete(listener);
   }
 
-  /** Flushes and closes the file, if any. */
-  async close(): Promise<void> {
+  /** Syncs and closes the file, if any. */
+  close(): Promise<void> {
     const file = this.file;
     this.file = undefined;
     this.listeners.clear();
-    if (file === undefined) return;
-    await new Promise<void>((resolve) => {
-      file.once("error", () => resolve());
-      file.end(() => resolve());
-    });
+    if (file === undefined) return Promise.resolve();
+    unsynced.delete(file.fd);
+    try {
+      fdatasyncSync(file.fd);
+      closeSync(file.fd);
+    } catch {
+      // Failure policy: a file that can no longer be synced or closed was reported when its writes failed.
+    }
+    return Promise.resolve();
   }
 }

@@ -40,6 +40,8 @@ export interface ReceiverOptions {
   readonly advertisedHost: string;
   readonly port?: number;
   readonly responder?: Responder;
+  /** Answers this long after a request arrived (a slow receiver); it is recorded on arrival. */
+  readonly delayMs?: number;
 }
 
 const flatHeaders = (headers: IncomingHttpHeaders): Record<string, string> =>
@@ -78,8 +80,12 @@ export const startReceiver = async (options: ReceiverOptions): Promise<WebhookRe
       const reply = responder(attempt);
       const signatureValid = secrets.some((secret) => verifies({ body, headers }, secret));
       requests.push({ webhookId, headers, body, attempt, signatureValid, status: reply.status });
-      res.writeHead(reply.status, reply.headers ?? {});
-      res.end(reply.body ?? "");
+      const answer = () => {
+        res.writeHead(reply.status, reply.headers ?? {});
+        res.end(reply.body ?? "");
+      };
+      if (options.delayMs === undefined) answer();
+      else setTimeout(answer, options.delayMs);
     });
   });
   // Above undici's 2 s keep-alive margin, so the dispatcher reuses connections as it would with a real receiver.

@@ -17,6 +17,10 @@ export interface RuntimeProcess {
   stop(graceMs?: number): Promise<void>;
   /** SIGKILL at once: a crash (its Azurite, if it started one, saves and exits by itself). */
   kill(): Promise<void>;
+  /** Sends `signal` to the runtime's process group (started with `detached`), else to the runtime alone. */
+  signalGroup(signal: NodeJS.Signals): void;
+  /** Resolves once the runtime has exited, with its exit code (null when a signal ended it) and signal. */
+  exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -31,17 +35,23 @@ const MAX_LOG_CHARS = 2_000_000;
  */
 export const startRuntimeProcess = (
   env: Readonly<Record<string, string>>,
-  options: { inMemory?: boolean; timeoutMs?: number } = {},
+  options: { inMemory?: boolean; timeoutMs?: number; detached?: boolean } = {},
 ): Promise<RuntimeProcess> => {
   const timeoutMs = options.timeoutMs ?? 60_000;
   // RUNTIME_NODE_ARGS (say "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to the runtime's node, for profiling.
   const nodeArgs = (process.env.RUNTIME_NODE_ARGS ?? "").split(/\s+/).filter((a) => a !== "");
   const args = [...nodeArgs, CLI, "start", "--json", ...(options.inMemory === false ? [] : ["--in-memory"])];
+  // `detached`: its own process group, so a test can signal the group as a closed terminal or a service manager
+  // would (signalGroup).
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.detached ?? false,
   });
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     if (stderr.length < MAX_LOG_CHARS) stderr += chunk.toString();
@@ -54,7 +64,9 @@ export const startRuntimeProcess = (
       reject(new Error(`The local runtime ${why}.\n--- runtime stderr ---\n${stderr}`));
     };
     const timer = setTimeout(() => fail(`printed no ready line within ${timeoutMs} ms`), timeoutMs);
-    child.once("exit", (code, signal) => fail(`exited (code ${String(code)}, signal ${String(signal)})`));
+    const early = (code: number | null, signal: NodeJS.Signals | null): void =>
+      fail(`exited (code ${String(code)}, signal ${String(signal)})`);
+    child.once("exit", early);
     let ready = false;
     child.stdout?.on("data", (chunk: Buffer) => {
       if (stdout.length < MAX_LOG_CHARS) stdout += chunk.toString();
@@ -64,7 +76,7 @@ export const startRuntimeProcess = (
       ready = true;
       const line = stdout.slice(0, end);
       clearTimeout(timer);
-      child.removeAllListeners("exit");
+      child.off("exit", early);
       resolve({
         info: JSON.parse(line) as ReadyLine,
         pid: child.pid ?? -1,
@@ -77,6 +89,11 @@ export const startRuntimeProcess = (
             child.once("exit", () => done());
             child.kill("SIGKILL");
           }),
+        signalGroup: (signal) => {
+          if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+          process.kill(options.detached === true ? -child.pid : child.pid, signal);
+        },
+        exited: () => exit,
       });
     });
   });

@@ -14,14 +14,14 @@ const stopOnSignals = (stop: () => Promise<void>, quiet: boolean): void => {
   const onSignal = (signal: string): void => {
     if (stopping) return;
     stopping = true;
+    for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
     if (!quiet) process.stderr.write(`\n${signal}: stopping...\n`);
     stop().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
-  process.on("SIGINT", () => onSignal("SIGINT"));
-  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => onSignal(signal));
 };
 
 const run = async (command: CliCommand): Promise<void> => {

@@ -38,6 +38,8 @@ export interface EventHubHostOptions {
   readonly consumerId?: string;
   /** host.json functionTimeout in ms (none when undefined): a longer invocation fails the batch (retried). */
   readonly functionTimeoutMs?: number;
+  /** How long stop() waits for the batches being processed (default 30 s). */
+  readonly drainTimeoutMs?: number;
 }
 
 export interface RunningEventHubHost {
@@ -174,6 +176,7 @@ export const startEventHubHost = async (options: EventHubHostOptions): Promise<R
   const policy = retryPolicyOf(options.fn);
   let stopping = false;
   let handled = 0;
+  const inFlight = new Set<Promise<void>>();
 
   const many = options.fn.trigger.cardinality === "many";
   const call = (
@@ -264,11 +267,15 @@ export const startEventHubHost = async (options: EventHubHostOptions): Promise<R
 
   const subscription: Subscription = client.subscribe(
     {
-      processEvents: async (events, context) => {
-        if (events.length === 0 || stopping) return;
-        if (!(await invoke(events, context))) return;
-        handled++;
-        await context.updateCheckpoint(events[events.length - 1]!);
+      processEvents: (events, context) => {
+        if (events.length === 0 || stopping) return Promise.resolve();
+        const work = (async () => {
+          if (!(await invoke(events, context))) return;
+          handled++;
+          await context.updateCheckpoint(events[events.length - 1]!);
+        })();
+        inFlight.add(work);
+        return work.finally(() => inFlight.delete(work));
       },
       processError: (error, context) => {
         if (!stopping) {
@@ -287,8 +294,23 @@ export const startEventHubHost = async (options: EventHubHostOptions): Promise<R
 
   return {
     handled: () => handled,
+    // A stop takes no new batch, lets the ones being processed finish and checkpoint (up to the drain timeout; a
+    // batch cut off there is not checkpointed and comes again at the next start), then closes the client.
     stop: async () => {
       stopping = true;
+      let timer: NodeJS.Timeout | undefined;
+      const drained = Promise.allSettled([...inFlight]);
+      const timeout = new Promise<void>(
+        (resolve) => (timer = setTimeout(resolve, options.drainTimeoutMs ?? 30_000)),
+      );
+      await Promise.race([drained, timeout]);
+      clearTimeout(timer);
+      if (inFlight.size > 0)
+        options.log(
+          "warning",
+          options.fn.name,
+          `${inFlight.size} batch(es) still running at the drain timeout`,
+        );
       await subscription.close();
       await client.close();
     },

@@ -37,8 +37,10 @@ export interface ForegroundOptions {
 }
 
 /**
- * Runs the local host in the foreground until SIGINT or SIGTERM, then stops every part and exits. An error the
- * app throws outside an invocation's promise is logged (naming the function when it can) and the host keeps
+ * Runs the local host in the foreground until SIGINT (Ctrl+C), SIGTERM (a service manager) or SIGHUP (the terminal
+ * was closed), then stops gracefully and exits 0: intake stops, running work drains (DRAIN_TIMEOUT_SECONDS),
+ * checkpoints and history are written, storage is saved. A second signal does not cut the drain short. An error
+ * the app throws outside an invocation's promise is logged (naming the function when it can) and the host keeps
  * serving (crashGuard.ts).
  */
 export const runInForeground = async (options: ForegroundOptions): Promise<void> => {
@@ -59,12 +61,13 @@ export const runInForeground = async (options: ForegroundOptions): Promise<void>
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    if (!json) process.stderr.write(`\n${signal}: stopping...\n`);
+    // After SIGHUP the terminal is gone: writing to it fails (EIO), which must not end the drain.
+    for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
+    if (!json) process.stderr.write(`\n${signal}: stopping (finishing running work)...\n`);
     runtime.stop().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
-  process.on("SIGINT", () => stop("SIGINT"));
-  process.on("SIGTERM", () => stop("SIGTERM"));
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => stop(signal));
 };

@@ -125,10 +125,15 @@ export const startHttpHost = async (port: number, options: HttpHostOptions): Pro
   return {
     port: actual,
     url: `http://127.0.0.1:${actual}`,
+    // New connections are refused and idle ones closed at once; requests being served get up to 5 s to finish.
     stop: () =>
       new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
+        const cut = setTimeout(() => server.closeAllConnections(), 5000);
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
+        server.closeIdleConnections();
       }),
   };
 };

@@ -13,7 +13,7 @@ import { type LocalLog } from "./invocation";
 import { type EventHubInfo, type EventHubsPlan, LocalEventHubs } from "./localEventHubs";
 import { stableConsumerId } from "./ownClaims";
 import { ensurePortFree, portSetting } from "./ports";
-import { adminKeyFor, isDevelopmentStorage, maxLoadedSetting } from "./runtimeSettings";
+import { adminKeyFor, drainTimeoutSetting, isDevelopmentStorage, maxLoadedSetting } from "./runtimeSettings";
 import { assertSupported } from "./support";
 import { startTimerHost } from "./timerHost";
 import { jsonData, type RpcTypedData } from "./workerInvocation";
@@ -165,6 +165,7 @@ const startDurableAndHttp = async (
     taskHub: host.taskHub,
     maxConcurrentActivities: host.maxConcurrentActivities,
     maxLoadedOrchestrations: maxLoadedSetting(env),
+    drainTimeoutMs: drainTimeoutSetting(env),
     ...(host.functionTimeoutMs === undefined ? {} : { functionTimeoutMs: host.functionTimeoutMs }),
     publicBaseUrl: () => baseUrl,
     log: (level, message) =>
@@ -200,12 +201,13 @@ const startDurableAndHttp = async (
 
 /** Event Hub triggers, each fed by its own consumer client (its hub and consumer group) with blob checkpoints. */
 const startEventHubTriggers = async (
-  { options, host, dataDir, stops }: StartContext,
+  ctx: StartContext,
   shim: FunctionsCoreShim,
   durable: DurableRuntime,
   storage: string,
   plan: EventHubsPlan,
 ): Promise<void> => {
+  const { options, host, dataDir, stops } = ctx;
   for (const feed of plan.feeds) {
     const feeder = await startEventHubHost({
       shim,
@@ -220,6 +222,7 @@ const startEventHubTriggers = async (
       log: options.log,
       extraInputs: (f) => durableClientInputs(f, durable),
       ...(options.inMemory ? {} : { consumerId: stableConsumerId(dataDir, feed.fn.name) }),
+      drainTimeoutMs: drainTimeoutSetting(ctx.env),
       ...(host.functionTimeoutMs === undefined ? {} : { functionTimeoutMs: host.functionTimeoutMs }),
     });
     stops.add(() => feeder.stop());

@@ -12,6 +12,16 @@ export const maxLoadedSetting = (env: NodeJS.ProcessEnv): number | undefined => 
   return n;
 };
 
+/** DRAIN_TIMEOUT_SECONDS (default 30): how long a stop waits for running activities and trigger invocations. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+export const drainTimeoutSetting = (env: NodeJS.ProcessEnv): number => {
+  const text = env.DRAIN_TIMEOUT_SECONDS;
+  if (text === undefined || text === "") return DEFAULT_DRAIN_TIMEOUT_MS;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) throw new Error("DRAIN_TIMEOUT_SECONDS must be a number of seconds >= 0");
+  return Math.round(n * 1000);
+};
+
 export const isDevelopmentStorage = (connection: string | undefined): boolean =>
   connection === undefined || connection === "" || /UseDevelopmentStorage=true/i.test(connection);
 

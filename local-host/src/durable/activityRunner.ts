@@ -84,6 +84,11 @@ export class ActivityRunner {
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
     await Promise.race([Promise.allSettled([...this.active.values()]), grace]);
     clearTimeout(timer);
+    // Failure policy: an activity cut off here has no stored result, so it runs again after the restart.
+    if (this.active.size > 0)
+      this.log(
+        `${this.active.size} activity(ies) still running at the drain timeout; they run again after the restart`,
+      );
   }
 
   private pump(): void {

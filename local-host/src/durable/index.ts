@@ -40,6 +40,8 @@ export interface DurableRuntimeOptions {
    * this bounds the runtime's memory while a backlog of instances waits.
    */
   maxLoadedOrchestrations?: number;
+  /** How long stop() waits for running activities and their results (default 30 s; DRAIN_TIMEOUT_SECONDS). */
+  drainTimeoutMs?: number;
   /** host.json functionTimeout in ms for activities (none when undefined). */
   functionTimeoutMs?: number;
   publicBaseUrl: () => string;
@@ -54,7 +56,7 @@ export interface DurableRuntimeOptions {
   clock?: { now(): Date };
 }
 
-const STOP_GRACE_MS = 2000;
+const DEFAULT_DRAIN_MS = 30_000;
 
 const functionLogVia =
   (log: NonNullable<DurableRuntimeOptions["log"]>): LocalLog =>
@@ -115,10 +117,13 @@ export class DurableRuntime {
     await this.entities.resumeAll();
   }
 
-  /** Stops accepting work, waits briefly for running activities (their results are kept), runs no new episodes. */
+  /**
+   * Starts nothing new (no activity, episode or entity batch), waits up to the drain timeout for the activities that
+   * are running and for their results to be stored (so a restart does not run them again), then for writes in flight.
+   */
   async stop(): Promise<void> {
     this.entities.stop();
-    await this.host.stop(STOP_GRACE_MS);
+    await this.host.stop(this.options.drainTimeoutMs ?? DEFAULT_DRAIN_MS);
     while (this.background.size > 0) await Promise.allSettled([...this.background]);
   }
 

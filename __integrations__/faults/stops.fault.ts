@@ -122,7 +122,11 @@ describe("every way the runtime is stopped", () => {
     const admin = adminClient(run.runtime.info.adminUrl, run.runtime.info.adminKey);
     // A second webhook (its own receiver, not counted), created a moment before everything dies.
     const other = await startReceiver({ name: "late", bindHost: "127.0.0.1", advertisedHost: "127.0.0.1" });
-    const late = await admin.register({ url: other.url, subscriptions: ["ping"], attributes: { name: "late" } });
+    const late = await admin.register({
+      url: other.url,
+      subscriptions: ["ping"],
+      attributes: { name: "late" },
+    });
     // The embedded Azurite runs in its own group (terminal signals never reach it): killed by pid, at once.
     const pidFile = path.join(run.dataDir, "azurite", "azurite.pid");
     const azuritePid = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8")) : undefined;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -124,6 +124,13 @@ describe("local runtime (dispatcher start)", () => {
       // Bounded absence check: nothing checkpointed before the restart is delivered again.
       await new Promise((resolve) => setTimeout(resolve, 1500));
       expect(receiver.requests).toHaveLength(31);
+      // The webhook stored before the restart decrypted after it: the key is the data folder's, kept owner-only
+      // and never printed.
+      const keyFile = path.join(dataDir, "secrets.key");
+      expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+      const key = readFileSync(keyFile, "utf8").trim().split(":")[1] ?? "";
+      expect(key).toHaveLength(44);
+      expect(rt.stdout() + rt.stderr()).not.toContain(key);
     } finally {
       await rt.stop();
       await receiver.close();
@@ -215,6 +222,23 @@ describe("local runtime (dispatcher start)", () => {
       await rt.stop();
       await receiver.close();
     }
+  });
+
+  it("refuses to start with a malformed SECRETS_ENCRYPTION_KEYS, naming the setting and never its value", async () => {
+    const shortKey = Buffer.from("sixteen-byte-key").toString("base64");
+    const failed = await spawnRuntime({ DATA_DIR: tempDir(), SECRETS_ENCRYPTION_KEYS: `k1:${shortKey}` }, [
+      "--in-memory",
+    ]).then(
+      async (rt) => {
+        await rt.stop();
+        return new Error("the runtime started");
+      },
+      (error: unknown) => error as Error,
+    );
+    expect(failed.message).toMatch(
+      /SECRETS_ENCRYPTION_KEYS is invalid: .*entry 1's key is not base64 of 32 bytes/,
+    );
+    expect(failed.message).not.toContain(shortKey);
   });
 
   it("refuses to start on a taken port, naming the port and its variable", async () => {

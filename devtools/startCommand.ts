@@ -2,6 +2,8 @@ import path from "node:path";
 
 import { runInForeground, type RuntimeInfo } from "functions-local-host";
 
+import { localEncryptionKeys } from "./localSecretsKey";
+
 /** The repository root (package.json main, host.json, .data), from dist/devtools. */
 const APP_ROOT = path.resolve(__dirname, "..", "..");
 
@@ -16,6 +18,10 @@ const LOCAL_DEFAULTS = {
   EVENTHUB_NAME: "io-events",
   EVENTHUB_CONSUMER_GROUP: "$default",
 } as const;
+
+/** The data folder as the local host resolves it (LocalRuntimeOptions.appRoot: .data unless DATA_DIR is set). */
+const dataDirOf = (env: NodeJS.ProcessEnv): string =>
+  path.resolve(env.DATA_DIR ?? path.join(APP_ROOT, ".data"));
 
 /** What `npm start` prints once the dispatcher is up: where things are and a webhook to try. */
 export const banner = (info: RuntimeInfo): string =>
@@ -44,12 +50,14 @@ export const startCommand = async (args: ReadonlyArray<string>): Promise<void> =
   const unknown = args.filter((a) => a !== "--json" && a !== "--in-memory");
   if (unknown.length > 0)
     throw new Error(`Unknown option ${unknown.join(" ")}. Usage: dispatcher start [--json] [--in-memory]`);
+  // Webhook secrets are encrypted at rest (SECRETS_ENCRYPTION_KEYS): a local run keeps its key in its data folder.
+  const keys = localEncryptionKeys(process.env, dataDirOf(process.env), inMemory);
   await runInForeground({
     appRoot: APP_ROOT,
     json,
     inMemory,
     banner,
     startingMessage: "Starting Azurite, the Event Hubs endpoint and the function app...",
-    localDefaults: LOCAL_DEFAULTS,
+    localDefaults: { ...LOCAL_DEFAULTS, ...(keys === undefined ? {} : { SECRETS_ENCRYPTION_KEYS: keys }) },
   });
 };

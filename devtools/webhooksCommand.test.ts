@@ -3,6 +3,7 @@ import { type RunningHttpHost, startHttpHost } from "functions-local-host";
 import { resetAppDeps } from "../src/composition";
 import { resetConfigForTests } from "../src/config";
 import { loadApp } from "../src/test-support/loadApp";
+import { testEncryptionKeysSetting } from "../src/test-support/secrets";
 import { freshTableName, testStorageConnection } from "../src/test-support/storage";
 import { bufferedIo } from "./cliArgs";
 import { webhooksCommand } from "./webhooksCommand";
@@ -19,6 +20,7 @@ describe("dispatcher webhooks, against the real admin API", () => {
       ALLOW_INSECURE_WEBHOOKS: "true",
       ALLOW_PRIVATE_NETWORK_TARGETS: "true",
       WEBHOOKS_TABLE: freshTableName("clihooks"),
+      SECRETS_ENCRYPTION_KEYS: testEncryptionKeysSetting(),
     });
     resetConfigForTests();
     resetAppDeps();

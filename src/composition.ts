@@ -7,6 +7,7 @@ import { type CachedWebhookStore, withReadThroughCache } from "./adapters/tables
 import { type DeadLetterStore, makeTableDeadLetterStore } from "./adapters/tables/deadLetters";
 import { type DeliveryLog, makeTableDeliveryLog } from "./adapters/tables/deliveryLog";
 import { makeTableRejectedEventsStore, type RejectedEventsStore } from "./adapters/tables/rejectedEvents";
+import { makeSecretCipher } from "./adapters/tables/secretCipher";
 import { makeTableWebhookStore } from "./adapters/tables/webhookStore";
 import { type Config, config } from "./config";
 import { blockedHostLiteralReason } from "./domain/addressPolicy";
@@ -51,7 +52,8 @@ export const webhookPolicyOf = (settings: Config): WebhookInputPolicy => ({
 export const buildAppDeps = (settings: Config): AppDeps => {
   const clock = systemClock;
   const table = (name: string): TableClient => tableClientFor(settings.AzureWebJobsStorage, name);
-  const store = makeTableWebhookStore(table(settings.WEBHOOKS_TABLE), clock);
+  const cipher = makeSecretCipher(settings.SECRETS_ENCRYPTION_KEYS);
+  const store = makeTableWebhookStore(table(settings.WEBHOOKS_TABLE), clock, cipher);
   let sender: WebhookSender | undefined;
   return {
     config: settings,

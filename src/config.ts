@@ -2,6 +2,12 @@ import * as E from "fp-ts/Either";
 import { pipe } from "fp-ts/function";
 import * as t from "io-ts";
 
+import {
+  type EncryptionKeys,
+  formatEncryptionKeys,
+  parseEncryptionKeys,
+} from "./adapters/tables/secretCipher";
+
 /**
  * Every setting the app reads, decoded once from process.env. A bad setting stops start-up with a message that
  * names the setting and what it must be, never its value (settings may hold connection strings and keys).
@@ -74,6 +80,18 @@ const RetrySchedule = new t.Type<ReadonlyArray<number>, string>(
   (schedule) => schedule.map((ms) => `${ms}ms`).join(","),
 );
 
+/** SECRETS_ENCRYPTION_KEYS: "keyId:base64,keyId:base64", the first encrypts (see secretCipher.ts). */
+const EncryptionKeysFromString = new t.Type<EncryptionKeys, string>(
+  "comma-separated keyId:base64 of a 32-byte key, the key that encrypts first",
+  (u): u is EncryptionKeys => Array.isArray(u),
+  (u, c) => {
+    if (typeof u !== "string" || u.trim() === "") return t.failure(u, c);
+    const parsed = parseEncryptionKeys(u);
+    return E.isRight(parsed) ? t.success(parsed.right) : t.failure(u, c, parsed.left);
+  },
+  formatEncryptionKeys,
+);
+
 export const DEFAULT_RETRY_SCHEDULE = "0,5s,30s,2m,10m,30m,1h,2h";
 
 export const Config = t.type({
@@ -97,6 +115,8 @@ export const Config = t.type({
   DELIVERY_TIMEOUT_MS: withDefault(IntFromString("integer ms 100-300000", 100, 300_000), "15000"),
   RETRY_SCHEDULE: withDefault(RetrySchedule, DEFAULT_RETRY_SCHEDULE),
   DELIVERY_LOG_RETENTION_DAYS: withDefault(IntFromString("integer days 1-365", 1, 365), "30"),
+  /** Keys that encrypt webhook secrets and header values in the Webhooks table. Required: no plaintext mode. */
+  SECRETS_ENCRYPTION_KEYS: EncryptionKeysFromString,
 });
 export type Config = t.TypeOf<typeof Config>;
 
@@ -107,14 +127,15 @@ export class ConfigError extends Error {
   }
 }
 
-/** Readable errors: the setting's name and what it must be; never the value. */
+/** Readable errors: the setting's name, what it must be and what is wrong (codecs' messages hold no values). */
 const describe = (errors: t.Errors): ReadonlyArray<string> => [
   ...new Set(
     errors.map((error) => {
       const setting = error.context[1]?.key ?? "(settings)";
       const expected = error.context[error.context.length - 1]?.type.name ?? "a valid value";
       const missing = error.value === undefined ? " is missing" : " is invalid";
-      return `${setting}${missing}: expected ${expected}`;
+      const why = error.message === undefined ? "" : ` (${error.message})`;
+      return `${setting}${missing}: expected ${expected}${why}`;
     }),
   ),
 ];

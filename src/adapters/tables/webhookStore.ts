@@ -2,6 +2,7 @@ import { odata, type TableClient } from "@azure/data-tables";
 import * as E from "fp-ts/Either";
 
 import { type Webhook, type WebhookInput, type WebhookSecrets } from "../../domain/webhook";
+import { type SecretCipher } from "./secretCipher";
 import { statusOf, tableInitializer } from "./tableErrors";
 import { fromEntity, type StoredWebhook, toEntity, WEBHOOK_PARTITION } from "./webhookEntity";
 
@@ -33,9 +34,22 @@ interface Clock {
   now(): Date;
 }
 
-/** Webhooks in Azure Table Storage, one entity each, optimistic concurrency with the table's ETags. */
-export const makeTableWebhookStore = (client: TableClient, clock: Clock): WebhookStore => {
+/**
+ * Webhooks in Azure Table Storage, one entity each, optimistic concurrency with the table's ETags. Secrets and
+ * header values are sealed with `cipher` on every write, so a row read in plaintext or under an old key is
+ * stored under the current key the next time it is written.
+ */
+export const makeTableWebhookStore = (
+  client: TableClient,
+  clock: Clock,
+  cipher: SecretCipher,
+): WebhookStore => {
   const ready = tableInitializer(client);
+  const decodeOrThrow = (entity: unknown): StoredWebhook => {
+    const decoded = fromEntity(entity, cipher);
+    if (E.isLeft(decoded)) throw new Error(`Webhooks table: ${decoded.left}`);
+    return decoded.right;
+  };
 
   const get = async (id: string): Promise<StoredWebhook | undefined> => {
     await ready();
@@ -69,7 +83,7 @@ export const makeTableWebhookStore = (client: TableClient, clock: Clock): Webhoo
     etag: string,
   ): Promise<StoredWebhook | "precondition-failed" | undefined> => {
     const updatedAt = clock.now().toISOString();
-    const entity = toEntity(webhook, secrets, { createdAt: current.createdAt, updatedAt });
+    const entity = toEntity(webhook, secrets, { createdAt: current.createdAt, updatedAt }, cipher);
     try {
       const response = await client.updateEntity(entity, "Replace", { etag });
       return { webhook, secrets, etag: response.etag ?? "", createdAt: current.createdAt, updatedAt };
@@ -87,7 +101,7 @@ export const makeTableWebhookStore = (client: TableClient, clock: Clock): Webhoo
       const webhook: Webhook = { id, ...input };
       const secrets: WebhookSecrets = { current: secret };
       const response = await client.createEntity(
-        toEntity(webhook, secrets, { createdAt: now, updatedAt: now }),
+        toEntity(webhook, secrets, { createdAt: now, updatedAt: now }, cipher),
       );
       return { webhook, secrets, etag: response.etag ?? "", createdAt: now, updatedAt: now };
     },
@@ -143,10 +157,4 @@ export const makeTableWebhookStore = (client: TableClient, clock: Clock): Webhoo
         secrets,
       })),
   };
-};
-
-const decodeOrThrow = (entity: unknown): StoredWebhook => {
-  const decoded = fromEntity(entity);
-  if (E.isLeft(decoded)) throw new Error(`Webhooks table: ${decoded.left}`);
-  return decoded.right;
 };

@@ -4,6 +4,7 @@ import { makeTableWebhookStore } from "../../adapters/tables/webhookStore";
 import { type DispatchInput } from "../../domain/dispatch";
 import { fakeStarter } from "../../test-support/fakeStarter";
 import { bodyOf, httpRequest } from "../../test-support/http";
+import { testSecretCipher } from "../../test-support/secrets";
 import { freshTableName, tableClient } from "../../test-support/storage";
 import { makeDeliveryRecordsApi } from "./deliveryRecordsApi";
 
@@ -24,7 +25,7 @@ const letter = {
 
 const setup = async () => {
   let n = 0;
-  const webhooks = makeTableWebhookStore(tableClient(freshTableName("Wh")), clock);
+  const webhooks = makeTableWebhookStore(tableClient(freshTableName("Wh")), clock, testSecretCipher());
   const deadLetters = makeTableDeadLetterStore(tableClient(freshTableName("Dead")));
   const log = makeTableDeliveryLog(tableClient(freshTableName("Log")));
   await webhooks.create(

@@ -8,6 +8,7 @@ import { makeTableDeliveryLog } from "../../adapters/tables/deliveryLog";
 import { makeTableWebhookStore } from "../../adapters/tables/webhookStore";
 import { planDeliveries } from "../../domain/deliveryPlan";
 import { type DeliveryReport, type PendingDelivery } from "../../domain/dispatch";
+import { testSecretCipher } from "../../test-support/secrets";
 import { freshTableName, tableClient } from "../../test-support/storage";
 import { makeDeadLetterActivity, makeDeliverActivity, makePlanActivity } from "./dispatchActivities";
 
@@ -20,7 +21,7 @@ const setup = async (respond: (attempt: number) => number) => {
     response.writeHead(respond(++attempt)).end();
   });
   const store = withReadThroughCache(
-    makeTableWebhookStore(tableClient(freshTableName("Wh")), clock),
+    makeTableWebhookStore(tableClient(freshTableName("Wh")), clock, testSecretCipher()),
     30_000,
     clock,
   );

@@ -11,6 +11,7 @@ import { WebhookInputBody } from "../../domain/webhookInput";
 import { fakeStarter } from "../../test-support/fakeStarter";
 import { headerOf, httpRequest } from "../../test-support/http";
 import { type JsonSchema, type SchemaDocument, schemaErrors } from "../../test-support/jsonSchema";
+import { testSecretCipher } from "../../test-support/secrets";
 import { freshTableName, tableClient } from "../../test-support/storage";
 import { Accepted, makeDeliveryRecordsApi } from "../deliveryRecords/deliveryRecordsApi";
 import { Problem } from "../http/problem";
@@ -66,7 +67,7 @@ const valid = {
 
 const setup = () => {
   let n = 0;
-  const store = makeTableWebhookStore(tableClient(freshTableName("DocWebhooks")), clock);
+  const store = makeTableWebhookStore(tableClient(freshTableName("DocWebhooks")), clock, testSecretCipher());
   const deadLetters = makeTableDeadLetterStore(tableClient(freshTableName("DocDead")));
   const log = makeTableDeliveryLog(tableClient(freshTableName("DocLog")));
   const webhooks = makeWebhooksApi({

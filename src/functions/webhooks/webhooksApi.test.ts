@@ -1,6 +1,7 @@
 import { makeTableWebhookStore } from "../../adapters/tables/webhookStore";
 import { blockedHostLiteralReason } from "../../domain/addressPolicy";
 import { bodyOf, headerOf, httpRequest } from "../../test-support/http";
+import { testSecretCipher } from "../../test-support/secrets";
 import { freshTableName, tableClient } from "../../test-support/storage";
 import { makeWebhooksApi } from "./webhooksApi";
 
@@ -15,7 +16,11 @@ const setup = () => {
   let ids = 0;
   let secrets = 0;
   const now = new Date("2026-01-01T00:00:00Z");
-  const store = makeTableWebhookStore(tableClient(freshTableName("ApiWebhooks")), { now: () => now });
+  const store = makeTableWebhookStore(
+    tableClient(freshTableName("ApiWebhooks")),
+    { now: () => now },
+    testSecretCipher(),
+  );
   const api = makeWebhooksApi({
     store,
     policy: () => ({ allowInsecure: false, blockedHostReason: blockedHostLiteralReason }),

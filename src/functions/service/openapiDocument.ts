@@ -431,7 +431,7 @@ export const openApiDocument = {
         responses: {
           "202": {
             description:
-              "Replay started; the dead letter is removed (and comes back if the replay fails too)",
+              "Replay started (a repeated request starts nothing new); the dead letter is removed (and comes back if the replay fails too)",
             content: jsonContent(ref("Accepted")),
           },
           "404": problemResponse("No such dead letter"),

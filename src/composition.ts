@@ -8,6 +8,7 @@ import { type DeadLetterStore, makeTableDeadLetterStore } from "./adapters/table
 import { type DeliveryLog, makeTableDeliveryLog } from "./adapters/tables/deliveryLog";
 import { makeTableRejectedEventsStore, type RejectedEventsStore } from "./adapters/tables/rejectedEvents";
 import { makeSecretCipher } from "./adapters/tables/secretCipher";
+import { makeTableStorageProbe, type StorageProbe } from "./adapters/tables/storageProbe";
 import { makeTableWebhookStore } from "./adapters/tables/webhookStore";
 import { type Config, config } from "./config";
 import { blockedHostLiteralReason } from "./domain/addressPolicy";
@@ -31,6 +32,8 @@ export interface AppDeps {
   readonly rejectedEvents: RejectedEventsStore;
   /** Settings the dispatch orchestration is started with (so its replays are deterministic). */
   readonly dispatchSettings: DispatchSettings;
+  /** One bounded read of storage, for the health route. */
+  readonly storageProbe: StorageProbe;
   /** One HTTP sender per process: its connection pools are shared by every deliver activity. */
   readonly sender: () => WebhookSender;
 }
@@ -39,10 +42,18 @@ export const systemClock = { now: (): Date => new Date() };
 
 export const newWebhookSecret = (): string => `whsec_${randomBytes(32).toString("base64")}`;
 
-export const tableClientFor = (connectionString: string, table: string): TableClient =>
+export const tableClientFor = (
+  connectionString: string,
+  table: string,
+  options: { maxRetries?: number } = {},
+): TableClient =>
   TableClient.fromConnectionString(connectionString, table, {
     allowInsecureConnection: /UseDevelopmentStorage=true|=http:\/\//i.test(connectionString),
+    ...(options.maxRetries === undefined ? {} : { retryOptions: { maxRetries: options.maxRetries } }),
   });
+
+/** The health probe's bound: one request, no retries, answered or given up within this. */
+export const STORAGE_PROBE_TIMEOUT_MS = 1000;
 
 export const webhookPolicyOf = (settings: Config): WebhookInputPolicy => ({
   allowInsecure: settings.ALLOW_INSECURE_WEBHOOKS,
@@ -65,6 +76,10 @@ export const buildAppDeps = (settings: Config): AppDeps => {
     deliveryLog: makeTableDeliveryLog(table(settings.DELIVERY_ATTEMPTS_TABLE)),
     deadLetters: makeTableDeadLetterStore(table(settings.DEAD_LETTERS_TABLE)),
     rejectedEvents: makeTableRejectedEventsStore(table(settings.REJECTED_EVENTS_TABLE)),
+    storageProbe: makeTableStorageProbe(
+      tableClientFor(settings.AzureWebJobsStorage, settings.WEBHOOKS_TABLE, { maxRetries: 0 }),
+      STORAGE_PROBE_TIMEOUT_MS,
+    ),
     dispatchSettings: {
       chunkSize: settings.DELIVERY_CHUNK_SIZE,
       retrySchedule: [...settings.RETRY_SCHEDULE],

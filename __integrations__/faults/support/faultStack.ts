@@ -39,12 +39,15 @@ export interface FaultStackOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Persistent data (Azurite and the Event Hubs log on disk) for crash and restart tests. */
   readonly persistent?: boolean;
+  /** Starts the storage the runtime uses, given the data dir (default: an Azurite of the stack's own). */
+  readonly storage?: (dataDir: string) => Promise<RunningAzurite>;
 }
 
 export const startFaultStack = async (options: FaultStackOptions = {}): Promise<FaultStack> => {
   const persistent = options.persistent ?? false;
   const dataDir = mkdtempSync(path.join(tmpdir(), "dispatcher-faults-"));
-  const azurite = await startAzurite(persistent ? { location: path.join(dataDir, "azurite") } : {});
+  const azurite = await (options.storage?.(dataDir) ??
+    startAzurite(persistent ? { location: path.join(dataDir, "azurite") } : {}));
   const env = {
     ...FAULT_RUNTIME_SETTINGS,
     ...options.env,

@@ -16,6 +16,9 @@ export interface ActivityJob {
   readonly input?: string;
 }
 
+const RECORD_RETRY_FIRST_MS = 250;
+const RECORD_RETRY_MAX_MS = 5000;
+
 const jobKey = (job: ActivityJob): string => `${job.instanceId}\u0000${job.executionId}\u0000${job.taskId}`;
 
 /** How an activity error reaches the orchestrator. A message that is a FailureDetails JSON (written by
@@ -51,6 +54,8 @@ export class ActivityRunner {
   private readonly active = new Map<string, Promise<void>>();
   private readonly known = new Set<string>();
   private accepting = true;
+  /** Wake-ups of outcomes waiting to be recorded again, called on stop. */
+  private readonly pauses = new Set<() => void>();
 
   constructor(
     private readonly shim: FunctionsCoreShim,
@@ -80,6 +85,7 @@ export class ActivityRunner {
   async stop(graceMs: number): Promise<void> {
     this.accepting = false;
     this.queue.length = 0;
+    [...this.pauses].forEach((wake) => wake());
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
     await Promise.race([Promise.allSettled([...this.active.values()]), grace]);
@@ -106,14 +112,47 @@ export class ActivityRunner {
   }
 
   private async run(job: ActivityJob): Promise<void> {
-    const event = await this.execute(job);
-    try {
-      await this.onOutcome(job, event);
-    } catch {
-      // Failure policy: the outcome is lost only in memory; the task stays scheduled in history without a
-      // result, so it is sent again when the runtime next starts (at least once).
-      this.log(`could not record the outcome of activity ${job.name}; it runs again after a restart`);
+    await this.record(job, await this.execute(job));
+  }
+
+  /**
+   * Failure policy: an outcome that cannot be recorded (storage unreachable) is tried again, waiting 250 ms
+   * doubling up to 5 s, for as long as the runtime runs; the job keeps its slot meanwhile, so new activities wait
+   * instead of piling up outcomes in memory. Only a stop gives up: the task stays scheduled in history without a
+   * result, so it is sent again when the runtime next starts (at least once). Giving up while running would leave
+   * its orchestration waiting for a result that never comes, until a restart.
+   */
+  private async record(job: ActivityJob, event: HistoryEvent): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.onOutcome(job, event);
+        if (attempt > 1) this.log(`recorded the outcome of activity ${job.name} after ${attempt} attempts`);
+        return;
+      } catch (error) {
+        if (!this.accepting) {
+          this.log(`could not record the outcome of activity ${job.name}; it runs again after a restart`);
+          return;
+        }
+        if (attempt === 1) {
+          const reason = error instanceof Error ? error.message : String(error);
+          this.log(`could not record the outcome of activity ${job.name} (${reason}); trying again`);
+        }
+        await this.pause(Math.min(RECORD_RETRY_MAX_MS, RECORD_RETRY_FIRST_MS * 2 ** (attempt - 1)));
+      }
     }
+  }
+
+  /** Waits `ms`, or less if the runner stops meanwhile. */
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.pauses.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.pauses.add(wake);
+    });
   }
 
   private async execute(job: ActivityJob): Promise<HistoryEvent> {

@@ -29,11 +29,21 @@ export const DeadLetter = t.intersection(
 );
 export type DeadLetter = t.TypeOf<typeof DeadLetter>;
 
+/** A dead letter as stored: the row's ETag changes whenever the delivery is dead-lettered again. */
+export interface StoredDeadLetter {
+  readonly letter: DeadLetter;
+  readonly etag: string;
+}
+
+/** `changed`: the row was written again since the ETag given was read; it was kept. */
+export type RemoveResult = "removed" | "absent" | "changed";
+
 export interface DeadLetterStore {
   readonly put: (letters: ReadonlyArray<DeadLetter>) => Promise<void>;
-  readonly get: (deliveryId: string) => Promise<DeadLetter | undefined>;
+  readonly get: (deliveryId: string) => Promise<StoredDeadLetter | undefined>;
   readonly list: (options?: { webhookId?: string; limit?: number }) => Promise<ReadonlyArray<DeadLetter>>;
-  readonly remove: (deliveryId: string) => Promise<boolean>;
+  /** Removes the row, or with `ifMatch` only the version with that ETag. */
+  readonly remove: (deliveryId: string, ifMatch?: string) => Promise<RemoveResult>;
 }
 
 const PARTITION = "deadletter";
@@ -103,7 +113,8 @@ export const makeTableDeadLetterStore = (client: TableClient): DeadLetterStore =
     async get(deliveryId) {
       await ready();
       try {
-        return fromEntity(await client.getEntity<Record<string, unknown>>(PARTITION, deliveryId));
+        const entity = await client.getEntity<Record<string, unknown>>(PARTITION, deliveryId);
+        return { letter: fromEntity(entity), etag: entity.etag };
       } catch (error) {
         if (statusOf(error) === 404) return undefined;
         throw error;
@@ -122,13 +133,14 @@ export const makeTableDeadLetterStore = (client: TableClient): DeadLetterStore =
       }
       return items;
     },
-    async remove(deliveryId) {
+    async remove(deliveryId, ifMatch) {
       await ready();
       try {
-        await client.deleteEntity(PARTITION, deliveryId);
-        return true;
+        await client.deleteEntity(PARTITION, deliveryId, ifMatch === undefined ? {} : { etag: ifMatch });
+        return "removed";
       } catch (error) {
-        if (statusOf(error) === 404) return false;
+        if (statusOf(error) === 404) return "absent";
+        if (statusOf(error) === 412) return "changed";
         throw error;
       }
     },

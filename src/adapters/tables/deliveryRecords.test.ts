@@ -141,11 +141,23 @@ describe("dead letters (Azurite)", () => {
   it("stores, reads, filters by webhook and deletes", async () => {
     const store = makeTableDeadLetterStore(tableClient(freshTableName("DeadLetters")));
     await store.put([letter, { ...letter, deliveryId: "msg_b", webhookId: "wh2", lastError: "timeout" }]);
-    expect(await store.get("msg_a")).toEqual(letter);
+    expect((await store.get("msg_a"))?.letter).toEqual(letter);
     expect((await store.list({ webhookId: "wh2" })).map((l) => l.deliveryId)).toEqual(["msg_b"]);
     expect(await store.list()).toHaveLength(2);
-    expect(await store.remove("msg_a")).toBe(true);
-    expect(await store.remove("msg_a")).toBe(false);
+    expect(await store.remove("msg_a")).toBe("removed");
+    expect(await store.remove("msg_a")).toBe("absent");
+    expect(await store.get("msg_a")).toBeUndefined();
+  });
+
+  it("removes only the version it read when given its ETag", async () => {
+    const store = makeTableDeadLetterStore(tableClient(freshTableName("DeadLetters")));
+    await store.put([letter]);
+    const read = await store.get("msg_a");
+    await store.put([{ ...letter, attempts: 16, deadLetteredAt: "2026-01-01T05:00:00.000Z" }]);
+    expect(await store.remove("msg_a", read?.etag)).toBe("changed");
+    const again = await store.get("msg_a");
+    expect(again?.letter.attempts).toBe(16);
+    expect(await store.remove("msg_a", again?.etag)).toBe("removed");
     expect(await store.get("msg_a")).toBeUndefined();
   });
 

@@ -1,4 +1,4 @@
-import { makeTableDeadLetterStore } from "../../adapters/tables/deadLetters";
+import { type DeadLetterStore, makeTableDeadLetterStore } from "../../adapters/tables/deadLetters";
 import { makeTableDeliveryLog } from "../../adapters/tables/deliveryLog";
 import { makeTableWebhookStore } from "../../adapters/tables/webhookStore";
 import { type DispatchInput } from "../../domain/dispatch";
@@ -6,7 +6,8 @@ import { fakeStarter } from "../../test-support/fakeStarter";
 import { bodyOf, httpRequest } from "../../test-support/http";
 import { testSecretCipher } from "../../test-support/secrets";
 import { freshTableName, tableClient } from "../../test-support/storage";
-import { makeDeliveryRecordsApi } from "./deliveryRecordsApi";
+import { type OrchestrationStarter } from "../dispatch/orchestrationStarter";
+import { type DeliveryRecordsDeps, makeDeliveryRecordsApi } from "./deliveryRecordsApi";
 
 const clock = { now: () => new Date("2026-01-01T00:00:00Z") };
 const letter = {
@@ -22,6 +23,9 @@ const letter = {
   firstAttemptAt: "2026-01-01T00:00:00.000Z",
   deadLetteredAt: "2026-01-01T03:00:00.000Z",
 };
+
+const replayRequest = (id: string) =>
+  httpRequest({ method: "POST", path: `/api/dead-letters/${id}/replay`, params: { id } });
 
 const setup = async () => {
   let n = 0;
@@ -40,15 +44,17 @@ const setup = async () => {
     "whsec_x",
   );
   const { starter, started } = fakeStarter();
-  const api = makeDeliveryRecordsApi({
-    webhooks,
-    deadLetters,
-    log,
-    settings: () => ({ chunkSize: 50, retrySchedule: [0] }),
-    clock,
-    newId: () => `id${++n}`,
-  });
-  return { api, webhooks, deadLetters, log, starter, started };
+  const apiWith = (overrides: Partial<DeliveryRecordsDeps> = {}) =>
+    makeDeliveryRecordsApi({
+      webhooks,
+      deadLetters,
+      log,
+      settings: () => ({ chunkSize: 50, retrySchedule: [0] }),
+      clock,
+      newId: () => `id${++n}`,
+      ...overrides,
+    });
+  return { api: apiWith(), apiWith, webhooks, deadLetters, log, starter, started };
 };
 
 describe("admin API: delivery records", () => {
@@ -83,17 +89,75 @@ describe("admin API: delivery records", () => {
     expect(await s.deadLetters.get("msg_dead")).toBeUndefined();
   });
 
-  it("puts the dead letter back if the replay cannot start", async () => {
+  it("starts the replay while the dead letter is still stored, and removes it after", async () => {
+    const s = await setup();
+    await s.deadLetters.put([letter]);
+    const seenAtStart: Array<unknown> = [];
+    const starter: OrchestrationStarter = {
+      startIfAbsent: async (name, instanceId, input) => {
+        seenAtStart.push((await s.deadLetters.get("msg_dead"))?.letter);
+        return s.starter.startIfAbsent(name, instanceId, input);
+      },
+    };
+    expect((await s.api.replayDeadLetter(replayRequest("msg_dead"), starter)).status).toBe(202);
+    expect(seenAtStart).toEqual([letter]);
+    expect(await s.deadLetters.get("msg_dead")).toBeUndefined();
+  });
+
+  it("keeps the dead letter if the replay cannot start", async () => {
     const s = await setup();
     await s.deadLetters.put([letter]);
     const failing = { startIfAbsent: () => Promise.reject(new Error("durable client down")) };
-    await expect(
-      s.api.replayDeadLetter(
-        httpRequest({ method: "POST", path: "/x", params: { id: "msg_dead" } }),
-        failing,
-      ),
-    ).rejects.toThrow("durable client down");
-    expect(await s.deadLetters.get("msg_dead")).toEqual(letter);
+    await expect(s.api.replayDeadLetter(replayRequest("msg_dead"), failing)).rejects.toThrow(
+      "durable client down",
+    );
+    expect((await s.deadLetters.get("msg_dead"))?.letter).toEqual(letter);
+  });
+
+  it("after a failure between starting the replay and removing the dead letter, a repeat starts nothing new and removes it", async () => {
+    const s = await setup();
+    await s.deadLetters.put([letter]);
+    let failRemoval = true;
+    const crashing: DeadLetterStore = {
+      ...s.deadLetters,
+      remove: (id, ifMatch) =>
+        failRemoval ? Promise.reject(new Error("storage gone")) : s.deadLetters.remove(id, ifMatch),
+    };
+    const api = s.apiWith({ deadLetters: crashing });
+    await expect(api.replayDeadLetter(replayRequest("msg_dead"), s.starter)).rejects.toThrow("storage gone");
+    expect((await s.deadLetters.get("msg_dead"))?.letter).toEqual(letter);
+    expect(s.started.size).toBe(1);
+
+    failRemoval = false;
+    const repeat = await api.replayDeadLetter(replayRequest("msg_dead"), s.starter);
+    expect(repeat.status).toBe(202);
+    // The same instance: the fake starter, like the durable one, starts nothing for an id it has seen.
+    expect(s.started.size).toBe(1);
+    expect(bodyOf(repeat).instanceId).toBe([...s.started.keys()][0]);
+    expect(await s.deadLetters.get("msg_dead")).toBeUndefined();
+  });
+
+  it("keeps a dead letter written again by the replay before the removal, and replays it as a new instance", async () => {
+    const s = await setup();
+    await s.deadLetters.put([letter]);
+    const again = { ...letter, attempts: 9, deadLetteredAt: "2026-01-01T04:00:00.000Z" };
+    // The replay fails at once and dead-letters the delivery anew before the request removes the row it read.
+    const fastFailure: OrchestrationStarter = {
+      startIfAbsent: async (name, instanceId, input) => {
+        const result = await s.starter.startIfAbsent(name, instanceId, input);
+        await s.deadLetters.put([again]);
+        return result;
+      },
+    };
+    const first = await s.api.replayDeadLetter(replayRequest("msg_dead"), fastFailure);
+    expect(first.status).toBe(202);
+    expect((await s.deadLetters.get("msg_dead"))?.letter).toEqual(again);
+
+    const second = await s.api.replayDeadLetter(replayRequest("msg_dead"), s.starter);
+    expect(second.status).toBe(202);
+    expect(bodyOf(second).instanceId).not.toBe(bodyOf(first).instanceId);
+    expect(s.started.size).toBe(2);
+    expect(await s.deadLetters.get("msg_dead")).toBeUndefined();
   });
 
   it("refuses to replay to a deleted webhook (409) or an unknown dead letter (404)", async () => {

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 import { type HttpRequest, type HttpResponseInit } from "@azure/functions";
 import * as t from "io-ts";
 
@@ -50,17 +52,14 @@ const deadLetterView = (letter: DeadLetter, revealHeaders: boolean): DeadLetter 
     : Object.fromEntries(Object.keys(letter.headers).map((k) => [k, MASK])),
 });
 
-export const makeDeliveryRecordsApi = (deps: DeliveryRecordsDeps) => {
-  const startDeliveries = async (
-    starter: OrchestrationStarter,
-    reason: "ping" | "replay",
-    deliveries: DispatchInput & { kind: "deliveries" },
-  ): Promise<string> => {
-    const instanceId = `${reason}:${deliveries.deliveries[0]?.id ?? "none"}:${deps.newId()}`;
-    await starter.startIfAbsent(DISPATCH_ORCHESTRATOR, instanceId, deliveries);
-    return instanceId;
-  };
+/**
+ * The replay of one version of a dead letter: the same for every request that replays it (so a repeated request
+ * starts nothing new), another once the delivery has been dead-lettered again (a new `deadLetteredAt`).
+ */
+export const replayInstanceId = (letter: Pick<DeadLetter, "deliveryId" | "deadLetteredAt">): string =>
+  `replay:${letter.deliveryId}:${createHash("sha256").update(letter.deadLetteredAt).digest("base64url").slice(0, 16)}`;
 
+export const makeDeliveryRecordsApi = (deps: DeliveryRecordsDeps) => {
   const listDeadLetters: Handler = async (request) => {
     const limit = limitOf(request, 100, 1000);
     if (typeof limit !== "number") return limit;
@@ -70,38 +69,35 @@ export const makeDeliveryRecordsApi = (deps: DeliveryRecordsDeps) => {
   };
 
   /**
-   * Failure policy: the row is removed before the replay starts and put back if starting fails, so a replay that
-   * fails again (and dead-letters the same delivery id anew) can never be deleted by this request afterwards.
+   * Failure policy: the replay starts first, idempotently (its instance id comes from the dead letter), and only
+   * then is the row removed, and only the version that was read. A request that dies between the two steps leaves
+   * the dead letter in place; repeating it finds the instance started, starts nothing (nothing is delivered twice)
+   * and removes the row. A replay that fails again before the removal writes a new version of the row (and a new
+   * `deadLetteredAt`, so a new instance id): that one is kept, for the next replay.
    */
   const replayDeadLetter: StartingHandler = async (request, starter) => {
     const id = request.params.id ?? "";
-    const letter = await deps.deadLetters.get(id);
-    if (letter === undefined) return problem(404, `No dead letter with delivery id "${id}"`);
-    const webhook = await deps.webhooks.get(letter.webhookId);
+    const stored = await deps.deadLetters.get(id);
+    if (stored === undefined) return problem(404, `No dead letter with delivery id "${id}"`);
+    const webhook = await deps.webhooks.get(stored.letter.webhookId);
     if (webhook === undefined)
       return problem(409, "The webhook of this dead letter was deleted; nothing to replay to");
     if (webhook.webhook.disabled) return problem(409, "The webhook is disabled; enable it before replaying");
-    await deps.deadLetters.remove(id);
-    try {
-      const input: DispatchInput & { kind: "deliveries" } = {
-        kind: "deliveries",
-        reason: "replay",
-        deliveries: [deliveryOf(letter)],
-        settings: deps.settings(),
-      };
-      const accepted: Accepted = {
-        deliveryId: id,
-        instanceId: await startDeliveries(starter, "replay", input),
-      };
-      return json(202, accepted);
-    } catch (error) {
-      await deps.deadLetters.put([letter]);
-      throw error;
-    }
+    const instanceId = replayInstanceId(stored.letter);
+    const input: DispatchInput & { kind: "deliveries" } = {
+      kind: "deliveries",
+      reason: "replay",
+      deliveries: [deliveryOf(stored.letter)],
+      settings: deps.settings(),
+    };
+    await starter.startIfAbsent(DISPATCH_ORCHESTRATOR, instanceId, input);
+    await deps.deadLetters.remove(id, stored.etag);
+    const accepted: Accepted = { deliveryId: id, instanceId };
+    return json(202, accepted);
   };
 
   const deleteDeadLetter: Handler = async (request) =>
-    (await deps.deadLetters.remove(request.params.id ?? ""))
+    (await deps.deadLetters.remove(request.params.id ?? "")) === "removed"
       ? { status: 204 }
       : problem(404, `No dead letter with delivery id "${request.params.id ?? ""}"`);
 
@@ -128,7 +124,8 @@ export const makeDeliveryRecordsApi = (deps: DeliveryRecordsDeps) => {
       webhookId: id,
       message: { name: "ping" as const, payload },
     };
-    const instanceId = await startDeliveries(starter, "ping", {
+    const instanceId = `ping:${delivery.id}:${deps.newId()}`;
+    await starter.startIfAbsent(DISPATCH_ORCHESTRATOR, instanceId, {
       kind: "deliveries",
       reason: "ping",
       deliveries: [delivery],

@@ -9,6 +9,7 @@ import { shapeOfCodec, shapeOfSchema } from "../../test-support/schemaShapes";
 import { Accepted } from "../deliveryRecords/deliveryRecordsApi";
 import { Problem } from "../http/problem";
 import { SecretRotated, WebhookCreated, WebhookView } from "../webhooks/webhookView";
+import { Health } from "./health";
 import { openApiDocument } from "./openapiDocument";
 
 const doc: SchemaDocument = openApiDocument;
@@ -23,6 +24,7 @@ const MIRRORS: ReadonlyArray<readonly [string, t.Mixed]> = [
   ["DeadLetter", DeadLetter],
   ["Accepted", Accepted],
   ["Problem", Problem],
+  ["Health", Health],
 ];
 
 describe("OpenAPI component schemas agree with the codecs", () => {

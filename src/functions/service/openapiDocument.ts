@@ -157,6 +157,23 @@ export const openApiDocument = {
           instanceId: { type: "string", description: "the dispatch orchestration" },
         },
       },
+      Health: {
+        type: "object",
+        required: ["status", "version", "checks"],
+        properties: {
+          status: { enum: ["ok", "degraded"] },
+          version: { type: "string" },
+          checks: {
+            type: "object",
+            required: ["storage"],
+            properties: { storage: { enum: ["ok", "unreachable"] } },
+          },
+          reason: {
+            type: "string",
+            description: "why degraded, e.g. `storage unreachable: connection-refused`",
+          },
+        },
+      },
       Problem: {
         type: "object",
         required: ["type", "title", "status", "detail", "errors"],
@@ -181,14 +198,14 @@ export const openApiDocument = {
     "/api/health": {
       get: {
         operationId: "health",
-        summary: "Liveness",
+        summary: "Liveness and storage reachability",
+        description:
+          "Anonymous. Storage is read at most once per 2 s (one request, 1 s timeout); requests meanwhile get the last answer.",
         responses: {
           "200": {
-            description: "Up",
-            content: jsonContent({
-              type: "object",
-              properties: { status: { const: "ok" }, version: { type: "string" } },
-            }),
+            description:
+              "Up: `ok`, or `degraded` with a reason (a kind, never a value) while storage cannot be read",
+            content: jsonContent(ref("Health")),
           },
         },
       },
@@ -431,7 +448,7 @@ export const openApiDocument = {
         responses: {
           "202": {
             description:
-              "Replay started; the dead letter is removed (and comes back if the replay fails too)",
+              "Replay started (a repeated request starts nothing new); the dead letter is removed (and comes back if the replay fails too)",
             content: jsonContent(ref("Accepted")),
           },
           "404": problemResponse("No such dead letter"),

@@ -4,6 +4,7 @@ import * as t from "io-ts";
 
 import { DeadLetter, makeTableDeadLetterStore } from "../../adapters/tables/deadLetters";
 import { DeliveryAttempt, makeTableDeliveryLog } from "../../adapters/tables/deliveryLog";
+import { type StorageCheck } from "../../adapters/tables/storageProbe";
 import { makeTableWebhookStore } from "../../adapters/tables/webhookStore";
 import { blockedHostLiteralReason } from "../../domain/addressPolicy";
 import { fieldErrorsOf } from "../../domain/fieldErrors";
@@ -17,6 +18,7 @@ import { Accepted, makeDeliveryRecordsApi } from "../deliveryRecords/deliveryRec
 import { Problem } from "../http/problem";
 import { makeWebhooksApi } from "../webhooks/webhooksApi";
 import { SecretRotated, WebhookCreated, WebhookList, WebhookView } from "../webhooks/webhookView";
+import { Health, makeHealthCheck } from "./health";
 import { openApiDocument } from "./openapiDocument";
 
 interface Operation {
@@ -211,6 +213,18 @@ describe("real answers decode with their codec and satisfy their OpenAPI schema"
       "post /api/dead-letters/{id}/replay",
       Accepted,
     );
+  });
+
+  it("health answers as documented, ok and degraded", async () => {
+    const checks: StorageCheck[] = [{ kind: "unreachable", error: "connection-refused" }, { kind: "ok" }];
+    const health = makeHealthCheck({
+      probe: () => Promise.resolve(checks.shift() ?? { kind: "ok" }),
+      clock: { now: () => new Date() },
+      version: "1.0.0",
+      cacheMs: 0,
+    });
+    expectDocumented(await health(), "get /api/health", Health);
+    expectDocumented(await health(), "get /api/health", Health);
   });
 
   it("bodies the API accepts decode as WebhookInputBody and satisfy the documented request schema", () => {

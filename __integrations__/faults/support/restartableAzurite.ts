@@ -21,6 +21,9 @@ export const startRestartableAzurite = async (location: string): Promise<Restart
     tablePort,
     queuePort,
     connectionString,
+    get pid() {
+      return current?.pid;
+    },
     isDown: () => current === undefined,
     async goDown() {
       const running = current;

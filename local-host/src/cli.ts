@@ -31,6 +31,8 @@ const run = async (command: CliCommand): Promise<void> => {
       return;
     case "start": {
       const appRoot = path.resolve(command.app);
+      // As the Functions host starts the worker: in the app's folder, so relative paths the app opens resolve there.
+      process.chdir(appRoot);
       const applied = applyLocalSettings(process.env, readLocalSettings(appRoot));
       if (!command.json && applied.length > 0)
         process.stderr.write(`Read ${applied.length} setting(s) from local.settings.json\n`);

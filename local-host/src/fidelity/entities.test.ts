@@ -1,5 +1,4 @@
-import { readFileSync } from "node:fs";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -55,6 +54,8 @@ app.http("counterRead", {
     return { jsonBody: { exists: state.entityExists, value: state.entityState ?? null } };
   },
 });
+
+app.http("workingDirectory", { methods: ["GET"], authLevel: "anonymous", handler: () => ({ body: process.cwd() }) });
 
 df.app.orchestration("counterOrchestration", function* (context) {
   const entityId = new df.EntityId(entityName, context.df.getInput());
@@ -118,6 +119,11 @@ describe("durable entities and lifecycle hooks, hosted by the bin", () => {
       entityId: { name: "counter" },
       state: 4,
     });
+  });
+
+  it("runs the app in its own folder, as the Functions host starts the worker", async () => {
+    const cwd = await (await fetch(`${app.baseUrl}/workingDirectory`)).text();
+    expect(realpathSync(cwd)).toBe(realpathSync(app.root));
   });
 
   it("runs appStart when the app loads and appTerminate when the host stops", async () => {

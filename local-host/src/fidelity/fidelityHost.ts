@@ -12,6 +12,8 @@ const CLI = path.resolve(__dirname, "..", "..", "dist", "cli.js");
 const NODE_MODULES = path.resolve(__dirname, "..", "..", "..", "node_modules");
 
 export interface HostedApp {
+  /** The temp folder the app was written to. */
+  readonly root: string;
   /** http://127.0.0.1:<port>/api */
   readonly baseUrl: string;
   /** The ready line the bin printed (RuntimeInfo: adminKey, eventHubConnectionString, eventHubs, ...). */
@@ -61,6 +63,7 @@ export const hostApp = async (
     child.once("exit", (code) => reject(new Error(`the host exited (${String(code)}):\n${stderr}`)));
   });
   return {
+    root,
     baseUrl: String(ready.adminUrl),
     ready,
     stderr: () => stderr,

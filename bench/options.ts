@@ -1,12 +1,15 @@
 import { parseArgs } from "node:util";
 
-/** `npm run bench -- [--events N] [--webhooks W] [--quick] [--backlog [--backlog-events N]] [--out DIR]` */
+/** `npm run bench -- [--events N] [--webhooks W] [--quick] [--persistent] [--backlog [--backlog-events N]] [--out DIR]` */
 export interface BenchOptions {
   /** Events in the burst (end-to-end throughput and latency at saturation). */
   readonly events: number;
   /** Service webhooks (each with a name too): the fan-out of ping:all and profile:completed AUTO. */
   readonly webhooks: number;
   readonly quick: boolean;
+  /** Storage and the Event Hubs log on disk, as `npm start` runs them (Azurite's journal, partition files),
+      instead of in memory. */
+  readonly persistent: boolean;
   /** Run the long backlog part (RSS while a backlog of `backlogEvents` is worked through). */
   readonly backlog: boolean;
   readonly backlogEvents: number;
@@ -22,7 +25,7 @@ export interface BenchOptions {
 }
 
 export const USAGE =
-  "Usage: npm run bench -- [--events N] [--webhooks W] [--quick] [--backlog] [--backlog-events N] [--out DIR]";
+  "Usage: npm run bench -- [--events N] [--webhooks W] [--quick] [--persistent] [--backlog] [--backlog-events N] [--out DIR]";
 
 const positiveInt = (name: string, text: string | undefined, fallback: number): number => {
   if (text === undefined) return fallback;
@@ -38,6 +41,7 @@ export const parseOptions = (argv: ReadonlyArray<string>, defaultOutDir: string)
       events: { type: "string" },
       webhooks: { type: "string" },
       quick: { type: "boolean", default: false },
+      persistent: { type: "boolean", default: false },
       backlog: { type: "boolean", default: false },
       "backlog-events": { type: "string" },
       out: { type: "string" },
@@ -51,6 +55,7 @@ export const parseOptions = (argv: ReadonlyArray<string>, defaultOutDir: string)
     events: positiveInt("events", values.events, quick ? 300 : 5000),
     webhooks: positiveInt("webhooks", values.webhooks, quick ? 5 : 10),
     quick,
+    persistent: values.persistent,
     backlog: values.backlog,
     backlogEvents: positiveInt("backlog-events", values["backlog-events"], 100_000),
     ladder: quick ? [50, 200] : [50, 300, 1000, 2000, 3000],

@@ -36,9 +36,12 @@ export const RUNTIME_SETTINGS: Readonly<Record<string, string>> = {
   ALLOW_PRIVATE_NETWORK_TARGETS: "true",
 };
 
-export const startPipelineEnv = async (webhookCount: number): Promise<PipelineEnv> => {
+export const startPipelineEnv = async (webhookCount: number, persistent = false): Promise<PipelineEnv> => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "dispatcher-bench-"));
-  const runtime = await startRuntimeProcess({ ...RUNTIME_SETTINGS, DATA_DIR: dataDir });
+  const runtime = await startRuntimeProcess(
+    { ...RUNTIME_SETTINGS, DATA_DIR: dataDir },
+    { inMemory: !persistent },
+  );
   const agent = new TestAgent({
     adminUrl: runtime.info.adminUrl,
     adminKey: runtime.info.adminKey,

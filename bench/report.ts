@@ -16,7 +16,12 @@ export interface BenchResults {
   readonly startedAt: string;
   readonly commit: string;
   readonly machine: Machine;
-  readonly settings: { readonly webhooks: number; readonly events: number; readonly quick: boolean };
+  readonly settings: {
+    readonly webhooks: number;
+    readonly events: number;
+    readonly quick: boolean;
+    readonly persistent?: boolean;
+  };
   readonly durationMs: number;
   readonly raw: RawResult;
   readonly burst: BurstResult;

@@ -18,7 +18,7 @@ const REPO_ROOT = path.resolve(__dirname, "..");
 /** End to end through the local runtime (a child process): raw ceiling, burst, steady ladder, 1,000 events/s, backlog. */
 const endToEnd = async (options: BenchOptions) => {
   process.stderr.write(`Starting the local runtime and ${options.webhooks} receivers...\n`);
-  const env = await startPipelineEnv(options.webhooks);
+  const env = await startPipelineEnv(options.webhooks, options.persistent);
   try {
     const idle = treeRssMb(env.runtime.pid);
     const raw = await rawPhase(env, options.rawMs);
@@ -66,7 +66,12 @@ const main = async (): Promise<void> => {
     startedAt,
     commit: commitMeasured(REPO_ROOT),
     machine: machine(),
-    settings: { webhooks: options.webhooks, events: options.events, quick: options.quick },
+    settings: {
+      webhooks: options.webhooks,
+      events: options.events,
+      quick: options.quick,
+      persistent: options.persistent,
+    },
     ...e2e,
     pipelineToRaw: e2e.burst.deliveriesPerSecond / e2e.raw.perSecond,
     hotPath,

@@ -19,6 +19,18 @@ const LOCAL_DEFAULTS = {
   EVENTHUB_CONSUMER_GROUP: "$default",
 } as const;
 
+/**
+ * DRAIN_TIMEOUT_SECONDS unless set: longer than any delivery can take (DELIVERY_TIMEOUT_MS, default 15 s), so a
+ * graceful stop lets every running delivery activity finish (its deliveries run concurrently, each bounded by that
+ * timeout) and record its results: the restart then sends nothing a receiver already answered. An unparsable
+ * DELIVERY_TIMEOUT_MS is left to the app's config codec, which refuses it with its field path.
+ */
+export const drainTimeoutSeconds = (env: NodeJS.ProcessEnv): string => {
+  const deliveryMs = Number(env.DELIVERY_TIMEOUT_MS ?? "15000");
+  const needed = Number.isFinite(deliveryMs) ? Math.ceil(deliveryMs / 1000) + 10 : 30;
+  return String(Math.max(30, needed));
+};
+
 /** The data folder as the local host resolves it (LocalRuntimeOptions.appRoot: .data unless DATA_DIR is set). */
 const dataDirOf = (env: NodeJS.ProcessEnv): string =>
   path.resolve(env.DATA_DIR ?? path.join(APP_ROOT, ".data"));
@@ -58,6 +70,10 @@ export const startCommand = async (args: ReadonlyArray<string>): Promise<void> =
     inMemory,
     banner,
     startingMessage: "Starting Azurite, the Event Hubs endpoint and the function app...",
-    localDefaults: { ...LOCAL_DEFAULTS, ...(keys === undefined ? {} : { SECRETS_ENCRYPTION_KEYS: keys }) },
+    localDefaults: {
+      ...LOCAL_DEFAULTS,
+      DRAIN_TIMEOUT_SECONDS: drainTimeoutSeconds(process.env),
+      ...(keys === undefined ? {} : { SECRETS_ENCRYPTION_KEYS: keys }),
+    },
   });
 };

@@ -1,8 +1,13 @@
 /**
  * The local host's Event Hubs endpoint alone: produce 40,000 small events (a quarter to each of the 4 partitions,
  * the partitions in parallel), then consume them all with one greedy subscription over every partition.
- * `npm run bench:eventhubs -- [N]`. Prints one line with both rates.
+ * `npm run bench:eventhubs -- [N] [--persistent]` (--persistent: partition files in a temp folder, written before each
+ * transfer is accepted). Prints one line with both rates.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
 import type { EventData, EventHubProducerClient } from "@azure/event-hubs";
 import { startEventHubsEmulator } from "functions-local-host";
 import { Clients, collect, earliestEventPosition } from "functions-local-host/testing";
@@ -21,10 +26,13 @@ const sendAllTo = async (producer: EventHubProducerClient, events: EventData[], 
 };
 
 const main = async (): Promise<void> => {
-  const total = Number(process.argv[2] ?? 40_000);
+  const args = process.argv.slice(2);
+  const persistent = args.includes("--persistent");
+  const total = Number(args.find((a) => a !== "--persistent") ?? 40_000);
   if (!Number.isSafeInteger(total) || total < 1)
-    throw new Error("Usage: npm run bench:eventhubs -- [events]");
-  const emulator = await startEventHubsEmulator({ port: 0 });
+    throw new Error("Usage: npm run bench:eventhubs -- [events] [--persistent]");
+  const dataDir = persistent ? mkdtempSync(path.join(tmpdir(), "bench-eventhubs-")) : undefined;
+  const emulator = await startEventHubsEmulator({ port: 0, ...(dataDir === undefined ? {} : { dataDir }) });
   const clients = new Clients(emulator);
   try {
     const producer = clients.producer();
@@ -52,12 +60,13 @@ const main = async (): Promise<void> => {
     await subscription.close();
     if (received.length !== total) throw new Error(`received ${received.length} of ${total} events`);
     process.stdout.write(
-      `local Event Hubs: produced ${total} events in ${produceMs.toFixed(0)} ms (${Math.round((total / produceMs) * 1000)}/s), ` +
+      `local Event Hubs${persistent ? " (partition files)" : " (in memory)"}: produced ${total} events in ${produceMs.toFixed(0)} ms (${Math.round((total / produceMs) * 1000)}/s), ` +
         `consumed in ${consumeMs.toFixed(0)} ms (${Math.round((total / consumeMs) * 1000)}/s)\n`,
     );
   } finally {
     await clients.closeAll();
     await emulator.stop();
+    if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
   }
 };
 

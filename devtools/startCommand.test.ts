@@ -10,4 +10,11 @@ describe("the drain timeout npm start gives the local host", () => {
   ])("outlasts any delivery with %j: %s s", (env, expected) => {
     expect(drainTimeoutSeconds(env)).toBe(expected);
   });
+
+  it("refuses a drain timeout shorter than a delivery can take, naming both settings", () => {
+    expect(() => drainTimeoutSeconds({ DRAIN_TIMEOUT_SECONDS: "20" })).toThrow(
+      "DRAIN_TIMEOUT_SECONDS (20) must be at least 25: DELIVERY_TIMEOUT_MS plus 10 s",
+    );
+    expect(drainTimeoutSeconds({ DRAIN_TIMEOUT_SECONDS: "25" })).toBe("30");
+  });
 });

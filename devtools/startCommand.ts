@@ -20,7 +20,7 @@ const LOCAL_DEFAULTS = {
 } as const;
 
 /**
- * DRAIN_TIMEOUT_SECONDS unless set: longer than any delivery can take (DELIVERY_TIMEOUT_MS, default 15 s), so a
+ * DRAIN_TIMEOUT_SECONDS unless set (a shorter one set is refused): longer than any delivery can take (DELIVERY_TIMEOUT_MS, default 15 s), so a
  * graceful stop lets every running delivery activity finish (its deliveries run concurrently, each bounded by that
  * timeout) and record its results: the restart then sends nothing a receiver already answered. An unparsable
  * DELIVERY_TIMEOUT_MS is left to the app's config codec, which refuses it with its field path.
@@ -28,6 +28,12 @@ const LOCAL_DEFAULTS = {
 export const drainTimeoutSeconds = (env: NodeJS.ProcessEnv): string => {
   const deliveryMs = Number(env.DELIVERY_TIMEOUT_MS ?? "15000");
   const needed = Number.isFinite(deliveryMs) ? Math.ceil(deliveryMs / 1000) + 10 : 30;
+  const set = env.DRAIN_TIMEOUT_SECONDS;
+  // A shorter drain would cut deliveries off mid-flight, and the restart would send them again.
+  if (set !== undefined && set !== "" && Number.isFinite(Number(set)) && Number(set) < needed)
+    throw new Error(
+      `DRAIN_TIMEOUT_SECONDS (${set}) must be at least ${needed}: DELIVERY_TIMEOUT_MS plus 10 s, so that a stop lets every delivery under way finish`,
+    );
   return String(Math.max(30, needed));
 };
 

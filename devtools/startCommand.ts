@@ -17,6 +17,8 @@ const LOCAL_DEFAULTS = {
   ALLOW_PRIVATE_NETWORK_TARGETS: "true",
   EVENTHUB_NAME: "io-events",
   EVENTHUB_CONSUMER_GROUP: "$default",
+  // host.json names the task hub "%DURABLE_TASK_HUB%", so that Azure environments never share one.
+  DURABLE_TASK_HUB: "PublicEventDispatcher",
 } as const;
 
 /**

@@ -206,7 +206,7 @@ locals {
     "EVENTHUB_NAME"                                = azurerm_eventhub.events.name
     "EVENTHUB_CONSUMER_GROUP"                      = azurerm_eventhub_consumer_group.dispatcher.name
 
-    # Read by host.json as "%DURABLE_TASK_HUB%" (host.json still has a literal hubName: see infra/README.md).
+    # Read by host.json as "%DURABLE_TASK_HUB%".
     "DURABLE_TASK_HUB" = local.durable_task_hub
 
     "SECRETS_ENCRYPTION_KEYS" = "@Microsoft.KeyVault(VaultName=${azurerm_key_vault.main.name};SecretName=${var.secrets_encryption_keys_secret_name})"

@@ -44,6 +44,30 @@ export const functionTimeoutMs = (value: unknown): number | undefined => {
   return ms;
 };
 
+/**
+ * The task hub name, with `%Name%` app-setting expressions resolved as the Durable extension resolves them (so each
+ * environment names its own hub). An unset or empty setting is a start-up error naming it. Task hub names are
+ * 3-45 letters and digits, starting with a letter (they prefix the hub's tables).
+ */
+export const resolveTaskHub = (
+  hubName: string,
+  settings: Readonly<Record<string, string | undefined>>,
+): string => {
+  const resolved = hubName.replace(/%([^%]+)%/g, (_, name: string) => {
+    const value = settings[name];
+    if (value === undefined || value === "")
+      throw new Error(
+        `host.json extensions.durableTask.hubName '${hubName}' needs app setting ${name}, which is not set`,
+      );
+    return value;
+  });
+  if (!/^[A-Za-z][A-Za-z0-9]{2,44}$/.test(resolved))
+    throw new Error(
+      `host.json extensions.durableTask.hubName '${hubName}' must be 3-45 letters and digits starting with a letter`,
+    );
+  return resolved;
+};
+
 export const readHostJson = (appRoot: string): HostSettings => {
   const file = path.join(appRoot, "host.json");
   const json = JSON.parse(readFileSync(file, "utf8")) as {

@@ -6,7 +6,7 @@ import { startAzurite } from "./azurite";
 import { DurableRuntime } from "./durable";
 import { startEventHubHost } from "./eventHubHost";
 import { type CapturedFunction, FunctionsCoreShim, installFunctionsCore } from "./functionsCore";
-import { type HostSettings, readHostJson } from "./hostJson";
+import { type HostSettings, readHostJson, resolveTaskHub } from "./hostJson";
 import { type RunningHttpHost, startHttpHost } from "./httpHost";
 import { functionKeysFrom } from "./httpKeys";
 import { type LocalLog } from "./invocation";
@@ -162,7 +162,8 @@ const startDurableAndHttp = async (
   const durable = new DurableRuntime({
     shim,
     storageConnection: storage,
-    taskHub: host.taskHub,
+    // Resolved now: the app's settings (local.settings.json, local defaults) are in process.env by this point.
+    taskHub: resolveTaskHub(host.taskHub, process.env),
     maxConcurrentActivities: host.maxConcurrentActivities,
     maxLoadedOrchestrations: maxLoadedSetting(env),
     drainTimeoutMs: drainTimeoutSetting(env),

@@ -331,6 +331,19 @@ const main = (): void => {
   // AZURITE_JOURNAL=off exists only to measure the journal's cost (npm run bench -- --persistent); never turn it off
   // otherwise: acknowledged writes are then lost on a kill.
   if (argValue("--location") !== undefined && process.env.AZURITE_JOURNAL !== "off") installJournal(entry);
+  // The parent stops Azurite only once it has finished with it, but its clients still hold keep-alive connections,
+  // which kept Azurite's servers from closing until the parent's 5 s SIGKILL (after which nothing was saved). On
+  // SIGTERM every connection is closed first; Azurite's own handler then closes and saves.
+  const servers = new Set<http.Server>();
+  const listen = http.Server.prototype.listen;
+  http.Server.prototype.listen = function (this: http.Server, ...args: unknown[]) {
+    servers.add(this);
+    return (listen as (...a: unknown[]) => http.Server).apply(this, args);
+  } as typeof listen;
+  process.on("SIGTERM", () => servers.forEach((server) => server.closeAllConnections()));
+  // The IPC channel is only a watchdog: it must not keep the process alive once Azurite has shut down (it did, until
+  // the parent's SIGKILL 5 s later).
+  process.channel?.unref();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require(entry);
 };

@@ -1,9 +1,8 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
-import { DefaultAzureCredential, ManagedIdentityCredential } from "@azure/identity";
 
 import type { IdentityCredential, StorageConnection } from "../../connectionSettings";
 import { freshTableName, testStorageConnection } from "../../test-support/storage";
-import { azureCredential, makeTableClientFactory, type TableClientOptions } from "./tableClients";
+import { makeTableClientFactory, type TableClientOptions } from "./tableClients";
 
 type HttpClient = NonNullable<TableClientOptions["httpClient"]>;
 type SentRequest = Parameters<HttpClient["sendRequest"]>[0];
@@ -117,18 +116,5 @@ describe("TableClients for a connection string", () => {
     await client.upsertEntity({ partitionKey: "p", rowKey: "r", value: "v" });
     expect((await client.getEntity<{ value: string }>("p", "r")).value).toBe("v");
     await client.deleteTable();
-  });
-});
-
-describe("azureCredential (constructed only: nothing here asks for a token)", () => {
-  it("uses the managed identity for __credential=managedidentity, the user-assigned one with __clientId", () => {
-    expect(azureCredential({ kind: "managedIdentity" })).toBeInstanceOf(ManagedIdentityCredential);
-    expect(azureCredential({ kind: "managedIdentity", clientId: "c" })).toBeInstanceOf(
-      ManagedIdentityCredential,
-    );
-  });
-
-  it("uses the default chain when __credential is unset", () => {
-    expect(azureCredential({ kind: "default" })).toBeInstanceOf(DefaultAzureCredential);
   });
 });

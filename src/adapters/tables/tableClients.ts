@@ -1,8 +1,8 @@
 import { TableClient, type TableServiceClientOptions } from "@azure/data-tables";
 import type { TokenCredential } from "@azure/identity";
-import { DefaultAzureCredential, ManagedIdentityCredential } from "@azure/identity";
 
-import type { IdentityCredential, StorageConnection } from "../../connectionSettings";
+import type { StorageConnection } from "../../connectionSettings";
+import { azureCredential, type CredentialFactory } from "../azureCredential";
 
 /**
  * TableClients for either form of AzureWebJobsStorage: a connection string (shared key, Azurite locally), or a
@@ -14,28 +14,6 @@ export interface TableClientOptions {
   /** The SDK's transport seam; tests record requests with it instead of reaching a network. */
   readonly httpClient?: TableServiceClientOptions["httpClient"];
 }
-
-export type CredentialFactory = (credential: IdentityCredential) => TokenCredential;
-
-/**
- * `__credential=managedidentity`: the managed identity, the user-assigned one when `__clientId` is set. Unset:
- * DefaultAzureCredential, which in Azure ends at the same system-assigned managed identity and on a developer's
- * machine uses their `az login` (the Functions host does the same for an identity connection without credential).
- */
-export const azureCredential: CredentialFactory = (credential) => {
-  switch (credential.kind) {
-    case "managedIdentity":
-      return credential.clientId === undefined
-        ? new ManagedIdentityCredential()
-        : new ManagedIdentityCredential({ clientId: credential.clientId });
-    case "default":
-      return new DefaultAzureCredential();
-    default: {
-      const unknown: never = credential;
-      throw new Error(`unknown credential ${JSON.stringify(unknown)}`);
-    }
-  }
-};
 
 const isPlainHttp = (url: string): boolean => url.toLowerCase().startsWith("http://");
 

@@ -128,7 +128,7 @@ export type Settings = t.TypeOf<typeof Settings>;
 export type Config = Settings & {
   /** AzureWebJobsStorage: tables here (and, in Azure, the Functions host and Durable task hub). */
   readonly storage: StorageConnection;
-  /** EVENTHUB_CONNECTION: the form found, for the start-up line; only the trigger connects with it. */
+  /** EVENTHUB_CONNECTION: the form found. The trigger (the host) connects with it; the app makes no client. */
   readonly eventHubs: EventHubsConnection;
 };
 

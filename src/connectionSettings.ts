@@ -21,7 +21,7 @@ export type StorageConnection =
       readonly kind: "identity";
       /** What the app's TableClients use. */
       readonly tableUri: string;
-      /** Only the Functions host uses these (triggers, Durable task hub); recorded for the start-up line. */
+      /** Only the Functions host uses these (its leases, Durable queues); kept to say which form was found. */
       readonly blobUri?: string;
       readonly queueUri?: string;
       readonly credential: IdentityCredential;

@@ -8,7 +8,7 @@ import { type RunningEventHubsEmulator, startEventHubsEmulator } from "functions
 import { Clients, collect, earliestEventPosition } from "functions-local-host/testing";
 
 import { bufferedIo, type CliIo } from "./cliArgs";
-import { parseEventLines, publishCommand } from "./publishCommand";
+import { parseEventLines, producerFor, publishCommand } from "./publishCommand";
 
 interface Received {
   readonly body: unknown;
@@ -193,5 +193,30 @@ describe("parseEventLines", () => {
     expect(() => parseEventLines(text, "f")).toThrow(
       "f: 13 line(s) are not valid JSON (line 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 3 more)",
     );
+  });
+});
+
+describe("dispatcher publish: the producer for an identity-based connection", () => {
+  it("connects to the namespace with the credential of the identity settings (built on loopback, never asked for a token)", async () => {
+    const asked: unknown[] = [];
+    const producer = producerFor(
+      {
+        kind: "identity",
+        fullyQualifiedNamespace: "127.0.0.1",
+        credential: { kind: "managedIdentity", clientId: "client-1" },
+        hubName: "io-events",
+        endpoint: "127.0.0.1",
+        host: "127.0.0.1",
+        port: 5671,
+      },
+      (credential) => {
+        asked.push(credential);
+        return { getToken: () => Promise.reject(new Error("the test never sends")) };
+      },
+    );
+    expect(producer.fullyQualifiedNamespace).toBe("127.0.0.1");
+    expect(producer.eventHubName).toBe("io-events");
+    expect(asked).toEqual([{ kind: "managedIdentity", clientId: "client-1" }]);
+    await producer.close();
   });
 });

@@ -3,9 +3,10 @@ import path from "node:path";
 
 import { type EventData, EventHubProducerClient } from "@azure/event-hubs";
 
+import { azureCredential, type CredentialFactory } from "../src/adapters/azureCredential";
 import { INCOMING_EVENT_NAMES } from "../src/domain/events";
 import { type CliIo, CommandError, formatCount, parseCommandArgs, runCommand, UsageError } from "./cliArgs";
-import { checkLocalEndpoint, redactSecrets, resolveEventHubTarget } from "./runtimeInfo";
+import { checkLocalEndpoint, type EventHubTarget, redactSecrets, resolveEventHubTarget } from "./runtimeInfo";
 
 export const PUBLISH_USAGE = `Usage: dispatcher publish [EVENTS_JSON] [options]
   Publishes events to the Event Hub the dispatcher reads. Events are not checked against the catalogue:
@@ -14,7 +15,8 @@ export const PUBLISH_USAGE = `Usage: dispatcher publish [EVENTS_JSON] [options]
   --file F                    a file of JSON lines (one event per line) or a JSON array
                               (neither EVENTS_JSON nor --file: JSON lines from stdin)
   --partition-key K           send every event with this partition key (all land on one partition, in order)
-  --connection-string CS      Event Hubs connection string (else EVENTHUB_CONNECTION, else runtime.json)
+  --connection-string CS      Event Hubs connection string (else EVENTHUB_CONNECTION, else
+                              EVENTHUB_CONNECTION__fullyQualifiedNamespace with Azure identity, else runtime.json)
   --hub H                     Event Hub name (else EntityPath, EVENTHUB_NAME, runtime.json)
   --json                      print {"published": N} instead of a sentence`;
 
@@ -172,6 +174,22 @@ export const publishEvents = async (
 };
 
 /** `dispatcher publish ...`: returns the exit code. */
+const PRODUCER_OPTIONS = { retryOptions: { maxRetries: 2, timeoutInMs: 20_000 } };
+
+/** A connection string as given, or the namespace with a token credential (the identity form). */
+export const producerFor = (
+  target: EventHubTarget,
+  credentialFor: CredentialFactory = azureCredential,
+): EventHubProducerClient =>
+  target.kind === "connectionString"
+    ? new EventHubProducerClient(target.connectionString, target.hubName, PRODUCER_OPTIONS)
+    : new EventHubProducerClient(
+        target.fullyQualifiedNamespace,
+        target.hubName,
+        credentialFor(target.credential),
+        PRODUCER_OPTIONS,
+      );
+
 export const publishCommand = async (args: ReadonlyArray<string>, io: CliIo): Promise<number> => {
   const secrets: string[] = [];
   return runCommand(
@@ -189,7 +207,7 @@ export const publishCommand = async (args: ReadonlyArray<string>, io: CliIo): Pr
         ...(options.hub === undefined ? {} : { hub: options.hub }),
       };
       const target = resolveEventHubTarget(flags, io.env, io.cwd);
-      secrets.push(target.connectionString);
+      if (target.kind === "connectionString") secrets.push(target.connectionString);
       const events = await readEvents(parsed.positionals[0], options.file, io);
       if (events.length === 0) throw new CommandError("No events to publish");
       const unknown = countUnknownNames(events);
@@ -201,9 +219,7 @@ export const publishCommand = async (args: ReadonlyArray<string>, io: CliIo): Pr
         );
       }
       await checkLocalEndpoint(target.host, target.port, `the Event Hubs endpoint (${target.hubName})`);
-      const producer = new EventHubProducerClient(target.connectionString, target.hubName, {
-        retryOptions: { maxRetries: 2, timeoutInMs: 20_000 },
-      });
+      const producer = producerFor(target);
       const progress = progressLine(io, events.length);
       let sent = 0;
       try {

@@ -40,6 +40,7 @@ describe("connection resolution", () => {
     writeRuntimeFile();
     expect(resolveAdminTarget({}, {}, cwd)).toEqual({ url: "http://127.0.0.1:7071/api", key: "file-key" });
     expect(resolveEventHubTarget({}, {}, cwd)).toEqual({
+      kind: "connectionString",
       connectionString:
         "Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=local;SharedAccessKey=local;UseDevelopmentEmulator=true",
       hubName: "io-events",
@@ -78,7 +79,52 @@ describe("connection resolution", () => {
       cwd,
     );
     expect(flagged).toMatchObject({ hubName: "flag-hub", port: 7000, endpoint: "127.0.0.1:7000" });
-    expect(flagged.connectionString).not.toContain("EntityPath");
+    expect(flagged.kind === "connectionString" && flagged.connectionString).not.toContain("EntityPath");
+  });
+
+  it("takes EVENTHUB_CONNECTION__fullyQualifiedNamespace (the identity form) when no connection string is given", () => {
+    writeRuntimeFile();
+    const env = {
+      EVENTHUB_CONNECTION__fullyQualifiedNamespace: "ns.servicebus.windows.net",
+      EVENTHUB_CONNECTION__credential: "managedidentity",
+      EVENTHUB_CONNECTION__clientId: "client-1",
+      EVENTHUB_NAME: "env-hub",
+    };
+    expect(resolveEventHubTarget({}, env, cwd)).toEqual({
+      kind: "identity",
+      fullyQualifiedNamespace: "ns.servicebus.windows.net",
+      credential: { kind: "managedIdentity", clientId: "client-1" },
+      hubName: "env-hub",
+      endpoint: "ns.servicebus.windows.net",
+      host: "ns.servicebus.windows.net",
+      port: 5671,
+    });
+    expect(resolveEventHubTarget({ hub: "flag-hub" }, env, cwd).hubName).toBe("flag-hub");
+    const flagged = resolveEventHubTarget(
+      { connectionString: "Endpoint=sb://127.0.0.1:7000/;SharedAccessKey=x" },
+      env,
+      cwd,
+    );
+    expect(flagged.kind).toBe("connectionString");
+  });
+
+  it("names the missing identity setting, never a value", () => {
+    expect(() =>
+      resolveEventHubTarget(
+        {},
+        { EVENTHUB_CONNECTION__clientId: "client-secretish", EVENTHUB_NAME: "h" },
+        cwd,
+      ),
+    ).toThrow(
+      /^EVENTHUB_CONNECTION__fullyQualifiedNamespace is missing: EVENTHUB_CONNECTION__clientId need it/,
+    );
+    expect(() =>
+      resolveEventHubTarget(
+        {},
+        { EVENTHUB_CONNECTION__fullyQualifiedNamespace: "ns.servicebus.windows.net" },
+        cwd,
+      ),
+    ).toThrow("No Event Hub name: pass --hub or set EVENTHUB_NAME");
   });
 
   it("takes the hub from --hub, then the connection string's EntityPath, then EVENTHUB_NAME", () => {

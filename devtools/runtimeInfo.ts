@@ -5,6 +5,7 @@ import path from "node:path";
 import * as E from "fp-ts/Either";
 import * as t from "io-ts";
 
+import { decodeEventHubsConnection, type IdentityCredential } from "../src/connectionSettings";
 import { CommandError } from "./cliArgs";
 
 /**
@@ -28,9 +29,7 @@ export interface AdminTarget {
   readonly key: string;
 }
 
-export interface EventHubTarget {
-  /** The connection string without EntityPath: the hub goes separately, so the two cannot disagree. */
-  readonly connectionString: string;
+interface EventHubAddress {
   readonly hubName: string;
   /** host[:port] of the namespace, for messages. */
   readonly endpoint: string;
@@ -38,6 +37,21 @@ export interface EventHubTarget {
   /** From the Endpoint, else 5672 for a development emulator (plain AMQP), else 5671 (AMQP over TLS). */
   readonly port: number;
 }
+
+export type EventHubTarget = EventHubAddress &
+  (
+    | {
+        readonly kind: "connectionString";
+        /** The connection string without EntityPath: the hub goes separately, so the two cannot disagree. */
+        readonly connectionString: string;
+      }
+    | {
+        /** EVENTHUB_CONNECTION__fullyQualifiedNamespace, with a token credential (see src/adapters/azureCredential). */
+        readonly kind: "identity";
+        readonly fullyQualifiedNamespace: string;
+        readonly credential: IdentityCredential;
+      }
+  );
 
 const nonEmpty = (value: string | undefined): string | undefined =>
   value === undefined || value.trim() === "" ? undefined : value.trim();
@@ -115,12 +129,39 @@ const connectionParts = (connectionString: string): ReadonlyArray<readonly [stri
 const partOf = (connectionString: string, key: string): string | undefined =>
   connectionParts(connectionString).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
 
+/** The identity form of EVENTHUB_CONNECTION, when the environment has it (its problems named, never a value). */
+const identityTarget = (flags: { hub?: string }, env: Env): EventHubTarget | undefined => {
+  const decoded = decodeEventHubsConnection(env);
+  if (E.isLeft(decoded)) throw new CommandError(decoded.left.join("; "));
+  if (decoded.right.kind !== "identity") return undefined;
+  const { fullyQualifiedNamespace, credential } = decoded.right;
+  const hubName = nonEmpty(flags.hub) ?? nonEmpty(env.EVENTHUB_NAME);
+  if (hubName === undefined)
+    throw new CommandError(
+      "No Event Hub name: pass --hub or set EVENTHUB_NAME beside EVENTHUB_CONNECTION__fullyQualifiedNamespace",
+    );
+  const address = new URL(`sb://${fullyQualifiedNamespace}`);
+  return {
+    kind: "identity",
+    fullyQualifiedNamespace,
+    credential,
+    hubName,
+    endpoint: fullyQualifiedNamespace,
+    host: address.hostname,
+    port: address.port === "" ? 5671 : Number(address.port),
+  };
+};
+
 export const resolveEventHubTarget = (
   flags: { connectionString?: string; hub?: string },
   env: Env,
   cwd: string,
 ): EventHubTarget => {
   const explicit = nonEmpty(flags.connectionString) ?? nonEmpty(env.EVENTHUB_CONNECTION);
+  if (explicit === undefined) {
+    const identity = identityTarget(flags, env);
+    if (identity !== undefined) return identity;
+  }
   const file = explicit === undefined ? readRuntimeFile(env, cwd) : undefined;
   const connectionString = explicit ?? file?.eventHubConnectionString;
   if (connectionString === undefined) {
@@ -154,6 +195,7 @@ export const resolveEventHubTarget = (
   const address = new URL(`sb://${hostPort}`);
   const emulator = /^true$/i.test(partOf(connectionString, "UseDevelopmentEmulator") ?? "");
   return {
+    kind: "connectionString",
     connectionString: withoutEntityPath,
     hubName,
     endpoint: hostPort,

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 
-import { TableClient } from "@azure/data-tables";
+import type { TableClient } from "@azure/data-tables";
 
 import { makeWebhookSender, type WebhookSender } from "./adapters/delivery/webhookSender";
 import { type CachedWebhookStore, withReadThroughCache } from "./adapters/tables/cachedWebhookStore";
@@ -9,6 +9,7 @@ import { type DeliveryLog, makeTableDeliveryLog } from "./adapters/tables/delive
 import { makeTableRejectedEventsStore, type RejectedEventsStore } from "./adapters/tables/rejectedEvents";
 import { makeSecretCipher } from "./adapters/tables/secretCipher";
 import { makeTableStorageProbe, type StorageProbe } from "./adapters/tables/storageProbe";
+import { makeTableClientFactory } from "./adapters/tables/tableClients";
 import { makeTableWebhookStore } from "./adapters/tables/webhookStore";
 import { type Config, config } from "./config";
 import { blockedHostLiteralReason } from "./domain/addressPolicy";
@@ -42,15 +43,12 @@ export const systemClock = { now: (): Date => new Date() };
 
 export const newWebhookSecret = (): string => `whsec_${randomBytes(32).toString("base64")}`;
 
+/** One TableClient over a connection string (tests and dev tools that point at Azurite). */
 export const tableClientFor = (
   connectionString: string,
   table: string,
   options: { maxRetries?: number } = {},
-): TableClient =>
-  TableClient.fromConnectionString(connectionString, table, {
-    allowInsecureConnection: /UseDevelopmentStorage=true|=http:\/\//i.test(connectionString),
-    ...(options.maxRetries === undefined ? {} : { retryOptions: { maxRetries: options.maxRetries } }),
-  });
+): TableClient => makeTableClientFactory({ kind: "connectionString", connectionString })(table, options);
 
 /** The health probe's bound: one request, no retries, answered or given up within this. */
 export const STORAGE_PROBE_TIMEOUT_MS = 1000;
@@ -62,7 +60,7 @@ export const webhookPolicyOf = (settings: Config): WebhookInputPolicy => ({
 
 export const buildAppDeps = (settings: Config): AppDeps => {
   const clock = systemClock;
-  const table = (name: string): TableClient => tableClientFor(settings.AzureWebJobsStorage, name);
+  const table = makeTableClientFactory(settings.storage);
   const cipher = makeSecretCipher(settings.SECRETS_ENCRYPTION_KEYS);
   const store = makeTableWebhookStore(table(settings.WEBHOOKS_TABLE), clock, cipher);
   let sender: WebhookSender | undefined;
@@ -77,7 +75,7 @@ export const buildAppDeps = (settings: Config): AppDeps => {
     deadLetters: makeTableDeadLetterStore(table(settings.DEAD_LETTERS_TABLE)),
     rejectedEvents: makeTableRejectedEventsStore(table(settings.REJECTED_EVENTS_TABLE)),
     storageProbe: makeTableStorageProbe(
-      tableClientFor(settings.AzureWebJobsStorage, settings.WEBHOOKS_TABLE, { maxRetries: 0 }),
+      table(settings.WEBHOOKS_TABLE, { maxRetries: 0 }),
       STORAGE_PROBE_TIMEOUT_MS,
     ),
     dispatchSettings: {

@@ -7,6 +7,12 @@ import {
   formatEncryptionKeys,
   parseEncryptionKeys,
 } from "./adapters/tables/secretCipher";
+import {
+  decodeEventHubsConnection,
+  decodeStorageConnection,
+  type EventHubsConnection,
+  type StorageConnection,
+} from "./connectionSettings";
 
 /**
  * Every setting the app reads, decoded once from process.env. A bad setting stops start-up with a message that
@@ -94,9 +100,8 @@ const EncryptionKeysFromString = new t.Type<EncryptionKeys, string>(
 
 export const DEFAULT_RETRY_SCHEDULE = "0,5s,30s,2m,10m,30m,1h,2h";
 
-export const Config = t.type({
-  /** Storage account for tables (and, in Azure, the Functions host and Durable task hub). */
-  AzureWebJobsStorage: NonEmpty,
+/** The plain settings, one key each. The two connections (several keys each) are decoded beside them. */
+export const Settings = t.type({
   WEBHOOKS_TABLE: withDefault(TableName, "Webhooks"),
   DELIVERY_ATTEMPTS_TABLE: withDefault(TableName, "DeliveryAttempts"),
   DEAD_LETTERS_TABLE: withDefault(TableName, "DeadLetters"),
@@ -118,7 +123,14 @@ export const Config = t.type({
   /** Keys that encrypt webhook secrets and header values in the Webhooks table. Required: no plaintext mode. */
   SECRETS_ENCRYPTION_KEYS: EncryptionKeysFromString,
 });
-export type Config = t.TypeOf<typeof Config>;
+export type Settings = t.TypeOf<typeof Settings>;
+
+export type Config = Settings & {
+  /** AzureWebJobsStorage: tables here (and, in Azure, the Functions host and Durable task hub). */
+  readonly storage: StorageConnection;
+  /** EVENTHUB_CONNECTION: the form found. The trigger (the host) connects with it; the app makes no client. */
+  readonly eventHubs: EventHubsConnection;
+};
 
 export class ConfigError extends Error {
   constructor(readonly settings: ReadonlyArray<string>) {
@@ -142,11 +154,20 @@ const describe = (errors: t.Errors): ReadonlyArray<string> => [
 
 export const decodeConfig = (
   env: Readonly<Record<string, string | undefined>>,
-): E.Either<ConfigError, Config> =>
-  pipe(
-    Config.decode(env),
-    E.mapLeft((errors) => new ConfigError(describe(errors))),
-  );
+): E.Either<ConfigError, Config> => {
+  const settings = pipe(Settings.decode(env), E.mapLeft(describe));
+  const storage = decodeStorageConnection(env);
+  const eventHubs = decodeEventHubsConnection(env);
+  if (E.isLeft(settings) || E.isLeft(storage) || E.isLeft(eventHubs))
+    return E.left(
+      new ConfigError([
+        ...(E.isLeft(storage) ? storage.left : []),
+        ...(E.isLeft(settings) ? settings.left : []),
+        ...(E.isLeft(eventHubs) ? eventHubs.left : []),
+      ]),
+    );
+  return E.right({ ...settings.right, storage: storage.right, eventHubs: eventHubs.right });
+};
 
 let cached: Config | undefined;
 

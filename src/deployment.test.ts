@@ -60,6 +60,12 @@ describe("the deployable tree (production dependencies + dist/src)", () => {
     expect(installed("durable-functions")).toBe(true);
   });
 
+  it("has @azure/identity, which builds the token credential of identity-based connections in Azure", () => {
+    // A production dependency on purpose: an AzureWebJobsStorage__accountName/__tableServiceUri deployment builds
+    // its TableClients with ManagedIdentityCredential or DefaultAzureCredential (src/adapters/tables/tableClients.ts).
+    expect(installed("@azure/identity")).toBe(true);
+  });
+
   it("has axios only as durable-functions' own dependency (its DurableClient's HTTP client), not the app's", () => {
     const pkg = JSON.parse(readFileSync(path.join(REPO, "package.json"), "utf8")) as {
       dependencies: Record<string, string>;

@@ -3,7 +3,13 @@
  * (or from "functions-local-host/testing") is the host's own business and may change without notice.
  */
 export { mainEntryPoints } from "./appEntry";
-export { AZURITE_ACCOUNT, type AzuriteOptions, type RunningAzurite, startAzurite } from "./azurite";
+export {
+  AZURITE_ACCOUNT,
+  azuriteConnectionString,
+  type AzuriteOptions,
+  type RunningAzurite,
+  startAzurite,
+} from "./azurite";
 export { functionLines, functionUrl, hostBanner, serviceLines } from "./banner";
 export {
   captureRegistrations,

@@ -1,0 +1,171 @@
+import { createServer, request as httpRequest, type Server } from "node:http";
+import { type AddressInfo } from "node:net";
+
+import { azuriteConnectionString, type RunningAzurite, startAzurite } from "functions-local-host";
+
+import { startReceiver, type WebhookReceiver } from "../agent/receiver";
+import { failing } from "../agent/responses";
+import { waitFor, waitForValue } from "../agent/waitFor";
+import { publishMany } from "./support/bulkPublish";
+import { type FaultStack, startFaultStack } from "./support/faultStack";
+
+// A dead-letter replay killed mid-way: the runtime reaches its table storage through a proxy that, armed, SIGKILLs
+// the runtime when the replay's removal of the dead letter arrives, either before forwarding it (the kill falls
+// between the two steps: the replay is started, the dead letter not yet removed) or once storage has done it (the
+// kill falls right after the removal; with the old order, remove first then start, the dead letter was lost there).
+// Either way the delivery arrives exactly once after the restart, and the dead letter is gone in the end.
+
+const DEAD_LETTERS = 5;
+
+type KillPoint = "before-removal" | "after-removal";
+
+interface KillingProxy {
+  readonly port: number;
+  arm(onDelete: () => void, at: KillPoint): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Forwards table requests to Azurite. Armed, the next DELETE on the DeadLetters table calls onDelete either as it
+ * arrives (and is never forwarded) or once Azurite has done it (and its answer never reaches the runtime).
+ */
+const startKillingProxy = async (tablePort: number): Promise<KillingProxy> => {
+  let armed: { kill: () => void; at: KillPoint } | undefined;
+  const server: Server = createServer((req, res) => {
+    const trap =
+      armed !== undefined && req.method === "DELETE" && (req.url ?? "").includes("/DeadLetters(")
+        ? armed
+        : undefined;
+    if (trap !== undefined) armed = undefined;
+    if (trap?.at === "before-removal") {
+      trap.kill();
+      req.socket.destroy();
+      return;
+    }
+    const upstream = httpRequest(
+      { host: "127.0.0.1", port: tablePort, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        if (trap !== undefined) {
+          trap.kill();
+          req.socket.destroy();
+          answer.resume();
+          return;
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    arm: (kill, at) => {
+      armed = { kill, at };
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+};
+
+describe("a dead-letter replay killed mid-way", () => {
+  let stack: FaultStack | undefined;
+  let proxy: KillingProxy | undefined;
+  let receiver: WebhookReceiver | undefined;
+
+  afterEach(async () => {
+    await stack?.close();
+    await proxy?.close();
+    await receiver?.close();
+    stack = undefined;
+  });
+
+  it.each<KillPoint>(["before-removal", "after-removal"])(
+    "killed %s: the delivery arrives exactly once, the dead letter goes",
+    async (at) => {
+      stack = await startFaultStack({
+        // A 400 is not retried: each delivery is dead-lettered at its first attempt.
+        env: { RETRY_SCHEDULE: "0" },
+        // On disk: the restart must read the webhooks with the same secrets key (kept in the data folder).
+        persistent: true,
+        storage: async (dataDir): Promise<RunningAzurite> => {
+          const azurite = await startAzurite({ location: `${dataDir}/azurite` });
+          proxy = await startKillingProxy(azurite.tablePort);
+          return {
+            ...azurite,
+            pid: azurite.pid,
+            stop: () => azurite.stop(),
+            tablePort: proxy.port,
+            connectionString: azuriteConnectionString(azurite.blobPort, proxy.port, azurite.queuePort),
+          };
+        },
+      });
+      receiver = await startReceiver({
+        name: "replay",
+        bindHost: "127.0.0.1",
+        advertisedHost: "127.0.0.1",
+        responder: failing([400]),
+      });
+      const webhook = await stack.admin.register({
+        url: receiver.url,
+        subscriptions: ["ping"],
+        attributes: { name: "replay" },
+      });
+      receiver.useSecrets(webhook.secret);
+      await publishMany(
+        stack.runtime.info,
+        Array.from({ length: DEAD_LETTERS }, () => ({ name: "ping:all" })),
+      );
+      const letters = await waitForValue(
+        async () => {
+          const found = await stack!.admin.deadLetters(webhook.id);
+          return found.length === DEAD_LETTERS ? found : undefined;
+        },
+        { timeoutMs: 60_000, what: `${DEAD_LETTERS} dead letters` },
+      );
+      const victim = letters[0]!.deliveryId;
+
+      // The replay: its orchestration starts, then the removal reaches the proxy, which kills the runtime.
+      const runtime = stack.runtime;
+      let killed = false;
+      proxy!.arm(() => {
+        killed = true;
+        void runtime.kill();
+      }, at);
+      await stack.admin.replay(victim).catch(() => undefined);
+      await runtime.exited();
+      expect(killed).toBe(true);
+
+      await stack.restart();
+      const admin = stack.admin;
+      if (at === "before-removal") {
+        // Nothing lost: the dead letter is still there after the kill. The repeated replay removes it and starts
+        // nothing new: the first start's orchestration (resumed after the restart) is the one that delivers.
+        expect((await admin.deadLetters(webhook.id)).map((l) => l.deliveryId)).toContain(victim);
+        expect((await admin.replay(victim)).deliveryId).toBe(victim);
+      }
+      await waitFor(() => receiver!.delivered() === 1, {
+        timeoutMs: 60_000,
+        intervalMs: 50,
+        what: "the replayed delivery",
+      });
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const replayed = receiver.requests.filter((r) => r.webhookId === victim);
+      const duplicates = replayed.filter((r) => r.status === 200).length - 1;
+      const remaining = (await admin.deadLetters(webhook.id)).map((l) => l.deliveryId);
+      console.log(
+        `replay killed ${at}: lost ${remaining.includes(victim) || duplicates < 0 ? 1 : 0}, duplicates ${duplicates}, ` +
+          `attempts of that delivery ${replayed.length} (the first answered 400), ${remaining.length} other dead letters kept`,
+      );
+      expect(remaining).not.toContain(victim);
+      expect(remaining).toHaveLength(DEAD_LETTERS - 1);
+      expect(duplicates).toBe(0);
+    },
+    120_000,
+  );
+});

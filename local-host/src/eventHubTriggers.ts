@@ -1,4 +1,5 @@
 import type { CapturedFunction } from "./functionsCore";
+import { resolveSettingExpressions } from "./settingExpressions";
 
 /**
  * What one Event Hub trigger reads, from its own `connection`, `eventHubName` and `consumerGroup` and the app
@@ -32,24 +33,6 @@ export const entityPathOf = (connectionString: string): string | undefined => {
   const path = match?.[1]?.trim();
   return path === undefined || path === "" ? undefined : path;
 };
-
-/**
- * Replaces every `%Name%` in a binding property with app setting Name, as the Functions host's name resolver does.
- * A setting that is unset or empty is a start-up error naming the function, the property and the setting.
- */
-export const resolveSettingExpressions = (
-  text: string,
-  settings: Settings,
-  where: { readonly functionName: string; readonly property: string },
-): string =>
-  text.replace(/%([^%]+)%/g, (_, name: string) => {
-    const value = settings[name];
-    if (isUnset(value))
-      throw new Error(
-        `Function '${where.functionName}': ${where.property} '${text}' needs app setting ${name}, which is not set`,
-      );
-    return value;
-  });
 
 /** A local identity namespace: the embedded endpoint, whatever the port (it is the only one on this machine). */
 const isLocalNamespace = (namespace: string): boolean =>
@@ -90,7 +73,7 @@ export const resolveEventHubTrigger = (fn: CapturedFunction, settings: Settings)
     const text = stringProperty(fn, property);
     return text === undefined
       ? undefined
-      : resolveSettingExpressions(text, settings, { functionName: fn.name, property });
+      : resolveSettingExpressions(text, settings, `Function '${fn.name}': ${property}`);
   };
   const named = resolve("eventHubName");
   const entityPath = entityPathOf(settings[connectionSetting] ?? "");

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
+import { resolveSettingExpressions } from "./settingExpressions";
+
 /** The parts of host.json the local runtime honours, with the Functions host's defaults. */
 export interface HostSettings {
   readonly routePrefix: string;
@@ -53,14 +55,7 @@ export const resolveTaskHub = (
   hubName: string,
   settings: Readonly<Record<string, string | undefined>>,
 ): string => {
-  const resolved = hubName.replace(/%([^%]+)%/g, (_, name: string) => {
-    const value = settings[name];
-    if (value === undefined || value === "")
-      throw new Error(
-        `host.json extensions.durableTask.hubName '${hubName}' needs app setting ${name}, which is not set`,
-      );
-    return value;
-  });
+  const resolved = resolveSettingExpressions(hubName, settings, "host.json extensions.durableTask.hubName");
   if (!/^[A-Za-z][A-Za-z0-9]{2,44}$/.test(resolved))
     throw new Error(
       `host.json extensions.durableTask.hubName '${hubName}' must be 3-45 letters and digits starting with a letter`,

@@ -8,6 +8,7 @@ import { type DeadLetterStore, makeTableDeadLetterStore } from "./adapters/table
 import { type DeliveryLog, makeTableDeliveryLog } from "./adapters/tables/deliveryLog";
 import { makeTableRejectedEventsStore, type RejectedEventsStore } from "./adapters/tables/rejectedEvents";
 import { makeSecretCipher } from "./adapters/tables/secretCipher";
+import { makeTableSubjectStreams, type SubjectStreams } from "./adapters/tables/subjectStreams";
 import { makeTableStorageProbe, type StorageProbe } from "./adapters/tables/storageProbe";
 import { makeTableClientFactory } from "./adapters/tables/tableClients";
 import { makeTableWebhookStore } from "./adapters/tables/webhookStore";
@@ -31,6 +32,8 @@ export interface AppDeps {
   readonly deliveryLog: DeliveryLog;
   readonly deadLetters: DeadLetterStore;
   readonly rejectedEvents: RejectedEventsStore;
+  /** Numbering and progress of per-subject ordered streams. */
+  readonly subjectStreams: SubjectStreams;
   /** Settings the dispatch orchestration is started with (so its replays are deterministic). */
   readonly dispatchSettings: DispatchSettings;
   /** One bounded read of storage, for the health route. */
@@ -74,6 +77,7 @@ export const buildAppDeps = (settings: Config): AppDeps => {
     deliveryLog: makeTableDeliveryLog(table(settings.DELIVERY_ATTEMPTS_TABLE)),
     deadLetters: makeTableDeadLetterStore(table(settings.DEAD_LETTERS_TABLE)),
     rejectedEvents: makeTableRejectedEventsStore(table(settings.REJECTED_EVENTS_TABLE)),
+    subjectStreams: makeTableSubjectStreams(table(settings.SUBJECT_STREAMS_TABLE)),
     storageProbe: makeTableStorageProbe(
       table(settings.WEBHOOKS_TABLE, { maxRetries: 0 }),
       STORAGE_PROBE_TIMEOUT_MS,

@@ -106,6 +106,7 @@ export const Settings = t.type({
   DELIVERY_ATTEMPTS_TABLE: withDefault(TableName, "DeliveryAttempts"),
   DEAD_LETTERS_TABLE: withDefault(TableName, "DeadLetters"),
   REJECTED_EVENTS_TABLE: withDefault(TableName, "RejectedEvents"),
+  SUBJECT_STREAMS_TABLE: withDefault(TableName, "SubjectStreams"),
   WEBHOOK_CACHE_TTL_SECONDS: withDefault(IntFromString("integer seconds 0-3600", 0, 3600), "30"),
   ALLOW_INSECURE_WEBHOOKS: withDefault(BooleanFromString, "false"),
   ALLOW_PRIVATE_NETWORK_TARGETS: withDefault(BooleanFromString, "false"),

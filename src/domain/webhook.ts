@@ -1,6 +1,7 @@
 import * as t from "io-ts";
 
 import { PublicEventName } from "./events";
+import { Ordering, OrderingOnFailure } from "./ordering";
 
 const StringMap = t.record(t.string, t.string);
 
@@ -20,9 +21,23 @@ export const WebhookInput = t.type(
 );
 export type WebhookInput = t.TypeOf<typeof WebhookInput>;
 
+/** Optional settings of a webhook; absent means the default ("none", "continue"). */
+export const WebhookOptions = t.partial(
+  { ordering: Ordering, orderingOnFailure: OrderingOnFailure },
+  "WebhookOptions",
+);
+export type WebhookOptions = t.TypeOf<typeof WebhookOptions>;
+
+/** What create and replace store: the operator's fields and options (validation fills in the defaults). */
+export const WebhookSettings = t.intersection(
+  [WebhookInput, t.type({ ordering: Ordering, orderingOnFailure: OrderingOnFailure })],
+  "WebhookSettings",
+);
+export type WebhookSettings = t.TypeOf<typeof WebhookSettings>;
+
 /** A webhook as the dispatch path sees it. Secrets live beside it (see WebhookSecrets), never inside. */
 export const Webhook = t.intersection(
-  [t.type({ id: t.string, ...WebhookInput.props }), t.partial({ disabledReason: t.string })],
+  [t.type({ id: t.string, ...WebhookInput.props }), t.partial({ disabledReason: t.string, ...WebhookOptions.props })],
   "Webhook",
 );
 export type Webhook = t.TypeOf<typeof Webhook>;

@@ -13,6 +13,8 @@ const full: Webhook = {
   headers: { authorization: "Bearer token-value" },
   disabled: true,
   disabledReason: "receiver answered 410 Gone",
+  ordering: "per-subject",
+  orderingOnFailure: "block",
 };
 const secrets: WebhookSecrets = {
   current: "whsec_current",

@@ -34,6 +34,8 @@ export const WebhookEntity = t.intersection(
     }),
     t.partial({
       disabledReason: fields.disabledReason,
+      ordering: fields.ordering,
+      orderingOnFailure: fields.orderingOnFailure,
       previousSecret: t.string,
       previousSecretValidUntil: t.string,
       etag: t.string,
@@ -121,6 +123,8 @@ export const fromEntity = (raw: unknown, cipher: SecretCipher): E.Either<string,
         headers,
         disabled: entity.disabled,
         ...(entity.disabledReason === undefined ? {} : { disabledReason: entity.disabledReason }),
+        ...(entity.ordering === undefined ? {} : { ordering: entity.ordering }),
+        ...(entity.orderingOnFailure === undefined ? {} : { orderingOnFailure: entity.orderingOnFailure }),
       },
       secrets: {
         current: secret,
@@ -153,6 +157,8 @@ export const toEntity = (
     headers: seal("headers", JSON.stringify(webhook.headers)),
     disabled: webhook.disabled,
     ...(webhook.disabledReason === undefined ? {} : { disabledReason: webhook.disabledReason }),
+    ...(webhook.ordering === undefined ? {} : { ordering: webhook.ordering }),
+    ...(webhook.orderingOnFailure === undefined ? {} : { orderingOnFailure: webhook.orderingOnFailure }),
     secret: seal("secret", secrets.current),
     ...(secrets.previous === undefined ? {} : { previousSecret: seal("previousSecret", secrets.previous) }),
     ...(secrets.previousValidUntil === undefined

@@ -41,12 +41,24 @@ const webhookInput = {
     attributes: { type: "object", additionalProperties: { type: "string", minLength: 1 } },
     headers: { type: "object", maxProperties: MAX_HEADERS, additionalProperties: { type: "string" } },
     disabled: { type: "boolean", default: false },
+    ordering: {
+      enum: ["none", "per-subject"],
+      default: "none",
+      description:
+        "per-subject: deliveries with a subject (the fiscal code of service:subscribed) arrive in stream order per subject, with webhook-sequence and webhook-previous-id headers; a failing delivery holds back only its own subject",
+    },
+    orderingOnFailure: {
+      enum: ["continue", "block"],
+      default: "continue",
+      description:
+        "per-subject only: when a delivery's retries run out, dead-letter it and go on (continue) or hold its subject until an operator skips or retries it (block)",
+    },
   },
 };
 
 const webhook = {
   type: "object",
-  required: ["id", "url", "subscriptions", "attributes", "headers", "disabled", "createdAt", "updatedAt"],
+  required: ["id", "url", "subscriptions", "attributes", "headers", "disabled", "ordering", "orderingOnFailure", "createdAt", "updatedAt"],
   properties: {
     id: { type: "string" },
     url: { type: "string" },
@@ -55,6 +67,8 @@ const webhook = {
     headers: { type: "object", additionalProperties: { type: "string" } },
     disabled: { type: "boolean" },
     disabledReason: { type: "string" },
+    ordering: { enum: ["none", "per-subject"] },
+    orderingOnFailure: { enum: ["continue", "block"] },
     createdAt: { type: "string", format: "date-time" },
     updatedAt: { type: "string", format: "date-time" },
     previousSecretValidUntil: { type: "string", format: "date-time" },
@@ -133,6 +147,17 @@ export const openApiDocument = {
           webhookId: { type: "string" },
           eventId: { type: "string" },
           subject: { type: "string" },
+          sequence: {
+            type: "object",
+            description: "an ordered delivery's place in its (webhook, subject) stream",
+            required: ["n", "subjectId"],
+            properties: {
+              n: { type: "number", description: "its webhook-sequence" },
+              subjectId: { type: "string", description: "the opaque id of its subject stream" },
+              previousId: { type: "string", description: "its webhook-previous-id" },
+              resend: { type: "boolean" },
+            },
+          },
           url: { type: "string" },
           body: { type: "string", description: "exactly the JSON body that was sent" },
           headers: {

@@ -11,6 +11,13 @@ const problemResponse = (description: string) => ({
   content: { "application/problem+json": { schema: ref("Problem") } },
 });
 const idParam = { name: "id", in: "path", required: true, schema: { type: "string" } };
+const subjectIdParam = {
+  name: "subjectId",
+  in: "path",
+  required: true,
+  description: "the opaque subject id from the subjects list",
+  schema: { type: "string" },
+};
 const revealParam = {
   name: "reveal",
   in: "query",
@@ -371,6 +378,82 @@ export const openApiDocument = {
           "202": { description: "Dispatch started", content: jsonContent(ref("Accepted")) },
           "404": problemResponse("No such webhook"),
           "409": problemResponse("The webhook is disabled"),
+          ...unauthorized,
+        },
+      },
+    },
+    "/api/webhooks/{id}/subjects": {
+      get: {
+        operationId: "webhooks-subjects",
+        summary:
+          "Held subjects of a per-subject webhook: waiting (the head waits on its retry schedule) or blocked (its retries ran out under orderingOnFailure block)",
+        ...keyed,
+        parameters: [
+          idParam,
+          { name: "state", in: "query", required: false, schema: { enum: ["waiting", "blocked"] } },
+        ],
+        responses: {
+          "200": {
+            description: "Held subjects (opaque subject ids, never the subject itself)",
+            content: jsonContent({
+              type: "object",
+              required: ["items"],
+              properties: {
+                items: {
+                  type: "array",
+                  items: {
+                    type: "object",
+                    required: ["subjectId", "state", "settledSeq"],
+                    properties: {
+                      subjectId: { type: "string" },
+                      state: { enum: ["waiting", "blocked"] },
+                      settledSeq: { type: "integer", description: "every webhook-sequence up to this is settled" },
+                      headDeliveryId: { type: "string" },
+                      headSequence: { type: "integer" },
+                      attempts: { type: "integer" },
+                      nextAttemptAt: { type: "string", format: "date-time" },
+                      since: { type: "string", format: "date-time" },
+                      lastStatus: { type: "integer" },
+                      lastError: { type: "string" },
+                    },
+                  },
+                },
+              },
+            }),
+          },
+          "400": problemResponse("Invalid state"),
+          "404": problemResponse("No such webhook"),
+          ...unauthorized,
+        },
+      },
+    },
+    "/api/webhooks/{id}/subjects/{subjectId}/skip": {
+      post: {
+        operationId: "webhooks-subjects-skip",
+        summary:
+          "Dead-letter the held head of a subject and go on with the next delivery (blocked: the head already is a dead letter)",
+        ...keyed,
+        parameters: [idParam, subjectIdParam],
+        responses: {
+          "200": { description: "Blocked subject moved past its head" },
+          "202": { description: "The orchestration holding the head was asked to skip it" },
+          "404": problemResponse("No such webhook or subject"),
+          "409": problemResponse("Nothing is held, or the holder is gone"),
+          ...unauthorized,
+        },
+      },
+    },
+    "/api/webhooks/{id}/subjects/{subjectId}/retry-now": {
+      post: {
+        operationId: "webhooks-subjects-retry-now",
+        summary:
+          "Send the held head of a subject now (waiting: skip its retry wait; blocked: replay its dead letter)",
+        ...keyed,
+        parameters: [idParam, subjectIdParam],
+        responses: {
+          "202": { description: "Sent again", content: jsonContent(ref("Accepted")) },
+          "404": problemResponse("No such webhook or subject"),
+          "409": problemResponse("Nothing is held, or the holder is gone"),
           ...unauthorized,
         },
       },

@@ -8,8 +8,8 @@ import { type DeadLetterStore, makeTableDeadLetterStore } from "./adapters/table
 import { type DeliveryLog, makeTableDeliveryLog } from "./adapters/tables/deliveryLog";
 import { makeTableRejectedEventsStore, type RejectedEventsStore } from "./adapters/tables/rejectedEvents";
 import { makeSecretCipher } from "./adapters/tables/secretCipher";
-import { makeTableSubjectStreams, type SubjectStreams } from "./adapters/tables/subjectStreams";
 import { makeTableStorageProbe, type StorageProbe } from "./adapters/tables/storageProbe";
+import { makeTableSubjectStreams, type SubjectStreams } from "./adapters/tables/subjectStreams";
 import { makeTableClientFactory } from "./adapters/tables/tableClients";
 import { makeTableWebhookStore } from "./adapters/tables/webhookStore";
 import { type Config, config } from "./config";

@@ -66,9 +66,9 @@ describe("assignSequences", () => {
     },
   ])("$name", ({ cursor, batch, expected, known }) => {
     const result = assignSequences(() => cursor, batch);
-    expect(
-      result.assigned.map((a) => [a.candidate.deliveryId, a.sequence.n, a.sequence.previousId]),
-    ).toEqual(expected);
+    expect(result.assigned.map((a) => [a.candidate.deliveryId, a.sequence.n, a.sequence.previousId])).toEqual(
+      expected,
+    );
     expect(result.known.map((c) => c.deliveryId)).toEqual(known);
   });
 
@@ -96,8 +96,8 @@ describe("readiness and progressAfter", () => {
   it.each([
     [INITIAL_PROGRESS, 1, "ready"],
     [INITIAL_PROGRESS, 2, "held"],
-    [{ settledSeq: 3, state: "flowing" } as SubjectProgress, 3, "settled"],
-    [{ settledSeq: 3, state: "flowing" } as SubjectProgress, 4, "ready"],
+    [{ settledSeq: 3, state: "flowing" }, 3, "settled"],
+    [{ settledSeq: 3, state: "flowing" }, 4, "ready"],
   ] as const)("progress %j, delivery %i: %s", (progress, n, expected) => {
     expect(readiness(progress, n)).toBe(expected);
   });

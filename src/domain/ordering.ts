@@ -187,13 +187,7 @@ export const progressAfter = (progress: SubjectProgress, event: ProgressEvent): 
         : { settledSeq: event.n, settledDeliveryId: event.deliveryId, state: "flowing" };
     case "failed": {
       const head = headOf(progress, event.n, event.deliveryId, event.at);
-      const {
-        nextAttemptAt: _next,
-        lastStatus: _status,
-        lastError: _error,
-        holder: _holder,
-        ...kept
-      } = head;
+      const { nextAttemptAt: _next, lastStatus: _status, lastError: _error, holder: _holder, ...kept } = head;
       return {
         ...progress,
         // A blocked head stays blocked while an operator's retry of it fails.
@@ -234,7 +228,9 @@ export const holdDelayMs = (looks: number): number => Math.min(500 * 2 ** Math.m
  * order), so one deliver activity can send them one after another. A chunk grows past `size` only by the
  * stream that does not fit.
  */
-export const chunkByStream = <A extends { readonly delivery: { readonly webhookId: string; readonly sequence?: Sequence } }>(
+export const chunkByStream = <
+  A extends { readonly delivery: { readonly webhookId: string; readonly sequence?: Sequence } },
+>(
   items: ReadonlyArray<A>,
   size: number,
 ): ReadonlyArray<ReadonlyArray<A>> => {
@@ -268,5 +264,7 @@ export const chunkByStream = <A extends { readonly delivery: { readonly webhookI
   return chunks;
 };
 
-const byN = (a: { readonly delivery: { readonly sequence?: Sequence } }, b: { readonly delivery: { readonly sequence?: Sequence } }): number =>
-  (a.delivery.sequence?.n ?? 0) - (b.delivery.sequence?.n ?? 0);
+const byN = (
+  a: { readonly delivery: { readonly sequence?: Sequence } },
+  b: { readonly delivery: { readonly sequence?: Sequence } },
+): number => (a.delivery.sequence?.n ?? 0) - (b.delivery.sequence?.n ?? 0);

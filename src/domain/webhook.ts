@@ -37,7 +37,10 @@ export type WebhookSettings = t.TypeOf<typeof WebhookSettings>;
 
 /** A webhook as the dispatch path sees it. Secrets live beside it (see WebhookSecrets), never inside. */
 export const Webhook = t.intersection(
-  [t.type({ id: t.string, ...WebhookInput.props }), t.partial({ disabledReason: t.string, ...WebhookOptions.props })],
+  [
+    t.type({ id: t.string, ...WebhookInput.props }),
+    t.partial({ disabledReason: t.string, ...WebhookOptions.props }),
+  ],
   "Webhook",
 );
 export type Webhook = t.TypeOf<typeof Webhook>;

@@ -28,7 +28,10 @@ const { url, attributes, headers, disabled } = WebhookInput.props;
  * disabled optional. Subscriptions are any strings here so that each unknown name is reported at its index.
  */
 export const WebhookInputBody = t.intersection(
-  [t.type({ url, subscriptions: t.array(t.string) }), t.partial({ attributes, headers, disabled, ...WebhookOptions.props })],
+  [
+    t.type({ url, subscriptions: t.array(t.string) }),
+    t.partial({ attributes, headers, disabled, ...WebhookOptions.props }),
+  ],
   "WebhookInputBody",
 );
 export type WebhookInputBody = t.TypeOf<typeof WebhookInputBody>;

@@ -5,8 +5,8 @@ import {
   EMPTY_CURSOR,
   INITIAL_PROGRESS,
   type OrderedCandidate,
-  type ProgressEvent,
   progressAfter,
+  type ProgressEvent,
   readiness,
   type Sequence,
   streamKey,
@@ -82,7 +82,10 @@ export const makeTableSubjectStreams = (client: TableClient): SubjectStreams => 
   const cursors = new Map<string, Cached<SubjectCursor>>();
   const progresses = new Map<string, Cached<SubjectProgress>>();
 
-  const readRow = async (partitionKey: string, rowKey: string): Promise<Record<string, unknown> | undefined> => {
+  const readRow = async (
+    partitionKey: string,
+    rowKey: string,
+  ): Promise<Record<string, unknown> | undefined> => {
     try {
       return await client.getEntity<Record<string, unknown>>(partitionKey, rowKey);
     } catch (error) {
@@ -125,13 +128,10 @@ export const makeTableSubjectStreams = (client: TableClient): SubjectStreams => 
     for (const c of candidates) keys.set(streamKey(c.webhookId, c.subjectId), c);
     await Promise.all(
       [...keys].map(([key, ref]) =>
-        cursors.has(key) ? undefined : loadCursor(ref.webhookId, ref.subjectId),
+        cursors.has(key) ? Promise.resolve(undefined) : loadCursor(ref.webhookId, ref.subjectId),
       ),
     );
-    const assignment = assignSequences(
-      (key) => cursors.get(key)?.value ?? EMPTY_CURSOR,
-      candidates,
-    );
+    const assignment = assignSequences((key) => cursors.get(key)?.value ?? EMPTY_CURSOR, candidates);
     const sequences = new Map<string, Sequence>();
     const settledBefore: string[] = [];
     await Promise.all(
@@ -142,7 +142,10 @@ export const makeTableSubjectStreams = (client: TableClient): SubjectStreams => 
       }),
     );
     // One unit per stream: its cursor and the numbers given to it, written together.
-    const byWebhook = new Map<string, Array<{ key: string; subjectId: string; actions: TransactionAction[] }>>();
+    const byWebhook = new Map<
+      string,
+      Array<{ key: string; subjectId: string; actions: TransactionAction[] }>
+    >();
     const assignedByKey = new Map<string, Array<{ candidate: OrderedCandidate; sequence: Sequence }>>();
     for (const a of assignment.assigned) {
       const key = streamKey(a.candidate.webhookId, a.candidate.subjectId);
@@ -169,18 +172,16 @@ export const makeTableSubjectStreams = (client: TableClient): SubjectStreams => 
         cached?.etag === undefined
           ? ["create", cursorEntity]
           : ["update", cursorEntity, "Replace", { etag: cached.etag }],
-        ...items.map(
-          ({ candidate, sequence }): TransactionAction => [
-            "create",
-            {
-              partitionKey: candidate.webhookId,
-              rowKey: ASSIGNED + candidate.deliveryId,
-              n: sequence.n,
-              subjectId: sequence.subjectId,
-              ...(sequence.previousId === undefined ? {} : { previousId: sequence.previousId }),
-            },
-          ],
-        ),
+        ...items.map(({ candidate, sequence }): TransactionAction => [
+          "create",
+          {
+            partitionKey: candidate.webhookId,
+            rowKey: ASSIGNED + candidate.deliveryId,
+            n: sequence.n,
+            subjectId: sequence.subjectId,
+            ...(sequence.previousId === undefined ? {} : { previousId: sequence.previousId }),
+          },
+        ]),
       ];
       const units = byWebhook.get(first.webhookId) ?? [];
       units.push({ key, subjectId: first.subjectId, actions });
@@ -220,11 +221,16 @@ export const makeTableSubjectStreams = (client: TableClient): SubjectStreams => 
     }
     await Promise.all(
       [...byKey].map(([key, { ref }]) =>
-        !fresh && progresses.has(key) ? undefined : loadProgress(ref.webhookId, ref.subjectId),
+        !fresh && progresses.has(key)
+          ? Promise.resolve(undefined)
+          : loadProgress(ref.webhookId, ref.subjectId),
       ),
     );
     const results = new Map<string, SubjectProgress>();
-    const byWebhook = new Map<string, Array<{ key: string; subjectId: string; next: SubjectProgress; actions: TransactionAction[] }>>();
+    const byWebhook = new Map<
+      string,
+      Array<{ key: string; subjectId: string; next: SubjectProgress; actions: TransactionAction[] }>
+    >();
     for (const [key, { ref, events }] of byKey) {
       const cached = progresses.get(key) ?? { value: INITIAL_PROGRESS };
       let next = cached.value;
@@ -236,12 +242,17 @@ export const makeTableSubjectStreams = (client: TableClient): SubjectStreams => 
       }
       results.set(key, next);
       if (next === cached.value) continue;
-      const entity = { partitionKey: ref.webhookId, rowKey: PROGRESS + ref.subjectId, ...progressToRow(next) };
+      const entity = {
+        partitionKey: ref.webhookId,
+        rowKey: PROGRESS + ref.subjectId,
+        ...progressToRow(next),
+      };
       const actions: TransactionAction[] = [
         cached.etag === undefined ? ["create", entity] : ["update", entity, "Replace", { etag: cached.etag }],
-        ...settledIds.map(
-          (id): TransactionAction => ["delete", { partitionKey: ref.webhookId, rowKey: ASSIGNED + id }],
-        ),
+        ...settledIds.map((id): TransactionAction => [
+          "delete",
+          { partitionKey: ref.webhookId, rowKey: ASSIGNED + id },
+        ]),
       ];
       const units = byWebhook.get(ref.webhookId) ?? [];
       units.push({ key, subjectId: ref.subjectId, next, actions });
@@ -369,7 +380,10 @@ const cursorToRow = (cursor: SubjectCursor) => ({
 const cursorFromRow = (row: Record<string, unknown>): SubjectCursor => ({
   lastSeq: Number(row.lastSeq),
   ...(typeof row.lastDeliveryId === "string" ? { lastDeliveryId: row.lastDeliveryId } : {}),
-  watermarks: JSON.parse(String(row.watermarks ?? "{}")) as Record<string, number>,
+  watermarks: JSON.parse(typeof row.watermarks === "string" ? row.watermarks : "{}") as Record<
+    string,
+    number
+  >,
 });
 
 const sequenceFromRow = (row: Record<string, unknown>): Sequence => ({

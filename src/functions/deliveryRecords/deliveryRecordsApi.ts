@@ -75,7 +75,8 @@ export const makeDeliveryRecordsApi = (deps: DeliveryRecordsDeps) => {
    * and removes the row. A replay that fails again before the removal writes a new version of the row (and a new
    * `deadLetteredAt`, so a new instance id): that one is kept, for the next replay.
    */
-  const replayDeadLetter: StartingHandler = (request, starter) => replayById(request.params.id ?? "", starter);
+  const replayDeadLetter: StartingHandler = (request, starter) =>
+    replayById(request.params.id ?? "", starter);
 
   const replayById = async (id: string, starter: OrchestrationStarter): Promise<HttpResponseInit> => {
     const stored = await deps.deadLetters.get(id);

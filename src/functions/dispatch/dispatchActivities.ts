@@ -145,7 +145,9 @@ export const makeDeliverActivity =
       return { deliveryId: delivery.id, at, outcome: result.outcome };
     };
     // Re-sends (an operator's replay) and deliveries without a sequence go at once, as before ordering existed.
-    const inOrder = chunk.filter((p) => p.delivery.sequence !== undefined && p.delivery.sequence.resend !== true);
+    const inOrder = chunk.filter(
+      (p) => p.delivery.sequence !== undefined && p.delivery.sequence.resend !== true,
+    );
     const atOnce = inOrder.length === 0 ? chunk : chunk.filter((p) => !inOrder.includes(p));
     const [free, ordered] = await Promise.all([
       Promise.all(atOnce.map(send)),
@@ -243,7 +245,8 @@ const deliverInOrder = async (
       const report = waveReports[i];
       if (report !== undefined && delivered(report)) continue;
       // Not delivered: the rest of its stream in this chunk waits behind it.
-      for (const rest of queues.get(key) ?? []) reports.push({ deliveryId: rest.delivery.id, at: at(), held: true });
+      for (const rest of queues.get(key) ?? [])
+        reports.push({ deliveryId: rest.delivery.id, at: at(), held: true });
       queues.delete(key);
     }
   }
@@ -306,7 +309,9 @@ export const makeDeadLetterActivity =
         webhookId: pending.delivery.webhookId,
         eventId: pending.delivery.eventId,
         ...(pending.delivery.subject === undefined ? {} : { subject: pending.delivery.subject }),
-        ...(pending.delivery.sequence === undefined ? {} : { sequence: withoutResend(pending.delivery.sequence) }),
+        ...(pending.delivery.sequence === undefined
+          ? {}
+          : { sequence: withoutResend(pending.delivery.sequence) }),
         url: webhook?.url ?? "",
         body: JSON.stringify(pending.delivery.message),
         headers: webhook?.headers ?? {},

@@ -78,7 +78,9 @@ export const dispatchOrchestrator: OrchestrationHandler = function* (context: Or
             events: input.events,
             ...(input.sequences === undefined ? {} : { sequences: input.sequences }),
             ...(firstGoesAtOnce ? { deliverUpTo: input.settings.chunkSize } : {}),
-            ...(firstGoesAtOnce && input.sequences !== undefined ? { instanceId, retrySchedule: schedule } : {}),
+            ...(firstGoesAtOnce && input.sequences !== undefined
+              ? { instanceId, retrySchedule: schedule }
+              : {}),
           }),
         );
   const deliveries: ReadonlyArray<Delivery> = plan.deliveries;
@@ -114,7 +116,9 @@ export const dispatchOrchestrator: OrchestrationHandler = function* (context: Or
             yield context.df.callActivityWithRetry(DEAD_LETTER_ACTIVITY, activityRetry(), [acted.skipped]);
             summary.deadLettered++;
             pending = pending.map((p) =>
-              acted.skipped !== undefined && sameStream(p, acted.skipped.pending) ? { ...p, dueAt: now() } : p,
+              acted.skipped !== undefined && sameStream(p, acted.skipped.pending)
+                ? { ...p, dueAt: now() }
+                : p,
             );
           }
         }

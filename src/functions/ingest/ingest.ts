@@ -3,7 +3,6 @@ import type * as t from "io-ts";
 
 import { type RejectedEvent, type RejectedEventsStore } from "../../adapters/tables/rejectedEvents";
 import { type DispatchInput, type DispatchSettings } from "../../domain/dispatch";
-import { type Sequence } from "../../domain/ordering";
 import {
   INCOMING_EVENT_NAMES,
   type IncomingEvent,
@@ -14,6 +13,7 @@ import {
   ServiceSubscribedEvent,
 } from "../../domain/events";
 import { fieldErrorsOf } from "../../domain/fieldErrors";
+import { type Sequence } from "../../domain/ordering";
 import { DISPATCH_ORCHESTRATOR } from "../dispatch/dispatchOrchestrator";
 import { type OrchestrationStarter } from "../dispatch/orchestrationStarter";
 

@@ -35,13 +35,13 @@ export const makeNumbering =
     let index = orderedIndex.get(list);
     if (index === undefined) {
       const webhooks = list.map((s) => s.webhook);
-      index = webhooks.some((w) => w.ordering === "per-subject" && !w.disabled) ? indexWebhooks(webhooks) : null;
+      index = webhooks.some((w) => w.ordering === "per-subject" && !w.disabled)
+        ? indexWebhooks(webhooks)
+        : null;
       orderedIndex.set(list, index);
     }
     if (index === null) return undefined;
-    const perSubject = new Set(
-      index.webhooks.filter((w) => w.ordering === "per-subject").map((w) => w.id),
-    );
+    const perSubject = new Set(index.webhooks.filter((w) => w.ordering === "per-subject").map((w) => w.id));
     const candidates: OrderedCandidate[] = [];
     for (const { eventId, event, sequenceNumber } of events) {
       for (const delivery of planDeliveries(eventId, event, index)) {

@@ -31,11 +31,7 @@ app.eventHub("onIncomingEvents", {
       rejected: deps.rejectedEvents,
       settings: () => deps.dispatchSettings,
       number: makeNumbering({ webhooks: deps.webhooks, streams: deps.subjectStreams }),
-    })(
-      bodies,
-      position,
-      durableStarter(df.getClient(context)),
-    );
+    })(bodies, position, durableStarter(df.getClient(context)));
     // Counts and positions only: event payloads hold personal data.
     context.log(
       `partition ${position.partitionId}: ${result.accepted} accepted, ${result.rejected} rejected` +

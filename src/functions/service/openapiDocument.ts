@@ -65,7 +65,18 @@ const webhookInput = {
 
 const webhook = {
   type: "object",
-  required: ["id", "url", "subscriptions", "attributes", "headers", "disabled", "ordering", "orderingOnFailure", "createdAt", "updatedAt"],
+  required: [
+    "id",
+    "url",
+    "subscriptions",
+    "attributes",
+    "headers",
+    "disabled",
+    "ordering",
+    "orderingOnFailure",
+    "createdAt",
+    "updatedAt",
+  ],
   properties: {
     id: { type: "string" },
     url: { type: "string" },
@@ -407,7 +418,10 @@ export const openApiDocument = {
                     properties: {
                       subjectId: { type: "string" },
                       state: { enum: ["waiting", "blocked"] },
-                      settledSeq: { type: "integer", description: "every webhook-sequence up to this is settled" },
+                      settledSeq: {
+                        type: "integer",
+                        description: "every webhook-sequence up to this is settled",
+                      },
                       headDeliveryId: { type: "string" },
                       headSequence: { type: "integer" },
                       attempts: { type: "integer" },

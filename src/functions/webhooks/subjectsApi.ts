@@ -83,13 +83,16 @@ export const makeSubjectsApi = (deps: SubjectsApiDeps) => {
   /** The held head of a subject, or the problem that says why there is none. */
   const heldHead = async (
     request: HttpRequest,
-  ): Promise<Found<{ webhookId: string; subjectId: string; progress: SubjectProgress; head: SubjectHead }>> => {
+  ): Promise<
+    Found<{ webhookId: string; subjectId: string; progress: SubjectProgress; head: SubjectHead }>
+  > => {
     const stored = await webhookOrProblem(request);
     if ("problem" in stored) return stored;
     const { webhookId } = stored.found;
     const subjectId = request.params.subjectId ?? "";
     const progress = await deps.streams.get(webhookId, subjectId);
-    if (progress === undefined) return { problem: problem(404, `No subject "${subjectId}" for this webhook`) };
+    if (progress === undefined)
+      return { problem: problem(404, `No subject "${subjectId}" for this webhook`) };
     if (progress.state === "flowing" || progress.head === undefined)
       return { problem: problem(409, "Nothing is held for this subject") };
     return { found: { webhookId, subjectId, progress, head: progress.head } };
@@ -106,7 +109,11 @@ export const makeSubjectsApi = (deps: SubjectsApiDeps) => {
         const signal: SubjectAction = { action, deliveryId: head.deliveryId };
         const raised =
           head.holder !== undefined && (await signaller.raise(head.holder, SUBJECT_ACTION_EVENT, signal));
-        if (!raised) return problem(409, "The orchestration holding this subject is no longer running; try again shortly");
+        if (!raised)
+          return problem(
+            409,
+            "The orchestration holding this subject is no longer running; try again shortly",
+          );
         return json(202, { subjectId, deliveryId: head.deliveryId, action });
       }
       // Blocked: the head is a dead letter already.
@@ -118,7 +125,10 @@ export const makeSubjectsApi = (deps: SubjectsApiDeps) => {
         return json(200, view(subjectId, progressAfter));
       }
       if ((await deps.deadLetters.get(head.deliveryId)) === undefined)
-        return problem(409, "The blocked delivery's dead letter is gone (replayed or deleted); skip it instead");
+        return problem(
+          409,
+          "The blocked delivery's dead letter is gone (replayed or deleted); skip it instead",
+        );
       return deps.replay(head.deliveryId);
     };
 

@@ -8,6 +8,7 @@ import { makeTableDeliveryLog } from "../../adapters/tables/deliveryLog";
 import { makeTableSubjectStreams } from "../../adapters/tables/subjectStreams";
 import { makeTableWebhookStore } from "../../adapters/tables/webhookStore";
 import { type DeliveryReport, type PendingDelivery } from "../../domain/dispatch";
+import { type IncomingEvent } from "../../domain/events";
 import { streamKey, subjectIdOf } from "../../domain/ordering";
 import { testSecretCipher } from "../../test-support/secrets";
 import { freshTableName, tableClient } from "../../test-support/storage";
@@ -68,7 +69,7 @@ const setup = async (fail: (fiscalCode: string, sequence: string) => boolean) =>
   const plan = async (): Promise<PendingDelivery[]> => {
     const events = [A, B, A, B, A].map((fiscalCode, i) => ({
       eventId: `0:${i}`,
-      event: { name: "service:subscribed" as const, payload: { serviceId: "svc1", fiscalCode } },
+      event: { name: "service:subscribed", payload: { serviceId: "svc1", fiscalCode } } as IncomingEvent,
       sequenceNumber: i,
     }));
     const sequences = await makeNumbering({ webhooks: store, streams })("0", events);

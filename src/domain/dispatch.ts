@@ -87,8 +87,15 @@ export interface PendingDelivery {
 export type DeliveryReport =
   | { readonly deliveryId: string; readonly at: string; readonly outcome: DeliveryOutcome }
   | { readonly deliveryId: string; readonly at: string; readonly skipped: string }
-  /** Ordered: not sent, an earlier delivery of its subject is not settled yet. */
-  | { readonly deliveryId: string; readonly at: string; readonly held: true }
+  /** Ordered: not sent, an earlier delivery of its subject is not settled yet; `behind` says what that one is
+      doing (in flight elsewhere, waiting on its retry schedule until `lookAt`, or blocked). */
+  | {
+      readonly deliveryId: string;
+      readonly at: string;
+      readonly held: true;
+      readonly behind?: "flowing" | "waiting" | "blocked";
+      readonly lookAt?: string;
+    }
   /** Ordered: already settled by an earlier run (its progress says so); nothing sent. */
   | { readonly deliveryId: string; readonly at: string; readonly settled: true };
 

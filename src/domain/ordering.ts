@@ -220,7 +220,27 @@ export const sequenceHeaders = (sequence: Sequence): Record<string, string> => (
   ...(sequence.previousId === undefined ? {} : { "webhook-previous-id": sequence.previousId }),
 });
 
-/** How long a delivery held behind an unsettled one waits before it looks again (the n-th look, from 0). */
+/** How soon a delivery held behind one in flight elsewhere looks again: short, as that one is about to settle. */
+export const HOLD_FLOWING_MS = 250;
+
+/**
+ * When a held delivery looks again (ms since epoch). Behind one in flight: soon. Behind a head waiting on its
+ * retry schedule: when that head goes next. Behind a blocked head (an operator must act): backing off from
+ * 0.5 s to 30 s, the n-th look from 0.
+ */
+export const holdUntil = (args: {
+  readonly at: number;
+  readonly looks: number;
+  readonly behind?: "flowing" | "waiting" | "blocked";
+  readonly lookAt?: number;
+}): number => {
+  if (args.behind === "flowing") return args.at + HOLD_FLOWING_MS;
+  if (args.behind === "waiting" && args.lookAt !== undefined && Number.isFinite(args.lookAt))
+    return Math.max(args.lookAt + HOLD_FLOWING_MS, args.at + HOLD_FLOWING_MS);
+  return args.at + holdDelayMs(args.looks);
+};
+
+/** The backoff of a delivery held behind a blocked head (the n-th look, from 0). */
 export const holdDelayMs = (looks: number): number => Math.min(500 * 2 ** Math.min(looks, 6), 30_000);
 
 /**

@@ -23,6 +23,7 @@ import {
   type Sequence,
   sequenceHeaders,
   streamKey,
+  type SubjectProgress,
 } from "../../domain/ordering";
 import { signingSecrets } from "../../domain/webhook";
 import { indexWebhooks, type WebhookIndex } from "../../domain/webhookIndex";
@@ -223,7 +224,7 @@ const deliverInOrder = async (
         wave.push(head);
         queue.shift();
       } else {
-        for (const p of queue) reports.push({ deliveryId: p.delivery.id, at: at(), held: true });
+        for (const p of queue) reports.push(heldReport(p, state, at()));
         queues.delete(key);
       }
       if (queue.length === 0) queues.delete(key);
@@ -252,6 +253,18 @@ const deliverInOrder = async (
   }
   return reports;
 };
+
+/** A held delivery's report: what the unsettled delivery ahead of it is doing, so the orchestration knows when
+    to look again. */
+const heldReport = (p: PendingDelivery, progress: SubjectProgress, at: string): DeliveryReport => ({
+  deliveryId: p.delivery.id,
+  at,
+  held: true,
+  behind: progress.state,
+  ...(progress.state === "waiting" && progress.head?.nextAttemptAt !== undefined
+    ? { lookAt: progress.head.nextAttemptAt }
+    : {}),
+});
 
 const nOf = (p: PendingDelivery): number => p.delivery.sequence?.n ?? 0;
 const subjectOf = (p: PendingDelivery): string => p.delivery.sequence?.subjectId ?? "";

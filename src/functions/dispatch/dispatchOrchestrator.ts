@@ -16,7 +16,7 @@ import {
   readPlanResult,
   seededRandom,
 } from "../../domain/dispatch";
-import { chunkByStream, holdDelayMs } from "../../domain/ordering";
+import { chunkByStream, holdUntil } from "../../domain/ordering";
 import { nextAttemptDelay } from "../../domain/retryPolicy";
 
 export const DISPATCH_ORCHESTRATOR = "dispatch";
@@ -161,7 +161,7 @@ export const dispatchOrchestrator: OrchestrationHandler = function* (context: Or
       yield context.df.callActivityWithRetry(DEAD_LETTER_ACTIVITY, activityRetry(), orderedDead);
       summary.deadLettered += orderedDead.length;
     }
-    pending = [...next, ...holdAgain(result.held, next, at)];
+    pending = [...next, ...holdAgain(result.held, reports, next, at)];
     round++;
     context.df.setCustomStatus({ round, pending: pending.length, ...summary });
   }
@@ -183,8 +183,14 @@ const exhausted = (p: PendingDelivery): DeadLetterRequest => ({ pending: p, reas
  * Held deliveries look again: together with the earlier delivery of their subject when this orchestration
  * holds it (so its success lets them go in the same round), otherwise after holdDelayMs.
  */
-const holdAgain = (held: ReadonlyArray<Pending>, others: ReadonlyArray<Pending>, at: number): Pending[] =>
-  held.map((p) => {
+const holdAgain = (
+  held: ReadonlyArray<Pending>,
+  reports: ReadonlyArray<DeliveryReport>,
+  others: ReadonlyArray<Pending>,
+  at: number,
+): Pending[] => {
+  const why = new Map(reports.flatMap((r) => ("held" in r ? [[r.deliveryId, r] as const] : [])));
+  return held.map((p) => {
     const sequence = p.delivery.sequence;
     const earlier =
       sequence === undefined
@@ -196,8 +202,20 @@ const holdAgain = (held: ReadonlyArray<Pending>, others: ReadonlyArray<Pending>,
               o.delivery.sequence.n < sequence.n,
           );
     const looks = (p.looks ?? 0) + 1;
-    return { ...p, looks, dueAt: earlier?.dueAt ?? at + holdDelayMs(looks - 1) };
+    if (earlier?.dueAt !== undefined) return { ...p, looks, dueAt: earlier.dueAt };
+    const report = why.get(p.delivery.id);
+    return {
+      ...p,
+      looks,
+      dueAt: holdUntil({
+        at,
+        looks: looks - 1,
+        ...(report?.behind === undefined ? {} : { behind: report.behind }),
+        ...(report?.lookAt === undefined ? {} : { lookAt: Date.parse(report.lookAt) }),
+      }),
+    };
   });
+};
 
 /** An operator's action on a held head: go now, or dead-letter it now (skip). Other deliveries are kept. */
 const actOnSubject = (

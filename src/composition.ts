@@ -11,6 +11,8 @@ import { makeSecretCipher } from "./adapters/tables/secretCipher";
 import { makeTableStorageProbe, type StorageProbe } from "./adapters/tables/storageProbe";
 import { makeTableClientFactory } from "./adapters/tables/tableClients";
 import { makeTableWebhookStore } from "./adapters/tables/webhookStore";
+import { processTelemetry } from "./adapters/telemetry/startup";
+import { type Telemetry } from "./adapters/telemetry/telemetry";
 import { type Config, config } from "./config";
 import { blockedHostLiteralReason } from "./domain/addressPolicy";
 import { type DispatchSettings } from "./domain/dispatch";
@@ -37,6 +39,8 @@ export interface AppDeps {
   readonly storageProbe: StorageProbe;
   /** One HTTP sender per process: its connection pools are shared by every deliver activity. */
   readonly sender: () => WebhookSender;
+  /** Traces and metrics (the process's, started before the app loaded; no-op without an exporter). */
+  readonly telemetry: Telemetry;
 }
 
 export const systemClock = { now: (): Date => new Date() };
@@ -82,6 +86,7 @@ export const buildAppDeps = (settings: Config): AppDeps => {
       chunkSize: settings.DELIVERY_CHUNK_SIZE,
       retrySchedule: [...settings.RETRY_SCHEDULE],
     },
+    telemetry: processTelemetry(),
     sender: () =>
       (sender ??= makeWebhookSender({
         connectTimeoutMs: settings.DELIVERY_CONNECT_TIMEOUT_MS,

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { inspect } from "node:util";
 
 import type { InvocationContext, LogLevel } from "@azure/functions";
@@ -81,7 +81,26 @@ export interface WorkerInvocation {
   readonly retryContext?: RpcRetryContext;
   /** host.json functionTimeout (not sent to the worker): the invocation fails once it runs longer. */
   readonly timeoutMs?: number;
+  /** The W3C traceparent of the caller (an HTTP request's `traceparent`), when there is a valid one. */
+  readonly traceParent?: string;
 }
+
+/** W3C trace context (https://www.w3.org/TR/trace-context/): version 00, trace id, parent id, flags. */
+const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/**
+ * The invocation's trace context, as the Functions host sends it (RpcTraceContext): the host starts an activity
+ * per invocation, a child of the caller's trace context when there is one, else the root of a new trace, and
+ * hands its traceparent to the worker (context.traceContext.traceParent). The local host exports no span of its
+ * own, so the id it makes up here is the parent of the app's spans and appears in no exported span.
+ */
+export const invocationTraceParent = (callerTraceParent?: string): string => {
+  const caller = callerTraceParent?.trim().toLowerCase();
+  const traceId =
+    caller !== undefined && TRACEPARENT.test(caller) ? caller.slice(3, 35) : randomBytes(16).toString("hex");
+  const flags = caller !== undefined && TRACEPARENT.test(caller) ? caller.slice(53, 55) : "01";
+  return `00-${traceId}-${randomBytes(8).toString("hex")}-${flags}`;
+};
 
 export interface WorkerInvocationResult {
   /** The handler's return value, converted for its $return binding (HTTP: `{ http: ... }`), if any. */
@@ -153,6 +172,11 @@ const invokeThroughModel = async (
       functionId: fn.metadata.functionId ?? fn.name,
       inputData,
       triggerMetadata: invocation.triggerMetadata ?? {},
+      traceContext: {
+        traceParent: invocationTraceParent(invocation.traceParent),
+        traceState: "",
+        attributes: {},
+      },
       ...(invocation.retryContext === undefined ? {} : { retryContext: invocation.retryContext }),
     },
     metadata: { ...fn.metadata, name: fn.name },

@@ -1,4 +1,5 @@
 import { type WebhookSender } from "../../adapters/delivery/webhookSender";
+import { noopTelemetry, type Telemetry } from "../../adapters/telemetry/telemetry";
 import { type CachedWebhookStore } from "../../adapters/tables/cachedWebhookStore";
 import { type DeadLetter, type DeadLetterStore } from "../../adapters/tables/deadLetters";
 import { type DeliveryAttempt, type DeliveryLog } from "../../adapters/tables/deliveryLog";
@@ -69,6 +70,7 @@ export interface DeliverDeps {
   readonly log: DeliveryLog;
   readonly clock: Clock;
   readonly warn?: Log;
+  readonly telemetry?: Telemetry;
 }
 
 /**
@@ -88,13 +90,19 @@ export const makeDeliverActivity =
         // counted, not dead-lettered (there is no one to replay it to).
         if (stored === undefined) return { deliveryId: delivery.id, at, skipped: "webhook deleted" };
         if (stored.webhook.disabled) return { deliveryId: delivery.id, at, skipped: "webhook disabled" };
-        const result = await deps.sender.send({
-          deliveryId: delivery.id,
-          url: stored.webhook.url,
-          body: JSON.stringify(delivery.message),
-          headers: stored.webhook.headers,
-          secrets: signingSecrets(stored.secrets, deps.clock.now()),
-        });
+        const { id: deliveryId, eventId, webhookId, message } = delivery;
+        const telemetry = deps.telemetry ?? noopTelemetry;
+        const result = await telemetry.delivery(
+          { webhookId, deliveryId, eventId, eventName: message.name, attempt: made + 1 },
+          () =>
+            deps.sender.send({
+              deliveryId: delivery.id,
+              url: stored.webhook.url,
+              body: JSON.stringify(delivery.message),
+              headers: stored.webhook.headers,
+              secrets: signingSecrets(stored.secrets, deps.clock.now()),
+            }),
+        );
         attempts.push({
           webhookId: delivery.webhookId,
           deliveryId: delivery.id,
@@ -125,7 +133,12 @@ export const makeDeliverActivity =
 
 /** Dead letters: the full request (url, body, the webhook's own headers; never signatures) for replay. */
 export const makeDeadLetterActivity =
-  (deps: { webhooks: Pick<CachedWebhookStore, "listCached">; deadLetters: DeadLetterStore; clock: Clock }) =>
+  (deps: {
+    webhooks: Pick<CachedWebhookStore, "listCached">;
+    deadLetters: DeadLetterStore;
+    clock: Clock;
+    telemetry?: Telemetry;
+  }) =>
   async (requests: ReadonlyArray<DeadLetterRequest>): Promise<number> => {
     const webhooks = await webhooksById(deps.webhooks);
     const now = deps.clock.now().toISOString();
@@ -149,6 +162,7 @@ export const makeDeadLetterActivity =
       };
     });
     await deps.deadLetters.put(letters);
+    deps.telemetry?.deadLettered(letters);
     return letters.length;
   };
 

@@ -2,6 +2,7 @@ import * as df from "durable-functions";
 import { type OrchestrationContext, type OrchestrationHandler } from "durable-functions";
 import * as E from "fp-ts/Either";
 
+import { processTelemetry } from "../../adapters/telemetry/startup";
 import { type Delivery } from "../../domain/deliveryPlan";
 import {
   chunk,
@@ -78,6 +79,7 @@ export const dispatchOrchestrator: OrchestrationHandler = function* (context: Or
       yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + delay));
     }
     if (round > 0) summary.retried += pending.length;
+    if (round > 0) processTelemetry().retriesScheduled(pending.length, context.df.isReplaying);
     const reports = reportsInHand ?? (yield* deliverRound(context, pending, input.settings.chunkSize));
     reportsInHand = undefined;
     const result = foldRound(pending, reports);

@@ -2,6 +2,7 @@ import * as E from "fp-ts/Either";
 import type * as t from "io-ts";
 
 import { type RejectedEvent, type RejectedEventsStore } from "../../adapters/tables/rejectedEvents";
+import { type Telemetry } from "../../adapters/telemetry/telemetry";
 import { type DispatchInput, type DispatchSettings } from "../../domain/dispatch";
 import {
   INCOMING_EVENT_NAMES,
@@ -113,6 +114,8 @@ export interface IngestResult {
 export interface IngestDeps {
   readonly rejected: RejectedEventsStore;
   readonly settings: () => DispatchSettings;
+  /** Counts the batch and gives the trace context the orchestration carries (no-op when telemetry is off). */
+  readonly telemetry?: Pick<Telemetry, "batchIngested" | "carrier">;
 }
 
 /**
@@ -130,14 +133,14 @@ export const makeIngest =
   ): Promise<IngestResult> => {
     const accepted: Array<{ eventId: string; event: IncomingEvent }> = [];
     const rejected: RejectedEvent[] = [];
+    const enqueuedTimes: Record<string, string> = {};
     bodies.forEach((body, i) => {
       const where = position.events[i] ?? { sequenceNumber: -1 };
       const decoded = decodeSafely(body);
       if (E.isRight(decoded)) {
-        accepted.push({
-          eventId: where.messageId ?? `${position.partitionId}:${where.sequenceNumber}`,
-          event: decoded.right,
-        });
+        const eventId = where.messageId ?? `${position.partitionId}:${where.sequenceNumber}`;
+        accepted.push({ eventId, event: decoded.right });
+        if (where.enqueuedTime !== undefined) enqueuedTimes[eventId] = where.enqueuedTime;
       } else {
         rejected.push({
           hub: position.hub,
@@ -150,9 +153,20 @@ export const makeIngest =
       }
     });
     await deps.rejected.record(rejected);
+    deps.telemetry?.batchIngested(
+      position.partitionId,
+      bodies.length,
+      rejected.map((r) => r.reasons),
+    );
     if (accepted.length === 0) return { accepted: 0, rejected: rejected.length, started: false };
     const instanceId = batchInstanceId(position);
-    const input: DispatchInput = { kind: "events", events: accepted, settings: deps.settings() };
+    const trace = deps.telemetry?.carrier(enqueuedTimes);
+    const input: DispatchInput = {
+      kind: "events",
+      events: accepted,
+      settings: deps.settings(),
+      ...(trace === undefined ? {} : { trace }),
+    };
     const outcome = await starter.startIfAbsent(DISPATCH_ORCHESTRATOR, instanceId, input);
     return {
       accepted: accepted.length,

@@ -1,3 +1,6 @@
+// Telemetry starts before anything else of the app loads (startup.ts).
+import "../../adapters/telemetry/startup";
+
 import { app } from "@azure/functions";
 import * as df from "durable-functions";
 
@@ -26,10 +29,14 @@ app.eventHub("onIncomingEvents", {
     const deps = appDeps();
     const bodies = Array.isArray(messages) ? messages : [messages];
     const position = batchPositionOf(context.triggerMetadata, deps.config.EVENTHUB_NAME, bodies.length);
-    const result = await makeIngest({ rejected: deps.rejectedEvents, settings: () => deps.dispatchSettings })(
-      bodies,
-      position,
-      durableStarter(df.getClient(context)),
+    const ingest = makeIngest({
+      rejected: deps.rejectedEvents,
+      settings: () => deps.dispatchSettings,
+      telemetry: deps.telemetry,
+    });
+    const result = await deps.telemetry.ingestBatch(
+      { hub: position.hub, partitionId: position.partitionId, events: bodies.length },
+      () => ingest(bodies, position, durableStarter(df.getClient(context))),
     );
     // Counts and positions only: event payloads hold personal data.
     context.log(

@@ -1,3 +1,6 @@
+// Telemetry starts before anything else of the app loads (startup.ts).
+import "../../adapters/telemetry/startup";
+
 import { appDeps } from "../../composition";
 import { httpRoute } from "../http/httpRoute";
 import { makeWebhooksApi } from "./webhooksApi";

@@ -276,3 +276,42 @@ describe("invocation trace context", () => {
     }
   });
 });
+
+describe("log hooks", () => {
+  it("run for each log line of an invocation, with its context, and may change level and message", async () => {
+    const seen: Array<[string, string, string, string | undefined]> = [];
+    const shim = loadApp((app) => {
+      app.http("logging", {
+        handler: (_request, context) => {
+          context.log("first line");
+          context.warn("second line");
+          return { body: "ok" };
+        },
+      });
+      app.hook.log((context) => {
+        seen.push([
+          context.level,
+          context.message,
+          context.category,
+          context.invocationContext?.functionName,
+        ]);
+        if (context.message === "second line") {
+          context.message = "second line, redacted";
+          context.level = "error";
+        }
+      });
+    });
+    await invokeAsWorker(
+      shim,
+      shim.functions.get("logging")!,
+      { trigger: { http: { method: "GET", url: "http://127.0.0.1/api/logging" } } },
+      log,
+    );
+    expect(seen).toEqual([
+      ["information", "first line", "user", "logging"],
+      ["warning", "second line", "user", "logging"],
+    ]);
+    expect(logLines).toContain("information logging: first line");
+    expect(logLines).toContain("error logging: second line, redacted");
+  });
+});

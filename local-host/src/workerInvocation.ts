@@ -136,11 +136,24 @@ const programmingModelOf = (shim: FunctionsCoreShim, fn: CapturedFunction): Prog
   return model as ProgrammingModel;
 };
 
-/** The user's log lines, as the worker sends them to the host: level, category (user/system), formatted text. */
+/**
+ * The user's log lines, as the worker sends them to the host: the app's `log` hooks first (with the invocation's
+ * context once there is one; they may change level and message), then level, category (user/system) and text.
+ */
 const logSink =
-  (fn: CapturedFunction, log: LocalLog) =>
-  (level: LogLevel, category: string, message: string): void =>
-    log(level, category === "system" ? `${fn.name} (system)` : fn.name, message);
+  (
+    shim: FunctionsCoreShim,
+    fn: CapturedFunction,
+    log: LocalLog,
+    invocation: { context?: InvocationContext },
+  ) =>
+  (level: LogLevel, category: string, message: string): void => {
+    const hook: Record<string, unknown> = { level, message, category, invocationContext: invocation.context };
+    shim.runLogHooks(hook);
+    const finalLevel = (hook.level as LogLevel | undefined) ?? level;
+    const finalMessage = typeof hook.message === "string" ? hook.message : message;
+    log(finalLevel, category === "system" ? `${fn.name} (system)` : fn.name, finalMessage);
+  };
 
 /**
  * One invocation of `fn` through the app's programming model, hooks included, in the function's invocation scope
@@ -161,6 +174,7 @@ const invokeThroughModel = async (
   log: LocalLog,
 ): Promise<WorkerInvocationResult> => {
   const invocationId = randomUUID();
+  const current: { context?: InvocationContext } = {};
   const inputData = [
     { name: fn.trigger.name, data: invocation.trigger },
     ...Object.entries(invocation.extraInputs ?? {}).map(([name, data]) => ({ name, data })),
@@ -180,10 +194,11 @@ const invokeThroughModel = async (
       ...(invocation.retryContext === undefined ? {} : { retryContext: invocation.retryContext }),
     },
     metadata: { ...fn.metadata, name: fn.name },
-    log: logSink(fn, log),
+    log: logSink(shim, fn, log, current),
   };
   const model = programmingModelOf(shim, fn).getInvocationModel(coreContext);
   const { context, inputs } = await model.getArguments();
+  current.context = context;
 
   // preInvocation hooks may replace the handler and the inputs (the worker's contract).
   coreContext.state = "preInvocationHooks";

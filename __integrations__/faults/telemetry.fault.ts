@@ -81,7 +81,7 @@ describe("OpenTelemetry over OTLP/HTTP: one batch's trace tree and the delivery 
 
   afterAll(async () => {
     await stack?.close();
-    await Promise.all(Object.values(receivers).map((r) => r?.close()));
+    await Promise.all(Object.values(receivers).flatMap((r) => (r === undefined ? [] : [r.close()])));
     await otlp?.close();
   });
 

@@ -253,6 +253,7 @@ describe("invocation trace context", () => {
 
   it("gives each invocation its own W3C traceparent, in the hooks and the handler, as the host does", async () => {
     const [pre1, handler1, pre2, handler2] = await seenTraceParents();
+    expect(handler2).toBe(pre2);
     expect(pre1).toMatch(W3C);
     expect(handler1).toBe(pre1);
     expect(pre2).toMatch(W3C);

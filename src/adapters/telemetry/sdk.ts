@@ -1,3 +1,4 @@
+import * as azureFunctions from "@azure/functions";
 import { AzureFunctionsInstrumentationESM } from "@azure/functions-opentelemetry-instrumentation";
 import { ManagedIdentityCredential } from "@azure/identity";
 import { useAzureMonitor } from "@azure/monitor-opentelemetry";
@@ -66,8 +67,7 @@ const instrument = (): void => {
   // matter): a preInvocation hook that makes the host's trace context of the invocation the active one, and a
   // log hook that sends context.log lines as OpenTelemetry logs.
   const functions = new AzureFunctionsInstrumentationESM({ enabled: false });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  functions.registerAzFunc(require("@azure/functions"));
+  functions.registerAzFunc(azureFunctions);
 };
 
 const resourceOf = (settings: TelemetrySettings) =>
@@ -155,10 +155,8 @@ export const startSdk = (settings: TelemetrySettings): (Telemetry & Orchestratio
   else startOtlp(settings);
   instrument();
   // The SDK's own tracer (not the API's proxy), so that its span ids can be given (otelTelemetry.ts).
-  const provider = trace.getTracerProvider() as {
-    getDelegate?: () => ReturnType<typeof trace.getTracerProvider>;
-  };
-  const sdkProvider = provider.getDelegate?.() ?? trace.getTracerProvider();
+  const provider = trace.getTracerProvider() as TracerProvider & { getDelegate?: () => TracerProvider };
+  const sdkProvider = provider.getDelegate?.() ?? provider;
   const tracer = withForcedSpanIds(sdkProvider.getTracer(INSTRUMENTATION_SCOPE, VERSION));
   return makeOtelTelemetry(tracer, metrics.getMeter(INSTRUMENTATION_SCOPE, VERSION));
 };

@@ -1,7 +1,9 @@
+import { app } from "@azure/functions";
 import * as E from "fp-ts/Either";
 
 import { decodeTelemetrySettings } from "../../config";
 import { type OrchestrationSpans } from "./otelTelemetry";
+import type * as SdkModule from "./sdk";
 import { noopTelemetry, type Telemetry } from "./telemetry";
 
 /**
@@ -25,11 +27,10 @@ const start = (): Telemetry & Partial<OrchestrationSpans> => {
     settings.right.APPLICATIONINSIGHTS_CONNECTION_STRING !== undefined ||
     settings.right.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined;
   if (!on) return noopTelemetry;
+  // Loaded only now: with telemetry off no OpenTelemetry package is ever loaded.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const sdk = require("./sdk") as typeof import("./sdk");
+  const sdk = require("./sdk") as typeof SdkModule;
   const telemetry = sdk.startSdk(settings.right) ?? noopTelemetry;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { app } = require("@azure/functions") as typeof import("@azure/functions");
   app.hook.appTerminate(() => sdk.shutdownTelemetry());
   return telemetry;
 };

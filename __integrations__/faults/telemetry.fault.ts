@@ -167,6 +167,10 @@ describe("OpenTelemetry over OTLP/HTTP: one batch's trace tree and the delivery 
     expect(attemptsOf("subscribed")).toEqual([[1, 200]]);
     for (const delivery of deliveries) {
       expect(delivery.attributes["dispatcher.event.name"]).toMatch(/^(ping|service:subscribed)$/);
+      // Delivered attempts say how long after its enqueuing the event arrived.
+      if (delivery.attributes["http.response.status_code"] === 200)
+        expect(delivery.attributes["dispatcher.event.age_ms"]).toEqual(expect.any(Number));
+      else expect(delivery.attributes["dispatcher.event.age_ms"]).toBeUndefined();
       // The delivery id is the webhook-id the receiver saw.
       const receiverIds = Object.values(receivers).flatMap((r) => r!.requests.map((q) => q.webhookId));
       expect(receiverIds).toContain(delivery.attributes["dispatcher.delivery.id"]);

@@ -164,9 +164,17 @@ export const makeOtelTelemetry = (idTracer: IdTracer, meter: Meter): Telemetry &
       }
       const { outcome } = result;
       const errorKind = errorKindOf(outcome);
+      // Enqueued in the Event Hub -> delivered: on the span too, so that its percentiles can be queried.
+      const enqueued = (context.active().getValue(ENQUEUED_KEY) as Record<string, string> | undefined)?.[
+        attempt.eventId
+      ];
+      const since = enqueued === undefined ? NaN : Date.parse(enqueued);
+      const ageMs =
+        outcome.kind === "delivered" && Number.isFinite(since) ? Math.max(0, Date.now() - since) : undefined;
       span.setAttribute("dispatcher.delivery.outcome", outcome.kind);
       if (outcome.status !== undefined) span.setAttribute("http.response.status_code", outcome.status);
       if (errorKind !== undefined) span.setAttribute("error.type", errorKind);
+      if (ageMs !== undefined) span.setAttribute("dispatcher.event.age_ms", Math.round(ageMs));
       if (outcome.kind !== "delivered") span.setStatus({ code: SpanStatusCode.ERROR });
       span.end();
 
@@ -177,19 +185,11 @@ export const makeOtelTelemetry = (idTracer: IdTracer, meter: Meter): Telemetry &
       };
       deliveries.add(1, labels);
       duration.record(result.latencyMs / 1000, labels);
-      if (outcome.kind === "delivered") {
-        consecutive.set(attempt.webhookId, 0);
-        const enqueued = (context.active().getValue(ENQUEUED_KEY) as Record<string, string> | undefined)?.[
-          attempt.eventId
-        ];
-        const since = enqueued === undefined ? NaN : Date.parse(enqueued);
-        if (Number.isFinite(since))
-          latency.record(Math.max(0, Date.now() - since) / 1000, {
-            "dispatcher.webhook.id": attempt.webhookId,
-          });
-      } else {
-        consecutive.set(attempt.webhookId, (consecutive.get(attempt.webhookId) ?? 0) + 1);
-      }
+      if (ageMs !== undefined) latency.record(ageMs / 1000, { "dispatcher.webhook.id": attempt.webhookId });
+      consecutive.set(
+        attempt.webhookId,
+        outcome.kind === "delivered" ? 0 : (consecutive.get(attempt.webhookId) ?? 0) + 1,
+      );
       return result;
     },
     retriesScheduled(count, replaying) {

@@ -28,7 +28,12 @@ export const infraFiles = (): Record<string, string> =>
 
 /** Parses every file and merges them as Terraform does a module's files (resources, variables, outputs, locals). */
 export const parseTerraform = async (files: Record<string, string>): Promise<Terraform> => {
-  const merged = { resource: {}, variable: {}, output: {}, locals: {} };
+  const merged: {
+    resource: Record<string, Record<string, Block[]>>;
+    variable: Record<string, Block[]>;
+    output: Record<string, Block[]>;
+    locals: Record<string, unknown>;
+  } = { resource: {}, variable: {}, output: {}, locals: {} };
   for (const [name, text] of Object.entries(files)) {
     const json = (await parse(name, text)) as {
       resource?: Record<string, Record<string, Block[]>>;

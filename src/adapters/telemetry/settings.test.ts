@@ -2,7 +2,8 @@ import * as E from "fp-ts/Either";
 
 import { decodeTelemetrySettings, type TelemetrySettings } from "../../config";
 import { aadClientIdOf, exporterOf } from "./sdk";
-import { rejectionKind, statusClass } from "./telemetry";
+import { type WebhookSender } from "../delivery/webhookSender";
+import { noopTelemetry, rejectionKind, statusClass, tracedSender } from "./telemetry";
 
 const settings = (env: Record<string, string>): TelemetrySettings => {
   const decoded = decodeTelemetrySettings(env);
@@ -68,5 +69,47 @@ describe("metric attributes", () => {
 
   it("gives status classes, none without a response", () => {
     expect([200, 204, 410, 503, undefined].map(statusClass)).toEqual(["2xx", "2xx", "4xx", "5xx", "none"]);
+  });
+});
+
+describe("tracedSender", () => {
+  const sender: WebhookSender = {
+    send: () => Promise.resolve({ outcome: { kind: "delivered", status: 200 }, latencyMs: 3 }),
+    close: () => Promise.resolve(),
+  };
+  const delivery = {
+    id: "d1",
+    eventId: "e1",
+    webhookId: "w1",
+    message: { name: "ping" as const, payload: {} },
+  };
+
+  it("is the sender itself with telemetry off: nothing is added to the delivery path", () => {
+    expect(tracedSender(sender, undefined, delivery, 1)).toBe(sender);
+    expect(tracedSender(sender, noopTelemetry, delivery, 1)).toBe(sender);
+  });
+
+  it("with telemetry on, runs each send in telemetry.delivery with the attempt's ids", async () => {
+    const seen: unknown[] = [];
+    const on = {
+      ...noopTelemetry,
+      enabled: true,
+      delivery: <R>(info: unknown, send: () => Promise<R>): Promise<R> => {
+        seen.push(info);
+        return send();
+      },
+    };
+    const traced = tracedSender(sender, on, delivery, 2);
+    const result = await traced.send({
+      deliveryId: "d1",
+      url: "https://example.invalid/",
+      body: "{}",
+      headers: {},
+      secrets: [],
+    });
+    expect(result.outcome.kind).toBe("delivered");
+    expect(seen).toEqual([
+      { webhookId: "w1", deliveryId: "d1", eventId: "e1", eventName: "ping", attempt: 2 },
+    ]);
   });
 });

@@ -1,4 +1,6 @@
 import { type DeliveryOutcome } from "../../domain/classification";
+import { type Delivery } from "../../domain/deliveryPlan";
+import { type WebhookSender } from "../delivery/webhookSender";
 
 /**
  * What the app tells its telemetry, as a port: the dispatch and ingest code call these and never touch
@@ -76,3 +78,27 @@ export const rejectionKind = (reasons: ReadonlyArray<string>): string => {
 /** "2xx".."5xx", or "none" when no response came (timeouts, resets, blocked targets). */
 export const statusClass = (status: number | undefined): string =>
   status === undefined ? "none" : `${Math.floor(status / 100)}xx`;
+
+/**
+ * The sender for one attempt of `delivery`: with telemetry on, each send runs in `telemetry.delivery` (its span and
+ * metrics); off (or no telemetry), the sender itself, so the hot path gets no object, closure or call more.
+ */
+export const tracedSender = (
+  sender: WebhookSender,
+  telemetry: Telemetry | undefined,
+  delivery: Delivery,
+  attempt: number,
+): WebhookSender => {
+  if (telemetry === undefined || !telemetry.enabled) return sender;
+  const info: DeliveryAttemptInfo = {
+    webhookId: delivery.webhookId,
+    deliveryId: delivery.id,
+    eventId: delivery.eventId,
+    eventName: delivery.message.name,
+    attempt,
+  };
+  return {
+    send: (request) => telemetry.delivery(info, () => sender.send(request)),
+    close: () => sender.close(),
+  };
+};

@@ -1,9 +1,9 @@
 import { type WebhookSender } from "../../adapters/delivery/webhookSender";
+import { type Telemetry, tracedSender } from "../../adapters/telemetry/telemetry";
 import { type CachedWebhookStore } from "../../adapters/tables/cachedWebhookStore";
 import { type DeadLetter, type DeadLetterStore } from "../../adapters/tables/deadLetters";
 import { type DeliveryAttempt, type DeliveryLog } from "../../adapters/tables/deliveryLog";
 import { type StoredWebhook } from "../../adapters/tables/webhookEntity";
-import { noopTelemetry, type Telemetry } from "../../adapters/telemetry/telemetry";
 import { type DeliveryOutcome } from "../../domain/classification";
 import { planDeliveries } from "../../domain/deliveryPlan";
 import {
@@ -90,19 +90,14 @@ export const makeDeliverActivity =
         // counted, not dead-lettered (there is no one to replay it to).
         if (stored === undefined) return { deliveryId: delivery.id, at, skipped: "webhook deleted" };
         if (stored.webhook.disabled) return { deliveryId: delivery.id, at, skipped: "webhook disabled" };
-        const { id: deliveryId, eventId, webhookId, message } = delivery;
-        const telemetry = deps.telemetry ?? noopTelemetry;
-        const result = await telemetry.delivery(
-          { webhookId, deliveryId, eventId, eventName: message.name, attempt: made + 1 },
-          () =>
-            deps.sender.send({
-              deliveryId: delivery.id,
-              url: stored.webhook.url,
-              body: JSON.stringify(delivery.message),
-              headers: stored.webhook.headers,
-              secrets: signingSecrets(stored.secrets, deps.clock.now()),
-            }),
-        );
+        const sender = tracedSender(deps.sender, deps.telemetry, delivery, made + 1);
+        const result = await sender.send({
+          deliveryId: delivery.id,
+          url: stored.webhook.url,
+          body: JSON.stringify(delivery.message),
+          headers: stored.webhook.headers,
+          secrets: signingSecrets(stored.secrets, deps.clock.now()),
+        });
         attempts.push({
           webhookId: delivery.webhookId,
           deliveryId: delivery.id,

@@ -1,8 +1,8 @@
 import * as E from "fp-ts/Either";
 
 import { decodeTelemetrySettings, type TelemetrySettings } from "../../config";
-import { aadClientIdOf, exporterOf } from "./sdk";
 import { type WebhookSender } from "../delivery/webhookSender";
+import { aadClientIdOf, exporterOf } from "./sdk";
 import { noopTelemetry, rejectionKind, statusClass, tracedSender } from "./telemetry";
 
 const settings = (env: Record<string, string>): TelemetrySettings => {

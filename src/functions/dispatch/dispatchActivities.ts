@@ -1,9 +1,9 @@
 import { type WebhookSender } from "../../adapters/delivery/webhookSender";
-import { type Telemetry, tracedSender } from "../../adapters/telemetry/telemetry";
 import { type CachedWebhookStore } from "../../adapters/tables/cachedWebhookStore";
 import { type DeadLetter, type DeadLetterStore } from "../../adapters/tables/deadLetters";
 import { type DeliveryAttempt, type DeliveryLog } from "../../adapters/tables/deliveryLog";
 import { type StoredWebhook } from "../../adapters/tables/webhookEntity";
+import { type Telemetry, tracedSender } from "../../adapters/telemetry/telemetry";
 import { type DeliveryOutcome } from "../../domain/classification";
 import { planDeliveries } from "../../domain/deliveryPlan";
 import {

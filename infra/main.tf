@@ -82,6 +82,13 @@ resource "azurerm_eventhub" "events" {
   # beyond that serve HTTP and Durable work only. Order is per partition. See variables.tf.
   partition_count   = var.eventhub_partition_count
   message_retention = var.eventhub_message_retention_days
+
+  lifecycle {
+    precondition {
+      condition     = var.eventhub_partition_count >= var.maximum_instance_count
+      error_message = "eventhub_partition_count must be at least maximum_instance_count: instances beyond the partition count get no partition to consume. Raise the partitions (a new hub) or lower the instances."
+    }
+  }
 }
 
 resource "azurerm_eventhub_consumer_group" "dispatcher" {

@@ -50,9 +50,9 @@ variable "instance_memory_in_mb" {
 }
 
 variable "maximum_instance_count" {
-  description = "Most instances the app scales out to (all triggers together). Event Hub trigger work never uses more instances than the hub has partitions; see eventhub_partition_count."
+  description = "Most instances the app scales out to (all triggers together). At most eventhub_partition_count (a precondition on the hub checks): the Event Hub trigger never uses more instances than the hub has partitions."
   type        = number
-  default     = 100
+  default     = 32
 
   validation {
     condition     = var.maximum_instance_count >= 1 && var.maximum_instance_count <= 1000 && floor(var.maximum_instance_count) == var.maximum_instance_count

@@ -12,6 +12,8 @@ import { makeTableStorageProbe, type StorageProbe } from "./adapters/tables/stor
 import { makeTableSubjectStreams, type SubjectStreams } from "./adapters/tables/subjectStreams";
 import { makeTableClientFactory } from "./adapters/tables/tableClients";
 import { makeTableWebhookStore } from "./adapters/tables/webhookStore";
+import { processTelemetry } from "./adapters/telemetry/startup";
+import { type Telemetry } from "./adapters/telemetry/telemetry";
 import { type Config, config } from "./config";
 import { blockedHostLiteralReason } from "./domain/addressPolicy";
 import { type DispatchSettings } from "./domain/dispatch";
@@ -40,6 +42,8 @@ export interface AppDeps {
   readonly storageProbe: StorageProbe;
   /** One HTTP sender per process: its connection pools are shared by every deliver activity. */
   readonly sender: () => WebhookSender;
+  /** Traces and metrics (the process's, started before the app loaded; no-op without an exporter). */
+  readonly telemetry: Telemetry;
 }
 
 export const systemClock = { now: (): Date => new Date() };
@@ -86,6 +90,7 @@ export const buildAppDeps = (settings: Config): AppDeps => {
       chunkSize: settings.DELIVERY_CHUNK_SIZE,
       retrySchedule: [...settings.RETRY_SCHEDULE],
     },
+    telemetry: processTelemetry(),
     sender: () =>
       (sender ??= makeWebhookSender({
         connectTimeoutMs: settings.DELIVERY_CONNECT_TIMEOUT_MS,

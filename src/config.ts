@@ -186,3 +186,66 @@ export const config = (): Config => {
 export const resetConfigForTests = (): void => {
   cached = undefined;
 };
+
+/**
+ * Telemetry settings, decoded on their own before the app's modules load (src/adapters/telemetry/startup.ts):
+ * the exporter is chosen from them, and a bad value here must not stop a process whose other settings are
+ * fine. APPLICATIONINSIGHTS_CONNECTION_STRING wins over OTEL_EXPORTER_OTLP_ENDPOINT; neither: nothing is exported.
+ */
+const HttpUrl = new t.Type<string, string>(
+  "http(s) URL",
+  (u): u is string => typeof u === "string",
+  (u, c) => {
+    if (typeof u !== "string") return t.failure(u, c);
+    try {
+      const url = new URL(u.trim());
+      return url.protocol === "http:" || url.protocol === "https:" ? t.success(u.trim()) : t.failure(u, c);
+    } catch {
+      return t.failure(u, c);
+    }
+  },
+  String,
+);
+const optional = <A, O>(codec: t.Type<A, O>): t.Type<A | undefined, O | undefined> =>
+  new t.Type<A | undefined, O | undefined>(
+    codec.name,
+    (u): u is A | undefined => u === undefined || codec.is(u),
+    (u, c) =>
+      u === undefined || (typeof u === "string" && u.trim() === "")
+        ? t.success(undefined)
+        : codec.validate(u, c),
+    (a) => (a === undefined ? undefined : codec.encode(a)),
+  );
+
+export const TelemetrySettings = t.type({
+  /** Application Insights: traces, metrics and logs through @azure/monitor-opentelemetry. */
+  APPLICATIONINSIGHTS_CONNECTION_STRING: optional(NonEmpty),
+  /** "Authorization=AAD;ClientId=<id>": send with the (user-assigned) managed identity's token (local auth off). */
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: optional(NonEmpty),
+  /** OTLP/HTTP (JSON) collector base URL: /v1/traces, /v1/metrics and /v1/logs are appended. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optional(HttpUrl),
+  OTEL_SERVICE_NAME: withDefault(NonEmpty, "public-event-dispatcher"),
+  /** How often metrics are exported (OTLP). */
+  OTEL_METRIC_EXPORT_INTERVAL: withDefault(IntFromString("integer ms 100-3600000", 100, 3_600_000), "60000"),
+  /** How long finished spans and log records wait to be sent in a batch (OTLP). */
+  OTEL_BSP_SCHEDULE_DELAY: withDefault(IntFromString("integer ms 0-600000", 0, 600_000), "5000"),
+});
+export type TelemetrySettings = t.TypeOf<typeof TelemetrySettings>;
+
+export const decodeTelemetrySettings = (
+  env: Readonly<Record<string, string | undefined>>,
+): E.Either<ConfigError, TelemetrySettings> =>
+  pipe(
+    TelemetrySettings.decode(env),
+    E.mapLeft((errors) => new ConfigError(describe(errors))),
+  );
+
+/**
+ * The plain settings the app cannot start without: those whose codec has no default (an unset value does not
+ * decode). Derived from the codec, for the infrastructure's policy test (infra/infra.test.ts); the two
+ * connections are checked there with their own decoders.
+ */
+export const requiredPlainSettings = (): ReadonlyArray<string> =>
+  Object.entries(Settings.props as Record<string, t.Mixed>)
+    .filter(([, codec]) => E.isLeft(codec.decode(undefined)))
+    .map(([key]) => key);

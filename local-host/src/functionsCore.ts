@@ -105,6 +105,16 @@ export class FunctionsCoreShim {
     for (const hook of [...(this.hooks.get(hookName) ?? [])]) await hook(context);
   }
 
+  /**
+   * Runs the `log` hooks, synchronously as the worker does for each log line of an invocation, each with the same
+   * context (level, message, category, invocationContext): a hook may change the level or the message.
+   */
+  runLogHooks(context: Record<string, unknown>): void {
+    context.hookData ??= {};
+    context.appHookData ??= this.appHookData;
+    for (const hook of [...(this.hooks.get("log") ?? [])]) void hook(context);
+  }
+
   byTriggerType(type: string): ReadonlyArray<CapturedFunction> {
     return [...this.functions.values()].filter((f) => f.trigger.type.toLowerCase() === type.toLowerCase());
   }

@@ -93,6 +93,7 @@ export const startHttpHost = async (port: number, options: HttpHostOptions): Pro
         trigger: { http: rpcRequest(req, url, params, body) },
         extraInputs: options.extraInputs?.(route.fn) ?? {},
         ...(options.functionTimeoutMs === undefined ? {} : { timeoutMs: options.functionTimeoutMs }),
+        ...(typeof req.headers.traceparent === "string" ? { traceParent: req.headers.traceparent } : {}),
       },
       options.log,
     );

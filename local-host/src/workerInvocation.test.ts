@@ -4,7 +4,7 @@ import type { FunctionsCoreShim } from "./functionsCore";
 import { type LocalLog } from "./invocation";
 import { captureFunctions } from "./test-support/captureFunctions";
 import { startTimerHost } from "./timerHost";
-import { invokeAsWorker } from "./workerInvocation";
+import { invocationTraceParent, invokeAsWorker } from "./workerInvocation";
 
 /**
  * Functions invoked as the Node worker invokes them: through the app's own @azure/functions programming model,
@@ -216,5 +216,103 @@ describe("timer triggers through the worker path", () => {
       timers.stop();
     }
     expect(logLines).toContain("error broken: timer run failed: always");
+  });
+});
+
+describe("invocation trace context", () => {
+  const W3C = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+  const seenTraceParents = (callerTraceParent?: string): Promise<Array<string | undefined>> => {
+    const seen: Array<string | undefined> = [];
+    const shim = loadApp((app) => {
+      app.http("traced", {
+        handler: (_request, context) => {
+          seen.push(context.traceContext?.traceParent);
+          return { body: "ok" };
+        },
+      });
+      // What @azure/functions-opentelemetry-instrumentation reads: the hook context's invocation context.
+      app.hook.preInvocation((context) => {
+        seen.push(context.invocationContext.traceContext?.traceParent);
+      });
+    });
+    const fn = shim.functions.get("traced")!;
+    const invoke = (): Promise<unknown> =>
+      invokeAsWorker(
+        shim,
+        fn,
+        {
+          trigger: { http: { method: "GET", url: "http://127.0.0.1/api/traced" } },
+          ...(callerTraceParent === undefined ? {} : { traceParent: callerTraceParent }),
+        },
+        log,
+      );
+    return invoke()
+      .then(invoke)
+      .then(() => seen);
+  };
+
+  it("gives each invocation its own W3C traceparent, in the hooks and the handler, as the host does", async () => {
+    const [pre1, handler1, pre2, handler2] = await seenTraceParents();
+    expect(handler2).toBe(pre2);
+    expect(pre1).toMatch(W3C);
+    expect(handler1).toBe(pre1);
+    expect(pre2).toMatch(W3C);
+    expect(pre2!.slice(3, 35)).not.toBe(pre1!.slice(3, 35));
+  });
+
+  it("continues the caller's trace (its trace id and flags, a new parent id)", async () => {
+    const caller = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    const [pre, handler] = await seenTraceParents(caller);
+    expect(handler).toBe(pre);
+    expect(pre!.slice(0, 36)).toBe("00-0af7651916cd43dd8448eb211c80319c-");
+    expect(pre!.slice(36, 52)).not.toBe("b7ad6b7169203331");
+    expect(pre!.endsWith("-01")).toBe(true);
+  });
+
+  it("starts a new trace for a malformed or all-zero caller traceparent", () => {
+    for (const bad of ["junk", "00-00000000000000000000000000000000-b7ad6b7169203331-01", ""]) {
+      const made = invocationTraceParent(bad);
+      expect(made).toMatch(W3C);
+      expect(made).not.toContain("00000000000000000000000000000000");
+    }
+  });
+});
+
+describe("log hooks", () => {
+  it("run for each log line of an invocation, with its context, and may change level and message", async () => {
+    const seen: Array<[string, string, string, string | undefined]> = [];
+    const shim = loadApp((app) => {
+      app.http("logging", {
+        handler: (_request, context) => {
+          context.log("first line");
+          context.warn("second line");
+          return { body: "ok" };
+        },
+      });
+      app.hook.log((context) => {
+        seen.push([
+          context.level,
+          context.message,
+          context.category,
+          context.invocationContext?.functionName,
+        ]);
+        if (context.message === "second line") {
+          context.message = "second line, redacted";
+          context.level = "error";
+        }
+      });
+    });
+    await invokeAsWorker(
+      shim,
+      shim.functions.get("logging")!,
+      { trigger: { http: { method: "GET", url: "http://127.0.0.1/api/logging" } } },
+      log,
+    );
+    expect(seen).toEqual([
+      ["information", "first line", "user", "logging"],
+      ["warning", "second line", "user", "logging"],
+    ]);
+    expect(logLines).toContain("information logging: first line");
+    expect(logLines).toContain("error logging: second line, redacted");
   });
 });

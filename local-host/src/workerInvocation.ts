@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { inspect } from "node:util";
 
 import type { InvocationContext, LogLevel } from "@azure/functions";
@@ -81,7 +81,26 @@ export interface WorkerInvocation {
   readonly retryContext?: RpcRetryContext;
   /** host.json functionTimeout (not sent to the worker): the invocation fails once it runs longer. */
   readonly timeoutMs?: number;
+  /** The W3C traceparent of the caller (an HTTP request's `traceparent`), when there is a valid one. */
+  readonly traceParent?: string;
 }
+
+/** W3C trace context (https://www.w3.org/TR/trace-context/): version 00, trace id, parent id, flags. */
+const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/**
+ * The invocation's trace context, as the Functions host sends it (RpcTraceContext): the host starts an activity
+ * per invocation, a child of the caller's trace context when there is one, else the root of a new trace, and
+ * hands its traceparent to the worker (context.traceContext.traceParent). The local host exports no span of its
+ * own, so the id it makes up here is the parent of the app's spans and appears in no exported span.
+ */
+export const invocationTraceParent = (callerTraceParent?: string): string => {
+  const caller = callerTraceParent?.trim().toLowerCase();
+  const traceId =
+    caller !== undefined && TRACEPARENT.test(caller) ? caller.slice(3, 35) : randomBytes(16).toString("hex");
+  const flags = caller !== undefined && TRACEPARENT.test(caller) ? caller.slice(53, 55) : "01";
+  return `00-${traceId}-${randomBytes(8).toString("hex")}-${flags}`;
+};
 
 export interface WorkerInvocationResult {
   /** The handler's return value, converted for its $return binding (HTTP: `{ http: ... }`), if any. */
@@ -117,11 +136,24 @@ const programmingModelOf = (shim: FunctionsCoreShim, fn: CapturedFunction): Prog
   return model as ProgrammingModel;
 };
 
-/** The user's log lines, as the worker sends them to the host: level, category (user/system), formatted text. */
+/**
+ * The user's log lines, as the worker sends them to the host: the app's `log` hooks first (with the invocation's
+ * context once there is one; they may change level and message), then level, category (user/system) and text.
+ */
 const logSink =
-  (fn: CapturedFunction, log: LocalLog) =>
-  (level: LogLevel, category: string, message: string): void =>
-    log(level, category === "system" ? `${fn.name} (system)` : fn.name, message);
+  (
+    shim: FunctionsCoreShim,
+    fn: CapturedFunction,
+    log: LocalLog,
+    invocation: { context?: InvocationContext },
+  ) =>
+  (level: LogLevel, category: string, message: string): void => {
+    const hook: Record<string, unknown> = { level, message, category, invocationContext: invocation.context };
+    shim.runLogHooks(hook);
+    const finalLevel = (hook.level as LogLevel | undefined) ?? level;
+    const finalMessage = typeof hook.message === "string" ? hook.message : message;
+    log(finalLevel, category === "system" ? `${fn.name} (system)` : fn.name, finalMessage);
+  };
 
 /**
  * One invocation of `fn` through the app's programming model, hooks included, in the function's invocation scope
@@ -142,6 +174,7 @@ const invokeThroughModel = async (
   log: LocalLog,
 ): Promise<WorkerInvocationResult> => {
   const invocationId = randomUUID();
+  const current: { context?: InvocationContext } = {};
   const inputData = [
     { name: fn.trigger.name, data: invocation.trigger },
     ...Object.entries(invocation.extraInputs ?? {}).map(([name, data]) => ({ name, data })),
@@ -153,13 +186,19 @@ const invokeThroughModel = async (
       functionId: fn.metadata.functionId ?? fn.name,
       inputData,
       triggerMetadata: invocation.triggerMetadata ?? {},
+      traceContext: {
+        traceParent: invocationTraceParent(invocation.traceParent),
+        traceState: "",
+        attributes: {},
+      },
       ...(invocation.retryContext === undefined ? {} : { retryContext: invocation.retryContext }),
     },
     metadata: { ...fn.metadata, name: fn.name },
-    log: logSink(fn, log),
+    log: logSink(shim, fn, log, current),
   };
   const model = programmingModelOf(shim, fn).getInvocationModel(coreContext);
   const { context, inputs } = await model.getArguments();
+  current.context = context;
 
   // preInvocation hooks may replace the handler and the inputs (the worker's contract).
   coreContext.state = "preInvocationHooks";

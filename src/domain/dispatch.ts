@@ -40,7 +40,15 @@ export const DeliveriesToDispatch = t.type({
   deliveries: t.array(DeliveryCodec),
   settings: DispatchSettings,
 });
-export const DispatchInput = t.union([EventsToDispatch, DeliveriesToDispatch], "DispatchInput");
+/** Telemetry's W3C trace context and the events' enqueued times (src/adapters/telemetry); inputs without it decode. */
+const TraceCarrier = t.intersection([
+  t.type({ traceparent: t.string }),
+  t.partial({ enqueued: t.record(t.string, t.string) }),
+]);
+export const DispatchInput = t.intersection(
+  [t.union([EventsToDispatch, DeliveriesToDispatch]), t.partial({ trace: TraceCarrier })],
+  "DispatchInput",
+);
 export type DispatchInput = t.TypeOf<typeof DispatchInput>;
 
 export interface PlanInput {

@@ -4,6 +4,7 @@ import { type DeadLetter, type DeadLetterStore } from "../../adapters/tables/dea
 import { type DeliveryAttempt, type DeliveryLog } from "../../adapters/tables/deliveryLog";
 import { type ProgressChange, type SubjectStreams } from "../../adapters/tables/subjectStreams";
 import { type StoredWebhook } from "../../adapters/tables/webhookEntity";
+import { type Telemetry, tracedSender } from "../../adapters/telemetry/telemetry";
 import { type DeliveryOutcome } from "../../domain/classification";
 import { planDeliveries } from "../../domain/deliveryPlan";
 import {
@@ -97,6 +98,7 @@ export interface DeliverDeps {
   readonly warn?: Log;
   /** Progress of per-subject streams; needed only when a chunk holds ordered deliveries. */
   readonly streams?: Pick<SubjectStreams, "progress" | "apply">;
+  readonly telemetry?: Telemetry;
 }
 
 /**
@@ -120,7 +122,8 @@ export const makeDeliverActivity =
       // counted, not dead-lettered (there is no one to replay it to).
       if (stored === undefined) return { deliveryId: delivery.id, at, skipped: "webhook deleted" };
       if (stored.webhook.disabled) return { deliveryId: delivery.id, at, skipped: "webhook disabled" };
-      const result = await deps.sender.send({
+      const sender = tracedSender(deps.sender, deps.telemetry, delivery, made + 1);
+      const result = await sender.send({
         deliveryId: delivery.id,
         url: stored.webhook.url,
         body: JSON.stringify(delivery.message),
@@ -310,6 +313,7 @@ export const makeDeadLetterActivity =
     deadLetters: DeadLetterStore;
     clock: Clock;
     streams?: Pick<SubjectStreams, "apply">;
+    telemetry?: Telemetry;
   }) =>
   async (requests: ReadonlyArray<DeadLetterRequest>): Promise<number> => {
     const webhooks = await webhooksById(deps.webhooks);
@@ -337,6 +341,7 @@ export const makeDeadLetterActivity =
       };
     });
     await deps.deadLetters.put(letters);
+    deps.telemetry?.deadLettered(letters);
     // Only once the dead letters are stored: their streams move past them, or block (orderingOnFailure).
     const changes = requests.flatMap(({ pending }): ProgressChange[] => {
       const sequence = pending.delivery.sequence;

@@ -2,6 +2,7 @@ import * as df from "durable-functions";
 import { type OrchestrationContext, type OrchestrationHandler } from "durable-functions";
 import * as E from "fp-ts/Either";
 
+import { processTelemetry } from "../../adapters/telemetry/startup";
 import { type Delivery } from "../../domain/deliveryPlan";
 import {
   type DeadLetterRequest,
@@ -128,7 +129,9 @@ export const dispatchOrchestrator: OrchestrationHandler = function* (context: Or
     const dueBy = Math.max(earliest, now()) + ROUND_WINDOW_MS;
     const due = reportsInHand === undefined ? pending.filter((p) => (p.dueAt ?? 0) <= dueBy) : pending;
     const waiting = reportsInHand === undefined ? pending.filter((p) => (p.dueAt ?? 0) > dueBy) : [];
-    summary.retried += due.filter((p) => (p.tries ?? 0) > 0).length;
+    const retriedNow = due.filter((p) => (p.tries ?? 0) > 0).length;
+    summary.retried += retriedNow;
+    if (retriedNow > 0) processTelemetry().retriesScheduled(retriedNow, context.df.isReplaying);
     const reports =
       reportsInHand ?? (yield* deliverRound(context, due, input.settings.chunkSize, instanceId, schedule));
     reportsInHand = undefined;

@@ -1,5 +1,11 @@
+// Telemetry starts before anything else of the app loads (startup.ts).
+import "../../adapters/telemetry/startup";
+
+import { type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 
+import { tracedActivity, tracedOrchestrator } from "../../adapters/telemetry/durableTracing";
+import { processTelemetry } from "../../adapters/telemetry/startup";
 import { appDeps } from "../../composition";
 import {
   type DeadLetterRequest,
@@ -16,9 +22,10 @@ import {
   PLAN_ACTIVITY,
 } from "./dispatchOrchestrator";
 
-// The dispatch orchestration and its activities (durable-functions).
+// The dispatch orchestration and its activities (durable-functions), traced when telemetry is on
+// (durableTracing.ts: the trace context travels in the orchestration input and the activities' inputs).
 
-df.app.orchestration(DISPATCH_ORCHESTRATOR, dispatchOrchestrator);
+df.app.orchestration(DISPATCH_ORCHESTRATOR, tracedOrchestrator(dispatchOrchestrator, processTelemetry));
 
 const deliverActivity = (warn: (message: string) => void): ReturnType<typeof makeDeliverActivity> => {
   const deps = appDeps();
@@ -29,30 +36,44 @@ const deliverActivity = (warn: (message: string) => void): ReturnType<typeof mak
     clock: deps.clock,
     warn,
     streams: deps.subjectStreams,
+    telemetry: deps.telemetry,
   });
 };
 
 df.app.activity(PLAN_ACTIVITY, {
-  handler: (input: PlanInput, context) =>
-    makePlanActivity({
-      webhooks: appDeps().webhooks,
-      deliver: deliverActivity((message) => context.warn(message)),
-    })(input),
+  handler: tracedActivity(
+    PLAN_ACTIVITY,
+    (input: PlanInput, context: InvocationContext) =>
+      makePlanActivity({
+        webhooks: appDeps().webhooks,
+        deliver: deliverActivity((message) => context.warn(message)),
+      })(input),
+    processTelemetry,
+  ),
 });
 
 df.app.activity(DELIVER_ACTIVITY, {
-  handler: (input: ReadonlyArray<PendingDelivery> | DeliverInput, context) =>
-    deliverActivity((message) => context.warn(message))(input),
+  handler: tracedActivity(
+    DELIVER_ACTIVITY,
+    (input: ReadonlyArray<PendingDelivery> | DeliverInput, context: InvocationContext) =>
+      deliverActivity((message) => context.warn(message))(input),
+    processTelemetry,
+  ),
 });
 
 df.app.activity(DEAD_LETTER_ACTIVITY, {
-  handler: (requests: ReadonlyArray<DeadLetterRequest>) => {
-    const deps = appDeps();
-    return makeDeadLetterActivity({
-      webhooks: deps.webhooks,
-      deadLetters: deps.deadLetters,
-      clock: deps.clock,
-      streams: deps.subjectStreams,
-    })(requests);
-  },
+  handler: tracedActivity(
+    DEAD_LETTER_ACTIVITY,
+    (requests: ReadonlyArray<DeadLetterRequest>) => {
+      const deps = appDeps();
+      return makeDeadLetterActivity({
+        webhooks: deps.webhooks,
+        deadLetters: deps.deadLetters,
+        clock: deps.clock,
+        streams: deps.subjectStreams,
+        telemetry: deps.telemetry,
+      })(requests);
+    },
+    processTelemetry,
+  ),
 });

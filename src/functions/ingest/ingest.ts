@@ -2,6 +2,7 @@ import * as E from "fp-ts/Either";
 import type * as t from "io-ts";
 
 import { type RejectedEvent, type RejectedEventsStore } from "../../adapters/tables/rejectedEvents";
+import { type Telemetry } from "../../adapters/telemetry/telemetry";
 import { type DispatchInput, type DispatchSettings } from "../../domain/dispatch";
 import {
   INCOMING_EVENT_NAMES,
@@ -119,6 +120,8 @@ export interface IngestDeps {
     partitionId: string,
     events: ReadonlyArray<{ eventId: string; event: IncomingEvent; sequenceNumber: number }>,
   ) => Promise<Record<string, Sequence> | undefined>;
+  /** Counts the batch and gives the trace context the orchestration carries (no-op when telemetry is off). */
+  readonly telemetry?: Pick<Telemetry, "batchIngested" | "carrier">;
 }
 
 /**
@@ -137,14 +140,14 @@ export const makeIngest =
     const accepted: Array<{ eventId: string; event: IncomingEvent }> = [];
     const positions: number[] = [];
     const rejected: RejectedEvent[] = [];
+    const enqueuedTimes: Record<string, string> = {};
     bodies.forEach((body, i) => {
       const where = position.events[i] ?? { sequenceNumber: -1 };
       const decoded = decodeSafely(body);
       if (E.isRight(decoded)) {
-        accepted.push({
-          eventId: where.messageId ?? `${position.partitionId}:${where.sequenceNumber}`,
-          event: decoded.right,
-        });
+        const eventId = where.messageId ?? `${position.partitionId}:${where.sequenceNumber}`;
+        accepted.push({ eventId, event: decoded.right });
+        if (where.enqueuedTime !== undefined) enqueuedTimes[eventId] = where.enqueuedTime;
         positions.push(where.sequenceNumber);
       } else {
         rejected.push({
@@ -158,6 +161,11 @@ export const makeIngest =
       }
     });
     await deps.rejected.record(rejected);
+    deps.telemetry?.batchIngested(
+      position.partitionId,
+      bodies.length,
+      rejected.map((r) => r.reasons),
+    );
     if (accepted.length === 0) return { accepted: 0, rejected: rejected.length, started: false };
     const instanceId = batchInstanceId(position);
     // Failure policy: numbering fails on storage like the rest: the batch comes again and gets the same numbers.
@@ -165,11 +173,13 @@ export const makeIngest =
       position.partitionId,
       accepted.map((a, i) => ({ ...a, sequenceNumber: positions[i] ?? -1 })),
     );
+    const trace = deps.telemetry?.carrier(enqueuedTimes);
     const input: DispatchInput = {
       kind: "events",
       events: accepted,
       settings: deps.settings(),
       ...(sequences === undefined ? {} : { sequences }),
+      ...(trace === undefined ? {} : { trace }),
     };
     const outcome = await starter.startIfAbsent(DISPATCH_ORCHESTRATOR, instanceId, input);
     return {

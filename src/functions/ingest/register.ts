@@ -1,3 +1,6 @@
+// Telemetry starts before anything else of the app loads (startup.ts).
+import "../../adapters/telemetry/startup";
+
 import { app } from "@azure/functions";
 import * as df from "durable-functions";
 
@@ -27,11 +30,16 @@ app.eventHub("onIncomingEvents", {
     const deps = appDeps();
     const bodies = Array.isArray(messages) ? messages : [messages];
     const position = batchPositionOf(context.triggerMetadata, deps.config.EVENTHUB_NAME, bodies.length);
-    const result = await makeIngest({
+    const ingest = makeIngest({
       rejected: deps.rejectedEvents,
       settings: () => deps.dispatchSettings,
+      telemetry: deps.telemetry,
       number: makeNumbering({ webhooks: deps.webhooks, streams: deps.subjectStreams }),
-    })(bodies, position, durableStarter(df.getClient(context)));
+    });
+    const result = await deps.telemetry.ingestBatch(
+      { hub: position.hub, partitionId: position.partitionId, events: bodies.length },
+      () => ingest(bodies, position, durableStarter(df.getClient(context))),
+    );
     // Counts and positions only: event payloads hold personal data.
     context.log(
       `partition ${position.partitionId}: ${result.accepted} accepted, ${result.rejected} rejected` +

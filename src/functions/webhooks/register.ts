@@ -1,3 +1,6 @@
+// Telemetry starts before anything else of the app loads (startup.ts).
+import "../../adapters/telemetry/startup";
+
 import { type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 

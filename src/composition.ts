@@ -10,6 +10,7 @@ import { makeTableRejectedEventsStore, type RejectedEventsStore } from "./adapte
 import { makeSecretCipher } from "./adapters/tables/secretCipher";
 import { makeTableStorageProbe, type StorageProbe } from "./adapters/tables/storageProbe";
 import { makeTableClientFactory } from "./adapters/tables/tableClients";
+import { makeTableWebhookHealth, type WebhookHealthStore } from "./adapters/tables/webhookHealth";
 import { makeTableWebhookStore } from "./adapters/tables/webhookStore";
 import { type Config, config } from "./config";
 import { blockedHostLiteralReason } from "./domain/addressPolicy";
@@ -31,6 +32,8 @@ export interface AppDeps {
   readonly deliveryLog: DeliveryLog;
   readonly deadLetters: DeadLetterStore;
   readonly rejectedEvents: RejectedEventsStore;
+  /** Endpoint health per webhook, written by the deliver activities. */
+  readonly webhookHealth: WebhookHealthStore;
   /** Settings the dispatch orchestration is started with (so its replays are deterministic). */
   readonly dispatchSettings: DispatchSettings;
   /** One bounded read of storage, for the health route. */
@@ -74,6 +77,7 @@ export const buildAppDeps = (settings: Config): AppDeps => {
     deliveryLog: makeTableDeliveryLog(table(settings.DELIVERY_ATTEMPTS_TABLE)),
     deadLetters: makeTableDeadLetterStore(table(settings.DEAD_LETTERS_TABLE)),
     rejectedEvents: makeTableRejectedEventsStore(table(settings.REJECTED_EVENTS_TABLE)),
+    webhookHealth: makeTableWebhookHealth(table(settings.WEBHOOK_HEALTH_TABLE), clock),
     storageProbe: makeTableStorageProbe(
       table(settings.WEBHOOKS_TABLE, { maxRetries: 0 }),
       STORAGE_PROBE_TIMEOUT_MS,

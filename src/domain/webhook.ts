@@ -22,7 +22,15 @@ export type WebhookInput = t.TypeOf<typeof WebhookInput>;
 
 /** A webhook as the dispatch path sees it. Secrets live beside it (see WebhookSecrets), never inside. */
 export const Webhook = t.intersection(
-  [t.type({ id: t.string, ...WebhookInput.props }), t.partial({ disabledReason: t.string })],
+  [
+    t.type({ id: t.string, ...WebhookInput.props }),
+    t.partial({
+      /** Why it is disabled: `sustained-failure`, the receiver's 410, or `operator`. */
+      disabledReason: t.string,
+      /** When it was last disabled or enabled (absent: not since it was created). */
+      stateChangedAt: t.string,
+    }),
+  ],
   "Webhook",
 );
 export type Webhook = t.TypeOf<typeof Webhook>;

@@ -34,6 +34,7 @@ export const WebhookEntity = t.intersection(
     }),
     t.partial({
       disabledReason: fields.disabledReason,
+      stateChangedAt: fields.stateChangedAt,
       previousSecret: t.string,
       previousSecretValidUntil: t.string,
       etag: t.string,
@@ -121,6 +122,7 @@ export const fromEntity = (raw: unknown, cipher: SecretCipher): E.Either<string,
         headers,
         disabled: entity.disabled,
         ...(entity.disabledReason === undefined ? {} : { disabledReason: entity.disabledReason }),
+        ...(entity.stateChangedAt === undefined ? {} : { stateChangedAt: entity.stateChangedAt }),
       },
       secrets: {
         current: secret,
@@ -153,6 +155,7 @@ export const toEntity = (
     headers: seal("headers", JSON.stringify(webhook.headers)),
     disabled: webhook.disabled,
     ...(webhook.disabledReason === undefined ? {} : { disabledReason: webhook.disabledReason }),
+    ...(webhook.stateChangedAt === undefined ? {} : { stateChangedAt: webhook.stateChangedAt }),
     secret: seal("secret", secrets.current),
     ...(secrets.previous === undefined ? {} : { previousSecret: seal("previousSecret", secrets.previous) }),
     ...(secrets.previousValidUntil === undefined

@@ -14,6 +14,7 @@ import {
 } from "../../domain/dispatch";
 import { signingSecrets } from "../../domain/webhook";
 import { indexWebhooks, type WebhookIndex } from "../../domain/webhookIndex";
+import { type HealthRecorder } from "./healthRecorder";
 
 interface Clock {
   now(): Date;
@@ -69,6 +70,8 @@ export interface DeliverDeps {
   readonly log: DeliveryLog;
   readonly clock: Clock;
   readonly warn?: Log;
+  /** Endpoint health and the sustained-failure rule (healthRecorder.ts); it never rejects. */
+  readonly health?: HealthRecorder;
 }
 
 /**
@@ -120,6 +123,7 @@ export const makeDeliverActivity =
       // retried one (that would deliver it again).
       deps.warn?.(`delivery log write failed for ${attempts.length} attempts: ${errorMessage(error)}`);
     }
+    await deps.health?.record(attempts);
     return reports;
   };
 

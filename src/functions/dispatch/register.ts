@@ -10,6 +10,7 @@ import {
   dispatchOrchestrator,
   PLAN_ACTIVITY,
 } from "./dispatchOrchestrator";
+import { makeHealthRecorder } from "./healthRecorder";
 
 // The dispatch orchestration and its activities (durable-functions).
 
@@ -23,6 +24,12 @@ const deliverActivity = (warn: (message: string) => void): ReturnType<typeof mak
     log: deps.deliveryLog,
     clock: deps.clock,
     warn,
+    health: makeHealthRecorder({
+      health: deps.webhookHealth,
+      webhooks: deps.webhooks,
+      autoDisableAfterMs: deps.config.AUTO_DISABLE_AFTER,
+      warn,
+    }),
   });
 };
 

@@ -15,6 +15,8 @@ const webhooksApi = (): ReturnType<typeof makeWebhooksApi> =>
       newId: deps.newId,
       newSecret: deps.newSecret,
       rotationGraceMs: () => deps.config.SECRET_ROTATION_GRACE_SECONDS * 1000,
+      health: deps.webhookHealth,
+      autoDisableAfterMs: () => deps.config.AUTO_DISABLE_AFTER,
     });
   })());
 
@@ -41,4 +43,10 @@ httpRoute(
   "webhooks-rotate-secret",
   { methods: ["POST"], route: "webhooks/{id}/rotate-secret", authLevel: "function" },
   (request) => webhooksApi().rotateSecret(request),
+);
+
+httpRoute(
+  "webhooks-health",
+  { methods: ["GET"], route: "webhooks/{id}/health", authLevel: "function" },
+  (request) => webhooksApi().health(request),
 );

@@ -22,5 +22,7 @@ export const StateBadge = ({ disabled, reason }: { disabled: boolean; reason?: s
 
 /** A labelled cell: on a narrow screen the table's rows become cards and the label shows beside each value. */
 export const Cell = ({ label, children }: { label: string; children: ComponentChildren }) => (
-  <td data-label={label}>{children}</td>
+  <td data-label={label}>
+    <div>{children}</div>
+  </td>
 );

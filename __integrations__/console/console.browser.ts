@@ -5,7 +5,7 @@ import path from "node:path";
 import { type Page } from "playwright-core";
 
 import { verifies } from "../agent/receiver";
-import { always } from "../agent/responses";
+import { always, type Responder } from "../agent/responses";
 import { type RuntimeProcess, startRuntimeProcess } from "../agent/runtimeProcess";
 import { type Subscriber, TestAgent } from "../agent/testAgent";
 import { waitFor, waitForValue } from "../agent/waitFor";
@@ -18,6 +18,10 @@ import { type Browser, launchBrowser } from "./browser";
 
 /** Markup in an attribute value and in a rejected event's body: the console must show it, never run it. */
 const HOSTILE = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>`;
+/** What the failing receiver answers: an error page with a script in it. */
+const HOSTILE_ANSWER = `<html><script>window.__pwned=3</script><b>upstream registry unavailable</b></html>`;
+/** A header value of the healthy webhook: masked unless the operator reveals it. */
+const TOKEN = "Bearer billing-token-8f3a";
 const SHOTS = process.env.CONSOLE_SCREENSHOTS_DIR ?? mkdtempSync(path.join(tmpdir(), "console-screenshots-"));
 
 type TestPage = Awaited<ReturnType<Browser["page"]>>;
@@ -62,11 +66,22 @@ describe("operator console (Chromium, local runtime, real receivers)", () => {
       receiverBindHost: "127.0.0.1",
     });
     consoleUrl = `${runtime.info.adminUrl}/console`;
-    const subscriber = async (name: string, status: number, attributes: Record<string, string>) =>
-      agent.subscribe(await agent.receiver(name, always(status)), { subscriptions: ["ping"], attributes });
-    healthy = await subscriber("healthy", 200, { name: "billing-service" });
-    failing = await subscriber("failing", 500, { name: "registry-mirror" });
-    hostile = await subscriber("hostile", 200, { name: "hostile", note: HOSTILE });
+    const subscriber = async (
+      name: string,
+      responder: Responder,
+      attributes: Record<string, string>,
+      headers: Record<string, string> = {},
+    ) =>
+      agent.subscribe(await agent.receiver(name, responder), {
+        subscriptions: ["ping"],
+        attributes,
+        headers,
+      });
+    healthy = await subscriber("healthy", always(200), { name: "billing-service" }, { authorization: TOKEN });
+    failing = await subscriber("failing", () => ({ status: 500, body: HOSTILE_ANSWER }), {
+      name: "registry-mirror",
+    });
+    hostile = await subscriber("hostile", always(200), { name: "hostile", note: HOSTILE });
     await agent.admin.ping(healthy.webhook.id);
     await agent.admin.ping(hostile.webhook.id);
     await agent.admin.ping(failing.webhook.id);
@@ -173,12 +188,45 @@ describe("operator console (Chromium, local runtime, real receivers)", () => {
     expect(await page.content()).not.toContain(secret);
   });
 
+  it("masks header values until revealed, and a save keeps the values it did not show", async () => {
+    await page.goto(`${consoleUrl}#/webhooks/${healthy.webhook.id}`);
+    await page.getByRole("heading", { name: healthy.receiver.url }).waitFor();
+    expect(await page.getByLabel("Value").nth(1).inputValue()).toBe("***");
+    expect(await page.content()).not.toContain(TOKEN);
+    // Save with the header still masked: the console reads the real value back for the full replace.
+    await page.getByLabel("Value").first().fill("billing-service-v2");
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await waitFor(
+      async () =>
+        (
+          await agent.admin.http.get<{ attributes: Record<string, string> }>(
+            `/webhooks/${healthy.webhook.id}`,
+          )
+        ).data.attributes.name === "billing-service-v2",
+      {
+        what: "the saved attribute",
+      },
+    );
+    const stored = await agent.admin.http.get<{ headers: Record<string, string> }>(
+      `/webhooks/${healthy.webhook.id}?reveal=headers`,
+    );
+    expect(stored.data.headers).toEqual({ authorization: TOKEN });
+    await page.getByRole("button", { name: "Reveal header values" }).click();
+    await waitFor(async () => (await page.getByLabel("Value").nth(1).inputValue()) === TOKEN, {
+      what: "the revealed header value",
+    });
+  });
+
   it("shows the delivery log with filters and an attempt's detail", async () => {
     await page.goto(`${consoleUrl}#/log/${failing.webhook.id}`);
     await page.getByRole("cell", { name: "HTTP 500", exact: true }).first().waitFor();
     await expect(page.getByRole("cell", { name: "HTTP 500", exact: true }).count()).resolves.toBe(3);
     await page.getByRole("button", { name: /^Detail of attempt 1 of / }).click();
     await expect(page.locator("dl.detail").textContent()).resolves.toContain("retryable");
+    // The receiver's answer, script and all, is shown as text and not run.
+    await expect(page.locator("dl.detail pre.answer").textContent()).resolves.toBe(HOSTILE_ANSWER);
+    expect(await pwned(page)).toBeUndefined();
+    expect(page.dialogs).toEqual([]);
     await shot(page, "delivery-log.png");
     await page.getByLabel("Status").selectOption("2xx");
     await page.getByText("No attempts.").waitFor();

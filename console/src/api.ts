@@ -50,6 +50,8 @@ export interface DeliveryAttempt {
   outcome: "delivered" | "retryable" | "permanent";
   status?: number;
   error?: string;
+  /** The start of a failing receiver's answer, exactly as it wrote it: shown as text only. */
+  answer?: string;
   latencyMs: number;
   at: string;
 }
@@ -136,7 +138,7 @@ export const makeApi = (key: string): Api => {
     });
     const text = await response.text();
     const data: unknown = text === "" ? undefined : JSON.parse(text);
-    if (!response.ok) throw new ApiError(response.status, (data ?? {}));
+    if (!response.ok) throw new ApiError(response.status, data ?? {});
     return { data: data as T, etag: response.headers.get("etag") ?? "" };
   };
   const q = (params: Record<string, string | undefined>): string => {

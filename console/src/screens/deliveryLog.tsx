@@ -23,6 +23,8 @@ const AttemptDetail = ({ attempt }: { attempt: DeliveryAttempt }) => (
     <dd>{attempt.status === undefined ? "no answer" : `HTTP ${attempt.status}`}</dd>
     <dt>Error</dt>
     <dd>{attempt.error ?? "—"}</dd>
+    <dt>Receiver's answer</dt>
+    <dd>{attempt.answer === undefined ? "—" : <pre class="answer">{attempt.answer}</pre>}</dd>
     <dt>Latency</dt>
     <dd>{attempt.latencyMs} ms</dd>
     <dt>At</dt>

@@ -106,6 +106,7 @@ export const makeDeliverActivity =
           outcome: result.outcome.kind,
           ...(result.outcome.status === undefined ? {} : { status: result.outcome.status }),
           ...(errorText(result.outcome) === undefined ? {} : { error: errorText(result.outcome) }),
+          ...(result.answer === undefined ? {} : { answer: result.answer }),
           latencyMs: Math.round(result.latencyMs),
           at,
         });

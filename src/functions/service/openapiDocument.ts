@@ -161,6 +161,11 @@ export const openApiDocument = {
             description:
               "timeout, connection-refused, blocked-target, ... when it did not; a blocked target says why, as in blocked-target: loopback: 127.0.0.1",
           },
+          answer: {
+            type: "string",
+            description:
+              "the start (256 bytes) of the receiver's answer when its status was not 2xx, as it wrote it",
+          },
           latencyMs: { type: "integer" },
           at: { type: "string", format: "date-time" },
         },

@@ -23,6 +23,8 @@ export const HEALTH_PARTITION = "health";
 /** Past this many webhooks the in-memory copies (which save a read per write) are dropped and rebuilt. */
 const MEMO_LIMIT = 10_000;
 const WRITE_ATTEMPTS = 8;
+/** Rows written at once within a round (a fan-out to many webhooks must not open a request per webhook at once). */
+const PARALLEL_WRITES = 32;
 
 interface Known {
   readonly record: HealthRecord;
@@ -93,15 +95,19 @@ export const makeTableWebhookHealth = (client: TableClient, clock: { now(): Date
   const writeRound = async (batch: Map<string, AttemptResult[]>): Promise<Round> => {
     await ready();
     const results: Round = new Map();
-    await Promise.all(
-      [...batch].map(async ([webhookId, attempts]) => {
+    const work = [...batch];
+    let cursor = 0;
+    const worker = async (): Promise<void> => {
+      for (let item = work[cursor++]; item !== undefined; item = work[cursor++]) {
+        const [webhookId, attempts] = item;
         try {
           results.set(webhookId, await merge(webhookId, attempts));
         } catch (error) {
           results.set(webhookId, error instanceof Error ? error : new Error(String(error)));
         }
-      }),
-    );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_WRITES, work.length) }, worker));
     return results;
   };
 

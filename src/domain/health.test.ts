@@ -3,7 +3,7 @@ import fc from "fast-check";
 import {
   type AttemptResult,
   autoDisableAt,
-  BUCKET_MS,
+  RECENT_BUCKET_MS,
   countsWithin,
   DAY_MS,
   emptyHealth,
@@ -24,27 +24,39 @@ const refused = (ms: number): AttemptResult => ({
 });
 
 describe("endpoint health records", () => {
-  it("counts deliveries and failures per 5-minute bucket and reports the last hour and 24 hours", () => {
+  it("counts per 5-minute bucket over the last hour and per hour over 24 hours, and reports both", () => {
     const now = new Date(T0 + 2 * HOUR_MS);
     const record = foldAttempts(
       emptyHealth,
       [ok(0), failed(60_000), ok(HOUR_MS + 30 * 60_000), failed(2 * HOUR_MS - 1)],
       now,
     );
-    expect(record.buckets).toEqual([
-      { start: T0, deliveries: 2, failures: 1 },
+    // The last hour's 5-minute buckets (those of 00:00-01:00 no longer overlap it and are dropped)...
+    expect(record.recent).toEqual([
       { start: T0 + HOUR_MS + 30 * 60_000, deliveries: 1, failures: 0 },
-      { start: T0 + 2 * HOUR_MS - BUCKET_MS, deliveries: 1, failures: 1 },
+      { start: T0 + 2 * HOUR_MS - RECENT_BUCKET_MS, deliveries: 1, failures: 1 },
     ]);
-    expect(countsWithin(record, HOUR_MS, now)).toEqual({ deliveries: 2, failures: 1, successRate: 0.5 });
-    expect(countsWithin(record, DAY_MS, now)).toEqual({ deliveries: 4, failures: 2, successRate: 0.5 });
-    expect(countsWithin(emptyHealth, DAY_MS, now)).toEqual({ deliveries: 0, failures: 0, successRate: null });
+    // ... and the day's hourly ones.
+    expect(record.hourly).toEqual([
+      { start: T0, deliveries: 2, failures: 1 },
+      { start: T0 + HOUR_MS, deliveries: 2, failures: 1 },
+    ]);
+    expect(countsWithin(record, "hour", now)).toEqual({ deliveries: 2, failures: 1, successRate: 0.5 });
+    expect(countsWithin(record, "day", now)).toEqual({ deliveries: 4, failures: 2, successRate: 0.5 });
+    expect(countsWithin(emptyHealth, "day", now)).toEqual({ deliveries: 0, failures: 0, successRate: null });
   });
 
-  it("drops buckets older than 24 hours", () => {
+  it("drops buckets that no longer overlap their window, so a record stays small however busy", () => {
     const first = foldAttempts(emptyHealth, [failed(0)], new Date(T0));
-    const later = foldAttempts(first, [ok(DAY_MS + BUCKET_MS)], new Date(T0 + DAY_MS + BUCKET_MS));
-    expect(later.buckets).toEqual([{ start: T0 + DAY_MS + BUCKET_MS, deliveries: 1, failures: 0 }]);
+    const later = foldAttempts(first, [ok(DAY_MS + HOUR_MS)], new Date(T0 + DAY_MS + HOUR_MS));
+    expect(later.hourly).toEqual([{ start: T0 + DAY_MS + HOUR_MS, deliveries: 1, failures: 0 }]);
+    expect(later.recent).toEqual([{ start: T0 + DAY_MS + HOUR_MS, deliveries: 1, failures: 0 }]);
+    // A day with an attempt every minute: at most 13 + 25 buckets.
+    let busy = emptyHealth;
+    for (let minute = 0; minute < 24 * 60; minute += 1)
+      busy = foldAttempts(busy, [ok(minute * 60_000)], new Date(T0 + minute * 60_000));
+    expect([busy.recent.length, busy.hourly.length]).toEqual([13, 24]);
+    expect(countsWithin(busy, "day", new Date(T0 + 24 * 60 * 60_000 - 60_000)).deliveries).toBe(24 * 60);
   });
 
   it("keeps the last success and failure with their status or error kind, applying attempts by time", () => {

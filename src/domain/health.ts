@@ -1,16 +1,18 @@
 import * as t from "io-ts";
 
 /**
- * Endpoint health of one webhook, kept by the delivery path: counters in 5-minute buckets over the last 24 hours,
- * the last success and the last failure, and the current failing streak. Pure: the adapter reads a record, folds
- * a chunk's attempts into it with `foldAttempts` and writes it back (one write per webhook per chunk).
+ * Endpoint health of one webhook, kept by the delivery path: counters in 5-minute buckets over the last hour and in
+ * hourly buckets over the last 24 hours (at most 13 + 25 of them, so a record stays about 2 KB however busy the
+ * webhook is), the last success and the last failure, and the current failing streak. Pure: the adapter reads a
+ * record, folds a chunk's attempts into it with `foldAttempts` and writes it back (one write per webhook per chunk).
  */
 
-export const BUCKET_MS = 5 * 60_000;
+export const MINUTE_MS = 60_000;
+export const RECENT_BUCKET_MS = 5 * MINUTE_MS;
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 24 * HOUR_MS;
 
-/** Deliveries and failures of the 5 minutes starting at `start` (epoch ms, a multiple of BUCKET_MS). */
+/** Deliveries and failures of the bucket starting at `start` (epoch ms, a multiple of the bucket's size). */
 export const HealthBucket = t.type(
   { start: t.number, deliveries: t.number, failures: t.number },
   "HealthBucket",
@@ -26,7 +28,10 @@ export type LastAttempt = t.TypeOf<typeof LastAttempt>;
 export const HealthRecord = t.intersection(
   [
     t.type({
-      buckets: t.readonlyArray(HealthBucket),
+      /** 5-minute buckets overlapping the last hour. */
+      recent: t.readonlyArray(HealthBucket),
+      /** Hourly buckets overlapping the last 24 hours. */
+      hourly: t.readonlyArray(HealthBucket),
       /** Failed attempts since the last success (all of them when there never was one). */
       consecutiveFailures: t.number,
     }),
@@ -42,7 +47,7 @@ export const HealthRecord = t.intersection(
 );
 export type HealthRecord = t.TypeOf<typeof HealthRecord>;
 
-export const emptyHealth: HealthRecord = { buckets: [], consecutiveFailures: 0 };
+export const emptyHealth: HealthRecord = { recent: [], hourly: [], consecutiveFailures: 0 };
 
 /** What health needs of one attempt (a delivery log row has all of it). */
 export interface AttemptResult {
@@ -61,46 +66,62 @@ const lastOf = (a: AttemptResult): LastAttempt => ({
 const later = (x: LastAttempt | undefined, y: LastAttempt): LastAttempt =>
   x === undefined || Date.parse(y.at) >= Date.parse(x.at) ? y : x;
 
-/** Adds one attempt to the counters of its bucket. */
-const count = (buckets: Map<number, HealthBucket>, a: AttemptResult): void => {
-  const start = Math.floor(Date.parse(a.at) / BUCKET_MS) * BUCKET_MS;
-  const bucket = buckets.get(start) ?? { start, deliveries: 0, failures: 0 };
+/** Adds one attempt (made at `ms`, failed or not) to the counters of its bucket of `size`. */
+const count = (buckets: Map<number, HealthBucket>, size: number, ms: number, failed: boolean): void => {
+  const start = Math.floor(ms / size) * size;
+  const bucket = buckets.get(start);
   buckets.set(start, {
     start,
-    deliveries: bucket.deliveries + 1,
-    failures: bucket.failures + (a.outcome === "delivered" ? 0 : 1),
+    deliveries: (bucket?.deliveries ?? 0) + 1,
+    failures: (bucket?.failures ?? 0) + (failed ? 1 : 0),
   });
 };
 
+/** The buckets of `size` that still overlap the `windowMs` before `now`, oldest first. */
+const kept = (
+  buckets: Map<number, HealthBucket>,
+  size: number,
+  windowMs: number,
+  now: Date,
+): HealthBucket[] =>
+  [...buckets.values()]
+    .filter((b) => b.start + size > now.getTime() - windowMs)
+    .sort((x, y) => x.start - y.start);
+
 /**
  * The record after `attempts` (in any order: they are applied by time). A success ends the failing streak; each
- * failure after the last success extends it. Buckets older than 24 h before `now` are dropped.
+ * failure after the last success extends it. Buckets that no longer overlap their window are dropped.
  */
 export const foldAttempts = (
   record: HealthRecord,
   attempts: ReadonlyArray<AttemptResult>,
   now: Date,
 ): HealthRecord => {
-  const sorted = [...attempts].sort((x, y) => Date.parse(x.at) - Date.parse(y.at));
-  const buckets = new Map(record.buckets.map((b) => [b.start, b]));
+  const sorted = attempts.map((a) => ({ a, ms: Date.parse(a.at) })).sort((x, y) => x.ms - y.ms);
+  const recent = new Map(record.recent.map((b) => [b.start, b]));
+  const hourly = new Map(record.hourly.map((b) => [b.start, b]));
   let { consecutiveFailures, failingSince, lastSuccess, lastFailure } = record;
-  for (const attempt of sorted) {
-    count(buckets, attempt);
-    if (attempt.outcome === "delivered") {
-      lastSuccess = later(lastSuccess, lastOf(attempt));
-      consecutiveFailures = 0;
-      failingSince = undefined;
-    } else {
-      lastFailure = later(lastFailure, lastOf(attempt));
+  let newestSuccess: AttemptResult | undefined;
+  let newestFailure: AttemptResult | undefined;
+  for (const { a: attempt, ms } of sorted) {
+    const failed = attempt.outcome !== "delivered";
+    count(recent, RECENT_BUCKET_MS, ms, failed);
+    count(hourly, HOUR_MS, ms, failed);
+    if (failed) {
+      newestFailure = attempt;
       consecutiveFailures++;
       failingSince ??= attempt.at;
+    } else {
+      newestSuccess = attempt;
+      consecutiveFailures = 0;
+      failingSince = undefined;
     }
   }
-  const oldest = now.getTime() - DAY_MS;
+  if (newestSuccess !== undefined) lastSuccess = later(lastSuccess, lastOf(newestSuccess));
+  if (newestFailure !== undefined) lastFailure = later(lastFailure, lastOf(newestFailure));
   return {
-    buckets: [...buckets.values()]
-      .filter((b) => b.start + BUCKET_MS > oldest)
-      .sort((x, y) => x.start - y.start),
+    recent: kept(recent, RECENT_BUCKET_MS, HOUR_MS, now),
+    hourly: kept(hourly, HOUR_MS, DAY_MS, now),
     consecutiveFailures,
     ...(lastSuccess === undefined ? {} : { lastSuccess }),
     ...(lastFailure === undefined ? {} : { lastFailure }),
@@ -116,13 +137,18 @@ export interface Counts {
   readonly successRate: number | null;
 }
 
-/** Attempts in the buckets that overlap the `windowMs` before `now` (so "the last hour" is 60-65 minutes). */
-export const countsWithin = (record: HealthRecord, windowMs: number, now: Date): Counts => {
+/**
+ * Attempts in the last hour (`"hour"`: the 5-minute buckets overlapping it, so 60-65 minutes) or the last 24 hours
+ * (`"day"`: the hourly buckets overlapping them, 24-25 hours).
+ */
+export const countsWithin = (record: HealthRecord, window: "hour" | "day", now: Date): Counts => {
+  const [buckets, size, windowMs] =
+    window === "hour" ? [record.recent, RECENT_BUCKET_MS, HOUR_MS] : [record.hourly, HOUR_MS, DAY_MS];
   const from = now.getTime() - windowMs;
   let deliveries = 0;
   let failures = 0;
-  for (const b of record.buckets)
-    if (b.start + BUCKET_MS > from && b.start <= now.getTime()) {
+  for (const b of buckets)
+    if (b.start + size > from && b.start <= now.getTime()) {
       deliveries += b.deliveries;
       failures += b.failures;
     }
@@ -171,7 +197,7 @@ export const formatDurationMs = (ms: number): string => {
   for (const [unit, size] of [
     ["d", DAY_MS],
     ["h", HOUR_MS],
-    ["m", 60_000],
+    ["m", MINUTE_MS],
     ["s", 1000],
   ] as const)
     if (ms % size === 0) return `${ms / size}${unit}`;

@@ -35,7 +35,7 @@ describe("webhook health in Table Storage (Azurite)", () => {
     await store.record([attempt("a", 0, true), attempt("a", 1000, false), attempt("b", 500, false)]);
     const a = await store.get("a");
     expect(a).toMatchObject({ consecutiveFailures: 1, failingSince: new Date(T0 + 1000).toISOString() });
-    expect(a?.buckets).toEqual([{ start: T0, deliveries: 2, failures: 1 }]);
+    expect(a?.hourly).toEqual([{ start: T0, deliveries: 2, failures: 1 }]);
     expect([...(await store.list()).keys()].sort()).toEqual(["a", "b"]);
     await store.remove("b");
     expect(await store.get("b")).toBeUndefined();
@@ -54,7 +54,7 @@ describe("webhook health in Table Storage (Azurite)", () => {
     );
     expect(counter.writes).toBeLessThanOrEqual(4);
     expect((await store.get("a"))?.consecutiveFailures).toBe(20);
-    expect((await store.get("b"))?.buckets[0]).toEqual({ start: T0, deliveries: 20, failures: 20 });
+    expect((await store.get("b"))?.recent[0]).toEqual({ start: T0, deliveries: 20, failures: 20 });
   });
 
   it("two writers on one row (two instances) both count: a stale ETag is re-read and folded again", async () => {
@@ -68,6 +68,6 @@ describe("webhook health in Table Storage (Azurite)", () => {
     );
     const record = await one.get("a");
     expect(record?.consecutiveFailures).toBe(12);
-    expect(record?.buckets).toEqual([{ start: T0, deliveries: 12, failures: 12 }]);
+    expect(record?.recent).toEqual([{ start: T0, deliveries: 12, failures: 12 }]);
   });
 });

@@ -96,7 +96,10 @@ const webhookHealth = {
     disabledReason: { type: "string" },
     stateChangedAt: { type: "string", format: "date-time" },
     lastHour: { ...healthCounts, description: "attempts in the 5-minute buckets overlapping the last hour" },
-    last24Hours: healthCounts,
+    last24Hours: {
+      ...healthCounts,
+      description: "attempts in the hourly buckets overlapping the last 24 hours",
+    },
     consecutiveFailures: { type: "integer", description: "failed attempts since the last success" },
     lastSuccess: lastAttempt,
     lastFailure: lastAttempt,

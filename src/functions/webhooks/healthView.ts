@@ -4,10 +4,8 @@ import { type StoredWebhook } from "../../adapters/tables/webhookEntity";
 import {
   autoDisableAt,
   countsWithin,
-  DAY_MS,
   emptyHealth,
   type HealthRecord,
-  HOUR_MS,
   LastAttempt,
 } from "../../domain/health";
 
@@ -48,8 +46,8 @@ export const WebhookHealth = t.intersection(
 );
 export type WebhookHealth = t.TypeOf<typeof WebhookHealth>;
 
-const counts = (record: HealthRecord, windowMs: number, now: Date): t.TypeOf<typeof Counts> => {
-  const { successRate, ...rest } = countsWithin(record, windowMs, now);
+const counts = (record: HealthRecord, window: "hour" | "day", now: Date): t.TypeOf<typeof Counts> => {
+  const { successRate, ...rest } = countsWithin(record, window, now);
   return successRate === null ? rest : { ...rest, successRate };
 };
 
@@ -71,8 +69,8 @@ export const webhookHealthView = (
     state: webhook.disabled ? "disabled" : "active",
     ...(webhook.disabledReason === undefined ? {} : { disabledReason: webhook.disabledReason }),
     ...(webhook.stateChangedAt === undefined ? {} : { stateChangedAt: webhook.stateChangedAt }),
-    lastHour: counts(health, HOUR_MS, rule.now),
-    last24Hours: counts(health, DAY_MS, rule.now),
+    lastHour: counts(health, "hour", rule.now),
+    last24Hours: counts(health, "day", rule.now),
     consecutiveFailures: health.consecutiveFailures,
     ...(health.lastSuccess === undefined ? {} : { lastSuccess: health.lastSuccess }),
     ...(health.lastFailure === undefined ? {} : { lastFailure: health.lastFailure }),

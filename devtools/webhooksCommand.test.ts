@@ -81,6 +81,10 @@ describe("dispatcher webhooks, against the real admin API", () => {
       "ping",
       "--attr",
       "name=beta",
+      "--ordering",
+      "per-subject",
+      "--on-failure",
+      "block",
       "--disabled",
       "--json",
     ]);
@@ -90,15 +94,17 @@ describe("dispatcher webhooks, against the real admin API", () => {
       url: "http://127.0.0.1:9/hook-b",
       disabled: true,
       subscriptions: ["ping"],
+      ordering: "per-subject",
+      orderingOnFailure: "block",
     });
     expect(created.secret).toMatch(/^whsec_/);
 
     const table = await run(["list"]);
     expect(table.code).toBe(0);
     const lines = table.stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^ID +URL +SUBSCRIPTIONS +ATTRIBUTES +DISABLED$/);
+    expect(lines[0]).toMatch(/^ID +URL +SUBSCRIPTIONS +ATTRIBUTES +ORDERING +DISABLED$/);
     const row = lines.find((line) => line.startsWith(created.id));
-    expect(row).toMatch(/http:\/\/127\.0\.0\.1:9\/hook-b +ping +name=beta +yes$/);
+    expect(row).toMatch(/http:\/\/127\.0\.0\.1:9\/hook-b +ping +name=beta +per-subject +yes$/);
     expect(table.stdout).not.toContain("t0ps3cret");
     expect(table.stdout).not.toContain("whsec_");
 
@@ -160,6 +166,10 @@ describe("dispatcher webhooks, against the real admin API", () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("Usage:");
     expect((await run(["add", "--subscribe", "ping"])).stderr).toContain("needs --url");
+    expect(
+      (await run(["add", "--url", "http://127.0.0.1:9/x", "--subscribe", "ping", "--ordering", "fifo"]))
+        .stderr,
+    ).toContain("--ordering must be one of none, per-subject");
     expect(
       (await run(["add", "--url", "http://127.0.0.1:9/x", "--subscribe", "ping", "--attr", "noequals"])).code,
     ).toBe(2);

@@ -13,8 +13,12 @@ export const WEBHOOKS_USAGE = `Usage:
       --reveal-headers            show header values (masked otherwise) in a HEADERS column
       --json                      print the API's JSON instead
   dispatcher webhooks add --url U --subscribe ping[,service:subscribed] [--attr k=v]... [--header k=v]...
-                          [--disabled] [--json]
+                          [--ordering none|per-subject] [--on-failure continue|block] [--disabled] [--json]
       registers a webhook and prints it with its secret (shown only this once)
+      --ordering per-subject      deliver each subject's events (a citizen's) in stream order, with
+                                  webhook-sequence and webhook-previous-id headers (default none)
+      --on-failure block          per-subject only: hold a subject whose delivery ran out of retries until an
+                                  operator skips or retries it (default continue: dead-letter it and go on)
   dispatcher webhooks rm ID
       deletes a webhook
   Every subcommand: --admin-url URL (else DISPATCHER_ADMIN_URL, else runtime.json) and
@@ -32,6 +36,8 @@ const ADD_OPTIONS = {
   subscribe: { type: "string", multiple: true },
   attr: { type: "string", multiple: true },
   header: { type: "string", multiple: true },
+  ordering: { type: "string" },
+  "on-failure": { type: "string" },
   disabled: { type: "boolean" },
   json: { type: "boolean" },
 } as const;
@@ -121,6 +127,7 @@ export const webhooksTable = (items: ReadonlyArray<WebhookView>, withHeaders: bo
     "SUBSCRIPTIONS",
     "ATTRIBUTES",
     ...(withHeaders ? ["HEADERS"] : []),
+    "ORDERING",
     "DISABLED",
   ];
   const rows = items.map((w) => [
@@ -129,6 +136,7 @@ export const webhooksTable = (items: ReadonlyArray<WebhookView>, withHeaders: bo
     w.subscriptions.join(","),
     pairs(w.attributes),
     ...(withHeaders ? [pairs(w.headers)] : []),
+    w.ordering,
     disabledText(w),
   ]);
   return renderTable([header, ...rows]);
@@ -162,6 +170,12 @@ const addWebhook = async (args: ReadonlyArray<string>, io: CliIo, secrets: strin
     attributes: keyValuePairs("attr", options.attr, WEBHOOKS_USAGE),
     headers: keyValuePairs("header", options.header, WEBHOOKS_USAGE),
     disabled: options.disabled === true,
+    ...(options.ordering === undefined
+      ? {}
+      : { ordering: oneOf("ordering", options.ordering, ["none", "per-subject"]) }),
+    ...(options["on-failure"] === undefined
+      ? {}
+      : { orderingOnFailure: oneOf("on-failure", options["on-failure"], ["continue", "block"]) }),
   };
   const target = adminTarget(options, io, secrets);
   const response = await call(target, (client) => client.post("webhooks", body));
@@ -174,6 +188,12 @@ const addWebhook = async (args: ReadonlyArray<string>, io: CliIo, secrets: strin
   );
 };
 
+const oneOf = (flag: string, value: string, allowed: ReadonlyArray<string>): string => {
+  if (!allowed.includes(value))
+    throw new UsageError(`--${flag} must be one of ${allowed.join(", ")}`, WEBHOOKS_USAGE);
+  return value;
+};
+
 const createdText = (created: WebhookCreated): string =>
   [
     `created webhook ${created.id}`,
@@ -181,6 +201,7 @@ const createdText = (created: WebhookCreated): string =>
     `  subscriptions  ${created.subscriptions.join(", ")}`,
     `  attributes     ${pairs(created.attributes) || "-"}`,
     `  headers        ${pairs(created.headers) || "-"}`,
+    `  ordering       ${created.ordering}${created.ordering === "per-subject" ? ` (on failure: ${created.orderingOnFailure})` : ""}`,
     `  disabled       ${disabledText(created)}`,
     `  secret         ${created.secret}`,
     "",

@@ -9,6 +9,7 @@ import { type DeliveryLog, makeTableDeliveryLog } from "./adapters/tables/delive
 import { makeTableRejectedEventsStore, type RejectedEventsStore } from "./adapters/tables/rejectedEvents";
 import { makeSecretCipher } from "./adapters/tables/secretCipher";
 import { makeTableStorageProbe, type StorageProbe } from "./adapters/tables/storageProbe";
+import { makeTableSubjectStreams, type SubjectStreams } from "./adapters/tables/subjectStreams";
 import { makeTableClientFactory } from "./adapters/tables/tableClients";
 import { makeTableWebhookHealth, type WebhookHealthStore } from "./adapters/tables/webhookHealth";
 import { makeTableWebhookStore } from "./adapters/tables/webhookStore";
@@ -34,6 +35,8 @@ export interface AppDeps {
   readonly rejectedEvents: RejectedEventsStore;
   /** Endpoint health per webhook, written by the deliver activities. */
   readonly webhookHealth: WebhookHealthStore;
+  /** Numbering and progress of per-subject ordered streams. */
+  readonly subjectStreams: SubjectStreams;
   /** Settings the dispatch orchestration is started with (so its replays are deterministic). */
   readonly dispatchSettings: DispatchSettings;
   /** One bounded read of storage, for the health route. */
@@ -78,6 +81,7 @@ export const buildAppDeps = (settings: Config): AppDeps => {
     deadLetters: makeTableDeadLetterStore(table(settings.DEAD_LETTERS_TABLE)),
     rejectedEvents: makeTableRejectedEventsStore(table(settings.REJECTED_EVENTS_TABLE)),
     webhookHealth: makeTableWebhookHealth(table(settings.WEBHOOK_HEALTH_TABLE), clock),
+    subjectStreams: makeTableSubjectStreams(table(settings.SUBJECT_STREAMS_TABLE)),
     storageProbe: makeTableStorageProbe(
       table(settings.WEBHOOKS_TABLE, { maxRetries: 0 }),
       STORAGE_PROBE_TIMEOUT_MS,

@@ -119,6 +119,7 @@ export const Settings = t.type({
   DEAD_LETTERS_TABLE: withDefault(TableName, "DeadLetters"),
   REJECTED_EVENTS_TABLE: withDefault(TableName, "RejectedEvents"),
   WEBHOOK_HEALTH_TABLE: withDefault(TableName, "WebhookHealth"),
+  SUBJECT_STREAMS_TABLE: withDefault(TableName, "SubjectStreams"),
   WEBHOOK_CACHE_TTL_SECONDS: withDefault(IntFromString("integer seconds 0-3600", 0, 3600), "30"),
   ALLOW_INSECURE_WEBHOOKS: withDefault(BooleanFromString, "false"),
   ALLOW_PRIVATE_NETWORK_TARGETS: withDefault(BooleanFromString, "false"),

@@ -7,6 +7,18 @@ export interface WebhookInput {
   readonly attributes?: Readonly<Record<string, string>>;
   readonly headers?: Readonly<Record<string, string>>;
   readonly disabled?: boolean;
+  readonly ordering?: "none" | "per-subject";
+  readonly orderingOnFailure?: "continue" | "block";
+}
+
+/** A held subject of a per-subject webhook. */
+export interface HeldSubject {
+  readonly subjectId: string;
+  readonly state: "waiting" | "blocked";
+  readonly settledSeq: number;
+  readonly headDeliveryId?: string;
+  readonly headSequence?: number;
+  readonly attempts?: number;
 }
 
 export interface RegisteredWebhook {
@@ -88,6 +100,23 @@ export const adminClient = (adminUrl: string, adminKey: string) => {
     },
     async ping(id: string): Promise<{ deliveryId: string }> {
       return expectStatus(await http.post<{ deliveryId: string }>(`/webhooks/${id}/ping`), 202, "ping");
+    },
+    async subjects(webhookId: string, state?: "waiting" | "blocked"): Promise<ReadonlyArray<HeldSubject>> {
+      const query = state === undefined ? "" : `?state=${state}`;
+      const body = expectStatus(
+        await http.get<{ items: HeldSubject[] }>(
+          `/webhooks/${encodeURIComponent(webhookId)}/subjects${query}`,
+        ),
+        200,
+        "held subjects",
+      );
+      return body.items;
+    },
+    async retryNow(webhookId: string, subjectId: string): Promise<number> {
+      const response = await http.post(
+        `/webhooks/${encodeURIComponent(webhookId)}/subjects/${encodeURIComponent(subjectId)}/retry-now`,
+      );
+      return response.status;
     },
     async deadLetters(webhookId: string): Promise<ReadonlyArray<DeadLetter>> {
       const data = expectStatus(

@@ -5,7 +5,13 @@ export interface Reply {
   readonly body?: string;
 }
 
-export type Responder = (attempt: number) => Reply;
+/** What a responder may look at besides the attempt number. */
+export interface RequestSeen {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export type Responder = (attempt: number, request: RequestSeen) => Reply;
 
 /** Always the same status (200 by default). */
 export const always =

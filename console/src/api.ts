@@ -26,12 +26,16 @@ export interface WebhookHealth {
 }
 export type EventName = "ping" | "service:subscribed";
 export const EVENT_NAMES: ReadonlyArray<EventName> = ["ping", "service:subscribed"];
+export type Ordering = "none" | "per-subject";
+export type OrderingOnFailure = "continue" | "block";
 export interface WebhookInput {
   url: string;
   subscriptions: EventName[];
   attributes: Record<string, string>;
   headers: Record<string, string>;
   disabled: boolean;
+  ordering: Ordering;
+  orderingOnFailure: OrderingOnFailure;
 }
 export interface Webhook extends WebhookInput {
   id: string;

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 
 import { type IncomingEvent, type PublicEvent } from "./events";
+import { type Sequence } from "./ordering";
 import { remap } from "./remap";
 import { type OutgoingMessage } from "./routing";
 import { type Webhook } from "./webhook";
@@ -13,6 +14,8 @@ export interface Delivery {
   readonly webhookId: string;
   /** The subject deliveries are ordered by (a citizen's fiscal code), when the event has one. */
   readonly subject?: string;
+  /** Its place in the (webhook, subject) stream, for a webhook with `ordering: "per-subject"`. */
+  readonly sequence?: Sequence;
   readonly message: OutgoingMessage;
 }
 

@@ -5,6 +5,8 @@ import * as t from "io-ts";
 import { type DeliveryOutcome } from "./classification";
 import { type Delivery } from "./deliveryPlan";
 import { IncomingEvent } from "./events";
+import { SequenceCodec } from "./ordering";
+import { nextAttemptDelay } from "./retryPolicy";
 
 /** What the dispatch orchestration is started with. Settings travel in the input so replays are deterministic. */
 const OutgoingMessageCodec = t.type({
@@ -13,7 +15,7 @@ const OutgoingMessageCodec = t.type({
 });
 export const DeliveryCodec = t.intersection([
   t.type({ id: t.string, eventId: t.string, webhookId: t.string, message: OutgoingMessageCodec }),
-  t.partial({ subject: t.string }),
+  t.partial({ subject: t.string, sequence: SequenceCodec }),
 ]);
 
 export const DispatchSettings = t.type({
@@ -22,11 +24,15 @@ export const DispatchSettings = t.type({
 });
 export type DispatchSettings = t.TypeOf<typeof DispatchSettings>;
 
-export const EventsToDispatch = t.type({
-  kind: t.literal("events"),
-  events: t.array(t.type({ eventId: t.string, event: IncomingEvent })),
-  settings: DispatchSettings,
-});
+export const EventsToDispatch = t.intersection([
+  t.type({
+    kind: t.literal("events"),
+    events: t.array(t.type({ eventId: t.string, event: IncomingEvent })),
+    settings: DispatchSettings,
+  }),
+  /** The numbers ingest gave the batch's deliveries to per-subject webhooks, by delivery id. */
+  t.partial({ sequences: t.record(t.string, SequenceCodec) }),
+]);
 export const DeliveriesToDispatch = t.type({
   kind: t.literal("deliveries"),
   /** Why these were planned outside the event path: an operator's ping or a dead-letter replay. */
@@ -41,7 +47,22 @@ export interface PlanInput {
   readonly events: ReadonlyArray<{ eventId: string; event: IncomingEvent }>;
   /** When the plan has at most this many deliveries, deliver them at once (the first round) and report them. */
   readonly deliverUpTo?: number;
+  readonly sequences?: Readonly<Record<string, t.TypeOf<typeof SequenceCodec>>>;
+  /** For the first round's bookkeeping of ordered deliveries (see DeliverInput). */
+  readonly instanceId?: string;
+  readonly retrySchedule?: ReadonlyArray<number>;
 }
+
+/** What the deliver activity takes: a chunk, and for ordered deliveries who holds them and the schedule. */
+export interface DeliverInput {
+  readonly deliveries: ReadonlyArray<PendingDelivery>;
+  readonly instanceId?: string;
+  readonly retrySchedule?: ReadonlyArray<number>;
+}
+
+/** Histories written before ordering hold a bare chunk. */
+export const readDeliverInput = (input: ReadonlyArray<PendingDelivery> | DeliverInput): DeliverInput =>
+  Array.isArray(input) ? { deliveries: input } : (input as DeliverInput);
 
 /** What the plan activity returns. Histories written before the fast path hold a bare `Delivery[]`. */
 export interface PlanResult {
@@ -65,7 +86,11 @@ export interface PendingDelivery {
 /** What the deliver activity says about one delivery of its chunk. */
 export type DeliveryReport =
   | { readonly deliveryId: string; readonly at: string; readonly outcome: DeliveryOutcome }
-  | { readonly deliveryId: string; readonly at: string; readonly skipped: string };
+  | { readonly deliveryId: string; readonly at: string; readonly skipped: string }
+  /** Ordered: not sent, an earlier delivery of its subject is not settled yet. */
+  | { readonly deliveryId: string; readonly at: string; readonly held: true }
+  /** Ordered: already settled by an earlier run (its progress says so); nothing sent. */
+  | { readonly deliveryId: string; readonly at: string; readonly settled: true };
 
 export interface DeadLetterRequest {
   readonly pending: PendingDelivery;
@@ -75,6 +100,8 @@ export interface DeadLetterRequest {
 export interface RoundResult {
   readonly delivered: number;
   readonly dropped: number;
+  /** Ordered deliveries held behind an earlier one of their subject: not attempted, still pending. */
+  readonly held: ReadonlyArray<PendingDelivery>;
   readonly retry: ReadonlyArray<PendingDelivery>;
   readonly deadLetter: ReadonlyArray<DeadLetterRequest>;
   /** The longest Retry-After any receiver of the retried deliveries asked for. */
@@ -96,6 +123,7 @@ export const foldRound = (
   let dropped = 0;
   let retryAfterMs: number | undefined;
   const retry: PendingDelivery[] = [];
+  const held: PendingDelivery[] = [];
   const deadLetter: DeadLetterRequest[] = [];
   for (const p of pending) {
     const report = byId.get(p.delivery.id);
@@ -105,6 +133,14 @@ export const foldRound = (
     }
     if ("skipped" in report) {
       dropped++;
+      continue;
+    }
+    if ("held" in report) {
+      held.push(p);
+      continue;
+    }
+    if ("settled" in report) {
+      delivered++;
       continue;
     }
     const next: PendingDelivery = {
@@ -135,7 +171,14 @@ export const foldRound = (
       }
     }
   }
-  return { delivered, dropped, retry, deadLetter, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+  return {
+    delivered,
+    dropped,
+    held,
+    retry,
+    deadLetter,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  };
 };
 
 /** Splits into chunks of at most `size`, keeping order. */
@@ -168,3 +211,24 @@ export interface DispatchSummary {
   readonly deadLettered: number;
   readonly dropped: number;
 }
+
+/**
+ * When a delivery that failed `attempts` times goes again (ms since epoch), or undefined when the schedule is
+ * exhausted. Jitter is seeded by the orchestration and the attempt number, so the deliveries that failed
+ * together go again together (one timer, one round) and a replay computes the same time.
+ */
+export const nextDueAt = (args: {
+  readonly failedAt: number;
+  readonly attempts: number;
+  readonly schedule: ReadonlyArray<number>;
+  readonly retryAfterMs?: number;
+  readonly seed: string;
+}): number | undefined => {
+  const delay = nextAttemptDelay({
+    attempt: args.attempts,
+    schedule: args.schedule,
+    ...(args.retryAfterMs === undefined ? {} : { retryAfterMs: args.retryAfterMs }),
+    random: seededRandom(`${args.seed}:${args.attempts}`),
+  });
+  return delay === undefined ? undefined : args.failedAt + delay;
+};

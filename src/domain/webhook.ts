@@ -1,6 +1,7 @@
 import * as t from "io-ts";
 
 import { PublicEventName } from "./events";
+import { Ordering, OrderingOnFailure } from "./ordering";
 
 const StringMap = t.record(t.string, t.string);
 
@@ -20,6 +21,20 @@ export const WebhookInput = t.type(
 );
 export type WebhookInput = t.TypeOf<typeof WebhookInput>;
 
+/** Optional settings of a webhook; absent means the default ("none", "continue"). */
+export const WebhookOptions = t.partial(
+  { ordering: Ordering, orderingOnFailure: OrderingOnFailure },
+  "WebhookOptions",
+);
+export type WebhookOptions = t.TypeOf<typeof WebhookOptions>;
+
+/** What create and replace store: the operator's fields and options (validation fills in the defaults). */
+export const WebhookSettings = t.intersection(
+  [WebhookInput, t.type({ ordering: Ordering, orderingOnFailure: OrderingOnFailure })],
+  "WebhookSettings",
+);
+export type WebhookSettings = t.TypeOf<typeof WebhookSettings>;
+
 /** A webhook as the dispatch path sees it. Secrets live beside it (see WebhookSecrets), never inside. */
 export const Webhook = t.intersection(
   [
@@ -29,6 +44,7 @@ export const Webhook = t.intersection(
       disabledReason: t.string,
       /** When it was last disabled or enabled (absent: not since it was created). */
       stateChangedAt: t.string,
+      ...WebhookOptions.props,
     }),
   ],
   "Webhook",

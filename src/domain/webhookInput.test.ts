@@ -20,7 +20,9 @@ const paths = (body: unknown, policy = strict) => errorsOf(body, policy).map((e)
 
 describe("validateWebhookInput", () => {
   it("accepts a valid body and fills in defaults", () => {
-    expect(validateWebhookInput(valid, strict)).toEqual(E.right({ ...valid, headers: {}, disabled: false }));
+    expect(validateWebhookInput(valid, strict)).toEqual(
+      E.right({ ...valid, headers: {}, disabled: false, ordering: "none", orderingOnFailure: "continue" }),
+    );
   });
 
   it("rejects a body that is not an object", () => {

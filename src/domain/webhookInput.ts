@@ -3,7 +3,7 @@ import * as t from "io-ts";
 
 import { isPublicEventName, PUBLIC_EVENT_NAMES, type PublicEventName, REQUIRED_ATTRIBUTES } from "./events";
 import { type FieldError, fieldErrorsOf } from "./fieldErrors";
-import { WebhookInput } from "./webhook";
+import { WebhookInput, WebhookOptions, type WebhookSettings } from "./webhook";
 
 export interface WebhookInputPolicy {
   /** ALLOW_INSECURE_WEBHOOKS: accept http:// URLs. */
@@ -20,7 +20,7 @@ const MAX_HEADER_VALUE_LENGTH = 4096;
 /** Headers the dispatcher owns; a webhook may not set them. Any `webhook-*` name is reserved too. */
 export const RESERVED_HEADERS = ["host", "content-length", "transfer-encoding", "connection", "content-type"];
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const KNOWN_FIELDS = Object.keys(WebhookInput.props);
+const KNOWN_FIELDS = [...Object.keys(WebhookInput.props), ...Object.keys(WebhookOptions.props)];
 
 const { url, attributes, headers, disabled } = WebhookInput.props;
 /**
@@ -28,7 +28,10 @@ const { url, attributes, headers, disabled } = WebhookInput.props;
  * disabled optional. Subscriptions are any strings here so that each unknown name is reported at its index.
  */
 export const WebhookInputBody = t.intersection(
-  [t.type({ url, subscriptions: t.array(t.string) }), t.partial({ attributes, headers, disabled })],
+  [
+    t.type({ url, subscriptions: t.array(t.string) }),
+    t.partial({ attributes, headers, disabled, ...WebhookOptions.props }),
+  ],
   "WebhookInputBody",
 );
 export type WebhookInputBody = t.TypeOf<typeof WebhookInputBody>;
@@ -40,7 +43,7 @@ export type WebhookInputBody = t.TypeOf<typeof WebhookInputBody>;
 export const validateWebhookInput = (
   body: unknown,
   policy: WebhookInputPolicy,
-): E.Either<ReadonlyArray<FieldError>, WebhookInput> => {
+): E.Either<ReadonlyArray<FieldError>, WebhookSettings> => {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     return E.left([{ path: "/", message: "must be a JSON object" }]);
   }
@@ -68,6 +71,8 @@ export const validateWebhookInput = (
         attributes: trimValues(attributes),
         headers,
         disabled: input.disabled ?? false,
+        ordering: input.ordering ?? "none",
+        orderingOnFailure: input.orderingOnFailure ?? "continue",
       });
 };
 

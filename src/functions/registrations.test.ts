@@ -41,12 +41,18 @@ describe("registered functions", () => {
     expect(documented).toEqual(registered);
   });
 
-  it("gives a durable client only to the functions that start or run orchestrations", () => {
+  it("gives a durable client only to the functions that start or signal orchestrations", () => {
     const withClient = [...loadApp().functions.values()]
       .filter((f) => Object.values(f.metadata.bindings).some((b) => b.type === "durableClient"))
       .map((f) => f.name)
       .sort();
-    expect(withClient).toEqual(["dead-letters-replay", "onIncomingEvents", "webhooks-ping"]);
+    expect(withClient).toEqual([
+      "dead-letters-replay",
+      "onIncomingEvents",
+      "webhooks-ping",
+      "webhooks-subjects-retry-now",
+      "webhooks-subjects-skip",
+    ]);
   });
 
   it("retries a failed Event Hub batch forever: without a policy the Functions host would pass its events over", () => {

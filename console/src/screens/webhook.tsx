@@ -1,6 +1,14 @@
 import { useEffect, useState } from "preact/hooks";
 
-import { type Api, EVENT_NAMES, type EventName, type Webhook, type WebhookInput } from "../api";
+import {
+  type Api,
+  EVENT_NAMES,
+  type EventName,
+  type Ordering,
+  type OrderingOnFailure,
+  type Webhook,
+  type WebhookInput,
+} from "../api";
 import { lastAttempt, rate, time } from "../format";
 import { useAction, useInterval, useLoad } from "../hooks";
 import { href } from "../route";
@@ -152,6 +160,8 @@ const Editor = ({
   const [subscriptions, setSubscriptions] = useState<EventName[]>(webhook.subscriptions);
   const [attributes, setAttributes] = useState(pairsOf(webhook.attributes));
   const [headers, setHeaders] = useState(pairsOf(webhook.headers));
+  const [ordering, setOrdering] = useState<Ordering>(webhook.ordering);
+  const [onFailure, setOnFailure] = useState<OrderingOnFailure>(webhook.orderingOnFailure);
   const [revealed, setRevealed] = useState(false);
   const save = useAction();
   const reveal = useAction();
@@ -174,6 +184,8 @@ const Editor = ({
         attributes: mapOf(attributes),
         headers: mapOf(values),
         disabled: webhook.disabled,
+        ordering,
+        orderingOnFailure: onFailure,
       };
       await api.replaceWebhook(webhook.id, input, etag);
       onSaved();
@@ -199,6 +211,31 @@ const Editor = ({
           </label>
         ))}
       </fieldset>
+      <div class="filters">
+        <div class="field">
+          <label for="wh-ordering">Ordering</label>
+          <select
+            id="wh-ordering"
+            value={ordering}
+            onChange={(e) => setOrdering(e.currentTarget.value as Ordering)}
+          >
+            <option value="none">None</option>
+            <option value="per-subject">Per subject</option>
+          </select>
+        </div>
+        <div class="field">
+          <label for="wh-on-failure">When a subject's delivery runs out of retries</label>
+          <select
+            id="wh-on-failure"
+            value={onFailure}
+            disabled={ordering === "none"}
+            onChange={(e) => setOnFailure(e.currentTarget.value as OrderingOnFailure)}
+          >
+            <option value="continue">Dead-letter it and go on</option>
+            <option value="block">Hold the subject</option>
+          </select>
+        </div>
+      </div>
       <PairsEditor legend="Attributes" idPrefix="attr" pairs={attributes} onChange={setAttributes} />
       <PairsEditor legend="Headers" idPrefix="hdr" pairs={headers} onChange={setHeaders} masked={!revealed} />
       {!revealed && headers.some((h) => h.value === MASK) && (
@@ -252,8 +289,9 @@ export const WebhookScreen = ({ api, id }: { api: Api; id: string }) => {
   const setDisabled = (disabled: boolean) =>
     action.run(async () => {
       const { webhook, etag } = await api.getWebhook(id, true);
-      const { url, subscriptions, attributes, headers } = webhook;
-      await api.replaceWebhook(id, { url, subscriptions, attributes, headers, disabled }, etag);
+      const { url, subscriptions, attributes, headers, ordering, orderingOnFailure } = webhook;
+      const input = { url, subscriptions, attributes, headers, disabled, ordering, orderingOnFailure };
+      await api.replaceWebhook(id, input, etag);
       refresh();
     });
   return (

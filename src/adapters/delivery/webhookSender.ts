@@ -19,6 +19,8 @@ export interface WebhookRequest {
   readonly body: string;
   /** The webhook's own extra headers. */
   readonly headers: Readonly<Record<string, string>>;
+  /** webhook-sequence and webhook-previous-id of an ordered delivery (outside the signature). */
+  readonly sequenceHeaders?: Readonly<Record<string, string>>;
   /** "whsec_..."; the first is current, during a rotation the previous one follows. */
   readonly secrets: ReadonlyArray<string>;
 }
@@ -62,6 +64,8 @@ const RESERVED_HEADERS: ReadonlySet<string> = new Set([
   "webhook-id",
   "webhook-timestamp",
   "webhook-signature",
+  "webhook-sequence",
+  "webhook-previous-id",
   "host",
   "content-length",
   "transfer-encoding",
@@ -170,6 +174,7 @@ export const makeWebhookSender = (options: WebhookSenderOptions): WebhookSender 
       "user-agent": options.userAgent,
       ...signatureHeaders(request.deliveryId, clock.now(), request.body, request.secrets),
       ...extraHeaders(request.headers),
+      ...request.sequenceHeaders,
     };
     const entry = poolFor(url.origin);
     entry.inFlight++;

@@ -2,6 +2,7 @@ import { odata, type TableClient } from "@azure/data-tables";
 import * as t from "io-ts";
 
 import { type Delivery } from "../../domain/deliveryPlan";
+import { type Sequence, SequenceCodec } from "../../domain/ordering";
 import { statusOf, tableInitializer } from "./tableErrors";
 
 /**
@@ -23,7 +24,7 @@ export const DeadLetter = t.intersection(
       firstAttemptAt: t.string,
       deadLetteredAt: t.string,
     }),
-    t.partial({ subject: t.string, lastStatus: t.number, lastError: t.string }),
+    t.partial({ subject: t.string, sequence: SequenceCodec, lastStatus: t.number, lastError: t.string }),
   ],
   "DeadLetter",
 );
@@ -53,6 +54,7 @@ const fromEntity = (e: Record<string, unknown>): DeadLetter => ({
   webhookId: String(e.webhookId),
   eventId: String(e.eventId),
   ...(typeof e.subject === "string" ? { subject: e.subject } : {}),
+  ...(typeof e.sequence === "string" ? { sequence: JSON.parse(e.sequence) as Sequence } : {}),
   url: String(e.url),
   body: String(e.body),
   headers: JSON.parse(String(e.headers)) as Record<string, string>,
@@ -72,6 +74,8 @@ export const deliveryOf = (letter: DeadLetter): Delivery => {
     eventId: letter.eventId,
     webhookId: letter.webhookId,
     ...(letter.subject === undefined ? {} : { subject: letter.subject }),
+    // A replay is an operator's re-send: it carries its sequence headers but is not held behind its stream.
+    ...(letter.sequence === undefined ? {} : { sequence: { ...letter.sequence, resend: true } }),
     message,
   };
 };
@@ -95,6 +99,7 @@ export const makeTableDeadLetterStore = (client: TableClient): DeadLetterStore =
               webhookId: l.webhookId,
               eventId: l.eventId,
               ...(l.subject === undefined ? {} : { subject: l.subject }),
+              ...(l.sequence === undefined ? {} : { sequence: JSON.stringify(l.sequence) }),
               url: l.url,
               body: l.body,
               headers: JSON.stringify(l.headers),

@@ -14,6 +14,8 @@ const full: Webhook = {
   disabled: true,
   disabledReason: "receiver answered 410 Gone",
   stateChangedAt: "2026-01-01T00:30:00.000Z",
+  ordering: "per-subject",
+  orderingOnFailure: "block",
 };
 const secrets: WebhookSecrets = {
   current: "whsec_current",

@@ -35,6 +35,8 @@ export const WebhookEntity = t.intersection(
     t.partial({
       disabledReason: fields.disabledReason,
       stateChangedAt: fields.stateChangedAt,
+      ordering: fields.ordering,
+      orderingOnFailure: fields.orderingOnFailure,
       previousSecret: t.string,
       previousSecretValidUntil: t.string,
       etag: t.string,
@@ -123,6 +125,8 @@ export const fromEntity = (raw: unknown, cipher: SecretCipher): E.Either<string,
         disabled: entity.disabled,
         ...(entity.disabledReason === undefined ? {} : { disabledReason: entity.disabledReason }),
         ...(entity.stateChangedAt === undefined ? {} : { stateChangedAt: entity.stateChangedAt }),
+        ...(entity.ordering === undefined ? {} : { ordering: entity.ordering }),
+        ...(entity.orderingOnFailure === undefined ? {} : { orderingOnFailure: entity.orderingOnFailure }),
       },
       secrets: {
         current: secret,
@@ -156,6 +160,8 @@ export const toEntity = (
     disabled: webhook.disabled,
     ...(webhook.disabledReason === undefined ? {} : { disabledReason: webhook.disabledReason }),
     ...(webhook.stateChangedAt === undefined ? {} : { stateChangedAt: webhook.stateChangedAt }),
+    ...(webhook.ordering === undefined ? {} : { ordering: webhook.ordering }),
+    ...(webhook.orderingOnFailure === undefined ? {} : { orderingOnFailure: webhook.orderingOnFailure }),
     secret: seal("secret", secrets.current),
     ...(secrets.previous === undefined ? {} : { previousSecret: seal("previousSecret", secrets.previous) }),
     ...(secrets.previousValidUntil === undefined

@@ -1,7 +1,12 @@
 import { odata, type TableClient } from "@azure/data-tables";
 import * as E from "fp-ts/Either";
 
-import { type Webhook, type WebhookInput, type WebhookSecrets } from "../../domain/webhook";
+import {
+  type Webhook,
+  type WebhookInput,
+  type WebhookOptions,
+  type WebhookSecrets,
+} from "../../domain/webhook";
 import { type SecretCipher } from "./secretCipher";
 import { statusOf, tableInitializer } from "./tableErrors";
 import { fromEntity, type StoredWebhook, toEntity, WEBHOOK_PARTITION } from "./webhookEntity";
@@ -14,11 +19,19 @@ export type ReplaceResult =
   | { readonly kind: "precondition-failed" };
 
 export interface WebhookStore {
-  readonly create: (id: string, input: WebhookInput, secret: string) => Promise<StoredWebhook>;
+  readonly create: (
+    id: string,
+    input: WebhookInput & WebhookOptions,
+    secret: string,
+  ) => Promise<StoredWebhook>;
   readonly get: (id: string) => Promise<StoredWebhook | undefined>;
   readonly list: () => Promise<ReadonlyArray<StoredWebhook>>;
   /** Full replace of the operator-set fields; secrets and createdAt are kept. `ifMatch` guards concurrency. */
-  readonly replace: (id: string, input: WebhookInput, ifMatch?: string) => Promise<ReplaceResult>;
+  readonly replace: (
+    id: string,
+    input: WebhookInput & WebhookOptions,
+    ifMatch?: string,
+  ) => Promise<ReplaceResult>;
   readonly remove: (id: string) => Promise<boolean>;
   /** The new secret signs from now on; the old one also signs until `previousValidUntil`. */
   readonly rotateSecret: (

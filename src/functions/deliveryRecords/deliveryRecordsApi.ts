@@ -75,8 +75,10 @@ export const makeDeliveryRecordsApi = (deps: DeliveryRecordsDeps) => {
    * and removes the row. A replay that fails again before the removal writes a new version of the row (and a new
    * `deadLetteredAt`, so a new instance id): that one is kept, for the next replay.
    */
-  const replayDeadLetter: StartingHandler = async (request, starter) => {
-    const id = request.params.id ?? "";
+  const replayDeadLetter: StartingHandler = (request, starter) =>
+    replayById(request.params.id ?? "", starter);
+
+  const replayById = async (id: string, starter: OrchestrationStarter): Promise<HttpResponseInit> => {
     const stored = await deps.deadLetters.get(id);
     if (stored === undefined) return problem(404, `No dead letter with delivery id "${id}"`);
     const webhook = await deps.webhooks.get(stored.letter.webhookId);
@@ -135,5 +137,5 @@ export const makeDeliveryRecordsApi = (deps: DeliveryRecordsDeps) => {
     return json(202, accepted);
   };
 
-  return { listDeadLetters, replayDeadLetter, deleteDeadLetter, listDeliveries, ping };
+  return { listDeadLetters, replayDeadLetter, replayById, deleteDeadLetter, listDeliveries, ping };
 };

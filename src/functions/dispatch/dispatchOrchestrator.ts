@@ -4,17 +4,19 @@ import * as E from "fp-ts/Either";
 
 import { type Delivery } from "../../domain/deliveryPlan";
 import {
-  chunk,
   type DeadLetterRequest,
+  type DeliverInput,
   type DeliveryReport,
   DispatchInput,
   type DispatchSummary,
   foldRound,
+  nextDueAt,
   type PendingDelivery,
   type PlanResult,
   readPlanResult,
   seededRandom,
 } from "../../domain/dispatch";
+import { chunkByStream, holdDelayMs } from "../../domain/ordering";
 import { nextAttemptDelay } from "../../domain/retryPolicy";
 
 export const DISPATCH_ORCHESTRATOR = "dispatch";
@@ -29,11 +31,33 @@ const activityRetry = (): df.RetryOptions => {
   return options;
 };
 
+/** Raised on an orchestration that holds an ordered delivery (the operator's skip and retry-now). */
+export const SUBJECT_ACTION_EVENT = "subject-action";
+export interface SubjectAction {
+  readonly action: "retry-now" | "skip";
+  readonly deliveryId: string;
+}
+
+/** Deliveries due within this of the earliest go in the same round: one timer and one round, not many. */
+const ROUND_WINDOW_MS = 1000;
+
+interface Pending extends PendingDelivery {
+  /** When it goes next (ms since epoch); undefined: at once. */
+  readonly dueAt?: number;
+  /** How many times it was held behind an earlier delivery of its subject. */
+  readonly looks?: number;
+  /** Rounds it went out in (attempted, or its chunk's activity failed): its place in the retry schedule. */
+  readonly tries?: number;
+}
+
 /**
  * Plans the deliveries of a batch (or takes pre-planned ones: ping, replay), delivers them in chunks in
- * parallel, waits on durable timers between rounds of retries, and dead-letters what is left.
+ * parallel, waits on durable timers until the next deliveries are due, and dead-letters what is left.
+ * Every delivery has its own due time: a retried one goes when its retry schedule says, an ordered one held
+ * behind an earlier delivery of its subject looks again after a short wait (holdDelayMs), or together with
+ * that earlier delivery when this orchestration holds it. Deliveries due within ROUND_WINDOW_MS go together.
  * Deterministic on replay: settings come from the input, jitter from a random source seeded by instance and
- * round, time from context.df.currentUtcDateTime.
+ * attempt, time from context.df.currentUtcDateTime.
  */
 export const dispatchOrchestrator: OrchestrationHandler = function* (context: OrchestrationContext) {
   const decoded = DispatchInput.decode(context.df.getInput());
@@ -42,61 +66,160 @@ export const dispatchOrchestrator: OrchestrationHandler = function* (context: Or
     throw new Error("dispatch orchestration input does not match DispatchInput");
   }
   const input = decoded.right;
+  const instanceId = context.df.instanceId;
+  const schedule = input.settings.retrySchedule;
   // The plan activity delivers a small plan itself when the first round would go at once (no initial delay).
-  const firstGoesAtOnce = input.settings.retrySchedule[0] === 0;
+  const firstGoesAtOnce = schedule[0] === 0;
   const plan: PlanResult =
     input.kind === "deliveries"
       ? { deliveries: input.deliveries }
       : readPlanResult(
           yield context.df.callActivityWithRetry(PLAN_ACTIVITY, activityRetry(), {
             events: input.events,
+            ...(input.sequences === undefined ? {} : { sequences: input.sequences }),
             ...(firstGoesAtOnce ? { deliverUpTo: input.settings.chunkSize } : {}),
+            ...(firstGoesAtOnce && input.sequences !== undefined
+              ? { instanceId, retrySchedule: schedule }
+              : {}),
           }),
         );
   const deliveries: ReadonlyArray<Delivery> = plan.deliveries;
   let reportsInHand = plan.reports;
 
-  let pending: ReadonlyArray<PendingDelivery> = deliveries.map((delivery) => ({ delivery, attempts: 0 }));
-  const deadLetters: DeadLetterRequest[] = [];
+  const now = (): number => context.df.currentUtcDateTime.getTime();
+  const firstDelay = nextAttemptDelay({ attempt: 0, schedule, random: seededRandom(`${instanceId}:0`) });
+  let pending: ReadonlyArray<Pending> = deliveries.map((delivery) => ({
+    delivery,
+    attempts: 0,
+    ...(firstDelay !== undefined && firstDelay > 0 ? { dueAt: now() + firstDelay } : {}),
+  }));
+  const deadLetters: DeadLetterRequest[] = firstDelay === undefined ? pending.map(exhausted) : [];
+  if (firstDelay === undefined) pending = [];
   const summary = { planned: deliveries.length, delivered: 0, retried: 0, deadLettered: 0, dropped: 0 };
   let round = 0;
-  let retryAfterMs: number | undefined;
 
   while (pending.length > 0) {
-    const delay = nextAttemptDelay({
-      attempt: round,
-      schedule: input.settings.retrySchedule,
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      random: seededRandom(`${context.df.instanceId}:${round}`),
-    });
-    if (delay === undefined) {
-      // Failure policy: the schedule is exhausted; every delivery still pending becomes a dead letter.
-      deadLetters.push(...pending.map((p) => ({ pending: p, reason: "retries exhausted" })));
-      break;
+    const earliest = Math.min(...pending.map((p) => p.dueAt ?? 0));
+    if (reportsInHand === undefined && earliest > now()) {
+      const timer = context.df.createTimer(new Date(earliest));
+      if (!pending.some((p) => p.delivery.sequence !== undefined)) {
+        yield timer;
+      } else {
+        // An operator may ask a held subject's head to go now, or to be skipped (dead-lettered).
+        const action = context.df.waitForExternalEvent(SUBJECT_ACTION_EVENT);
+        const winner: unknown = yield context.df.Task.any([timer, action]);
+        if (winner === action) {
+          timer.cancel();
+          const acted = actOnSubject(pending, action.result as SubjectAction, now());
+          pending = acted.pending;
+          if (acted.skipped !== undefined) {
+            yield context.df.callActivityWithRetry(DEAD_LETTER_ACTIVITY, activityRetry(), [acted.skipped]);
+            summary.deadLettered++;
+            pending = pending.map((p) =>
+              acted.skipped !== undefined && sameStream(p, acted.skipped.pending)
+                ? { ...p, dueAt: now() }
+                : p,
+            );
+          }
+        }
+      }
+      continue;
     }
-    if (delay > 0) {
-      yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + delay));
-    }
-    if (round > 0) summary.retried += pending.length;
-    const reports = reportsInHand ?? (yield* deliverRound(context, pending, input.settings.chunkSize));
+    const dueBy = Math.max(earliest, now()) + ROUND_WINDOW_MS;
+    const due = reportsInHand === undefined ? pending.filter((p) => (p.dueAt ?? 0) <= dueBy) : pending;
+    const waiting = reportsInHand === undefined ? pending.filter((p) => (p.dueAt ?? 0) > dueBy) : [];
+    summary.retried += due.filter((p) => (p.tries ?? 0) > 0).length;
+    const reports =
+      reportsInHand ?? (yield* deliverRound(context, due, input.settings.chunkSize, instanceId, schedule));
     reportsInHand = undefined;
-    const result = foldRound(pending, reports);
+    const result = foldRound(due, reports);
+    const triesOf = new Map(due.map((p) => [p.delivery.id, p.tries ?? 0]));
     summary.delivered += result.delivered;
     summary.dropped += result.dropped;
-    deadLetters.push(...result.deadLetter);
-    pending = result.retry;
-    retryAfterMs = result.retryAfterMs;
+    const at = now();
+    const next: Pending[] = [...waiting];
+    const roundDeadLetters: DeadLetterRequest[] = [...result.deadLetter];
+    for (const p of result.retry) {
+      // A delivery without a report (its chunk's activity failed) counts the round as a try, like an attempt.
+      const tries = (triesOf.get(p.delivery.id) ?? 0) + 1;
+      // The longest Retry-After of the round holds back all of its retries (one timer, as before ordering).
+      const dueAt = nextDueAt({
+        failedAt: at,
+        attempts: tries,
+        schedule,
+        ...(result.retryAfterMs === undefined ? {} : { retryAfterMs: result.retryAfterMs }),
+        seed: instanceId,
+      });
+      // Failure policy: the schedule is exhausted; the delivery becomes a dead letter.
+      if (dueAt === undefined) roundDeadLetters.push(exhausted(p));
+      else next.push({ ...p, dueAt, tries });
+    }
+    // Ordered dead letters are written now: their subjects move on (or block) only once they are stored.
+    const orderedDead = roundDeadLetters.filter((d) => d.pending.delivery.sequence !== undefined);
+    deadLetters.push(...roundDeadLetters.filter((d) => d.pending.delivery.sequence === undefined));
+    if (orderedDead.length > 0) {
+      yield context.df.callActivityWithRetry(DEAD_LETTER_ACTIVITY, activityRetry(), orderedDead);
+      summary.deadLettered += orderedDead.length;
+    }
+    pending = [...next, ...holdAgain(result.held, next, at)];
     round++;
     context.df.setCustomStatus({ round, pending: pending.length, ...summary });
   }
 
   if (deadLetters.length > 0) {
     yield context.df.callActivityWithRetry(DEAD_LETTER_ACTIVITY, activityRetry(), deadLetters);
-    summary.deadLettered = deadLetters.length;
+    summary.deadLettered += deadLetters.length;
   }
   const output: DispatchSummary = summary;
   return output;
 };
+
+const asPendingDelivery = ({ dueAt: _dueAt, looks: _looks, tries: _tries, ...p }: Pending): PendingDelivery =>
+  p;
+
+const exhausted = (p: PendingDelivery): DeadLetterRequest => ({ pending: p, reason: "retries exhausted" });
+
+/**
+ * Held deliveries look again: together with the earlier delivery of their subject when this orchestration
+ * holds it (so its success lets them go in the same round), otherwise after holdDelayMs.
+ */
+const holdAgain = (held: ReadonlyArray<Pending>, others: ReadonlyArray<Pending>, at: number): Pending[] =>
+  held.map((p) => {
+    const sequence = p.delivery.sequence;
+    const earlier =
+      sequence === undefined
+        ? undefined
+        : others.find(
+            (o) =>
+              o.delivery.webhookId === p.delivery.webhookId &&
+              o.delivery.sequence?.subjectId === sequence.subjectId &&
+              o.delivery.sequence.n < sequence.n,
+          );
+    const looks = (p.looks ?? 0) + 1;
+    return { ...p, looks, dueAt: earlier?.dueAt ?? at + holdDelayMs(looks - 1) };
+  });
+
+/** An operator's action on a held head: go now, or dead-letter it now (skip). Other deliveries are kept. */
+const actOnSubject = (
+  pending: ReadonlyArray<Pending>,
+  action: SubjectAction,
+  at: number,
+): { pending: ReadonlyArray<Pending>; skipped?: DeadLetterRequest } => {
+  const target = pending.find((p) => p.delivery.id === action.deliveryId);
+  if (target === undefined) return { pending };
+  if (action.action === "retry-now") {
+    return { pending: pending.map((p) => (p === target || sameStream(p, target) ? { ...p, dueAt: at } : p)) };
+  }
+  return {
+    pending: pending.filter((p) => p !== target),
+    skipped: { pending: target, reason: "skipped by an operator" },
+  };
+};
+
+const sameStream = (a: PendingDelivery, b: PendingDelivery): boolean =>
+  a.delivery.webhookId === b.delivery.webhookId &&
+  a.delivery.sequence !== undefined &&
+  a.delivery.sequence.subjectId === b.delivery.sequence?.subjectId;
 
 /**
  * One round: every chunk in parallel. Failure policy: if a chunk's activity still fails after its retries,
@@ -104,11 +227,21 @@ export const dispatchOrchestrator: OrchestrationHandler = function* (context: Or
  */
 function* deliverRound(
   context: OrchestrationContext,
-  pending: ReadonlyArray<PendingDelivery>,
+  pending: ReadonlyArray<Pending>,
   chunkSize: number,
+  instanceId: string,
+  retrySchedule: ReadonlyArray<number>,
 ): Generator<df.Task, ReadonlyArray<DeliveryReport>, unknown> {
-  const chunks = chunk(pending, chunkSize);
-  const tasks = chunks.map((c) => context.df.callActivityWithRetry(DELIVER_ACTIVITY, activityRetry(), c));
+  // What the activity needs of a pending delivery (not its due time): history stays as small as before.
+  const chunks = chunkByStream(pending.map(asPendingDelivery), chunkSize);
+  const ordered = pending.some((p) => p.delivery.sequence !== undefined);
+  const tasks = chunks.map((c) =>
+    context.df.callActivityWithRetry(
+      DELIVER_ACTIVITY,
+      activityRetry(),
+      ordered ? ({ deliveries: c, instanceId, retrySchedule } satisfies DeliverInput) : c,
+    ),
+  );
   try {
     const results = (yield context.df.Task.all(tasks)) as DeliveryReport[][];
     return results.flat();

@@ -1,7 +1,12 @@
 import * as df from "durable-functions";
 
 import { appDeps } from "../../composition";
-import { type DeadLetterRequest, type PendingDelivery, type PlanInput } from "../../domain/dispatch";
+import {
+  type DeadLetterRequest,
+  type DeliverInput,
+  type PendingDelivery,
+  type PlanInput,
+} from "../../domain/dispatch";
 import { makeDeadLetterActivity, makeDeliverActivity, makePlanActivity } from "./dispatchActivities";
 import {
   DEAD_LETTER_ACTIVITY,
@@ -24,6 +29,7 @@ const deliverActivity = (warn: (message: string) => void): ReturnType<typeof mak
     log: deps.deliveryLog,
     clock: deps.clock,
     warn,
+    streams: deps.subjectStreams,
     health: makeHealthRecorder({
       health: deps.webhookHealth,
       webhooks: deps.webhooks,
@@ -42,8 +48,8 @@ df.app.activity(PLAN_ACTIVITY, {
 });
 
 df.app.activity(DELIVER_ACTIVITY, {
-  handler: (chunk: ReadonlyArray<PendingDelivery>, context) =>
-    deliverActivity((message) => context.warn(message))(chunk),
+  handler: (input: ReadonlyArray<PendingDelivery> | DeliverInput, context) =>
+    deliverActivity((message) => context.warn(message))(input),
 });
 
 df.app.activity(DEAD_LETTER_ACTIVITY, {
@@ -53,6 +59,7 @@ df.app.activity(DEAD_LETTER_ACTIVITY, {
       webhooks: deps.webhooks,
       deadLetters: deps.deadLetters,
       clock: deps.clock,
+      streams: deps.subjectStreams,
     })(requests);
   },
 });

@@ -13,6 +13,7 @@ import {
   ServiceSubscribedEvent,
 } from "../../domain/events";
 import { fieldErrorsOf } from "../../domain/fieldErrors";
+import { type Sequence } from "../../domain/ordering";
 import { DISPATCH_ORCHESTRATOR } from "../dispatch/dispatchOrchestrator";
 import { type OrchestrationStarter } from "../dispatch/orchestrationStarter";
 
@@ -113,6 +114,11 @@ export interface IngestResult {
 export interface IngestDeps {
   readonly rejected: RejectedEventsStore;
   readonly settings: () => DispatchSettings;
+  /** Numbers the deliveries to per-subject webhooks (see numbering.ts); absent: nothing is ordered. */
+  readonly number?: (
+    partitionId: string,
+    events: ReadonlyArray<{ eventId: string; event: IncomingEvent; sequenceNumber: number }>,
+  ) => Promise<Record<string, Sequence> | undefined>;
 }
 
 /**
@@ -129,6 +135,7 @@ export const makeIngest =
     starter: OrchestrationStarter,
   ): Promise<IngestResult> => {
     const accepted: Array<{ eventId: string; event: IncomingEvent }> = [];
+    const positions: number[] = [];
     const rejected: RejectedEvent[] = [];
     bodies.forEach((body, i) => {
       const where = position.events[i] ?? { sequenceNumber: -1 };
@@ -138,6 +145,7 @@ export const makeIngest =
           eventId: where.messageId ?? `${position.partitionId}:${where.sequenceNumber}`,
           event: decoded.right,
         });
+        positions.push(where.sequenceNumber);
       } else {
         rejected.push({
           hub: position.hub,
@@ -152,7 +160,17 @@ export const makeIngest =
     await deps.rejected.record(rejected);
     if (accepted.length === 0) return { accepted: 0, rejected: rejected.length, started: false };
     const instanceId = batchInstanceId(position);
-    const input: DispatchInput = { kind: "events", events: accepted, settings: deps.settings() };
+    // Failure policy: numbering fails on storage like the rest: the batch comes again and gets the same numbers.
+    const sequences = await deps.number?.(
+      position.partitionId,
+      accepted.map((a, i) => ({ ...a, sequenceNumber: positions[i] ?? -1 })),
+    );
+    const input: DispatchInput = {
+      kind: "events",
+      events: accepted,
+      settings: deps.settings(),
+      ...(sequences === undefined ? {} : { sequences }),
+    };
     const outcome = await starter.startIfAbsent(DISPATCH_ORCHESTRATOR, instanceId, input);
     return {
       accepted: accepted.length,

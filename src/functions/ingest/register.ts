@@ -4,6 +4,7 @@ import * as df from "durable-functions";
 import { appDeps } from "../../composition";
 import { durableStarter } from "../dispatch/orchestrationStarter";
 import { makeIngest } from "./ingest";
+import { makeNumbering } from "./numbering";
 import { batchPositionOf } from "./triggerMetadata";
 
 // Event Hub trigger: decode each event, record the invalid ones, start one dispatch orchestration per batch.
@@ -26,11 +27,11 @@ app.eventHub("onIncomingEvents", {
     const deps = appDeps();
     const bodies = Array.isArray(messages) ? messages : [messages];
     const position = batchPositionOf(context.triggerMetadata, deps.config.EVENTHUB_NAME, bodies.length);
-    const result = await makeIngest({ rejected: deps.rejectedEvents, settings: () => deps.dispatchSettings })(
-      bodies,
-      position,
-      durableStarter(df.getClient(context)),
-    );
+    const result = await makeIngest({
+      rejected: deps.rejectedEvents,
+      settings: () => deps.dispatchSettings,
+      number: makeNumbering({ webhooks: deps.webhooks, streams: deps.subjectStreams }),
+    })(bodies, position, durableStarter(df.getClient(context)));
     // Counts and positions only: event payloads hold personal data.
     context.log(
       `partition ${position.partitionId}: ${result.accepted} accepted, ${result.rejected} rejected` +

@@ -2,7 +2,7 @@ import type * as t from "io-ts";
 
 import { DeadLetter } from "../../adapters/tables/deadLetters";
 import { DeliveryAttempt } from "../../adapters/tables/deliveryLog";
-import { WebhookInput } from "../../domain/webhook";
+import { WebhookSettings } from "../../domain/webhook";
 import { WebhookInputBody } from "../../domain/webhookInput";
 import { type SchemaDocument } from "../../test-support/jsonSchema";
 import { shapeOfCodec, shapeOfSchema } from "../../test-support/schemaShapes";
@@ -42,7 +42,7 @@ describe("OpenAPI component schemas agree with the codecs", () => {
 
   it("WebhookInput: the body's properties and required ones, and the types they are validated to", () => {
     const body = shapeOfCodec(WebhookInputBody);
-    const validated = shapeOfCodec(WebhookInput);
+    const validated = shapeOfCodec(WebhookSettings);
     if (typeof body !== "object" || !("properties" in body)) throw new Error("not an object codec");
     if (typeof validated !== "object" || !("properties" in validated)) throw new Error("not an object codec");
     expect(Object.keys(body.properties).sort()).toEqual(Object.keys(validated.properties).sort());

@@ -11,6 +11,13 @@ const problemResponse = (description: string) => ({
   content: { "application/problem+json": { schema: ref("Problem") } },
 });
 const idParam = { name: "id", in: "path", required: true, schema: { type: "string" } };
+const subjectIdParam = {
+  name: "subjectId",
+  in: "path",
+  required: true,
+  description: "the opaque subject id from the subjects list",
+  schema: { type: "string" },
+};
 const revealParam = {
   name: "reveal",
   in: "query",
@@ -41,12 +48,35 @@ const webhookInput = {
     attributes: { type: "object", additionalProperties: { type: "string", minLength: 1 } },
     headers: { type: "object", maxProperties: MAX_HEADERS, additionalProperties: { type: "string" } },
     disabled: { type: "boolean", default: false },
+    ordering: {
+      enum: ["none", "per-subject"],
+      default: "none",
+      description:
+        "per-subject: deliveries with a subject (the fiscal code of service:subscribed) arrive in stream order per subject, with webhook-sequence and webhook-previous-id headers; a failing delivery holds back only its own subject",
+    },
+    orderingOnFailure: {
+      enum: ["continue", "block"],
+      default: "continue",
+      description:
+        "per-subject only: when a delivery's retries run out, dead-letter it and go on (continue) or hold its subject until an operator skips or retries it (block)",
+    },
   },
 };
 
 const webhook = {
   type: "object",
-  required: ["id", "url", "subscriptions", "attributes", "headers", "disabled", "createdAt", "updatedAt"],
+  required: [
+    "id",
+    "url",
+    "subscriptions",
+    "attributes",
+    "headers",
+    "disabled",
+    "ordering",
+    "orderingOnFailure",
+    "createdAt",
+    "updatedAt",
+  ],
   properties: {
     id: { type: "string" },
     url: { type: "string" },
@@ -63,6 +93,8 @@ const webhook = {
       format: "date-time",
       description: "when it was last disabled or enabled",
     },
+    ordering: { enum: ["none", "per-subject"] },
+    orderingOnFailure: { enum: ["continue", "block"] },
     createdAt: { type: "string", format: "date-time" },
     updatedAt: { type: "string", format: "date-time" },
     previousSecretValidUntil: { type: "string", format: "date-time" },
@@ -192,6 +224,17 @@ export const openApiDocument = {
           webhookId: { type: "string" },
           eventId: { type: "string" },
           subject: { type: "string" },
+          sequence: {
+            type: "object",
+            description: "an ordered delivery's place in its (webhook, subject) stream",
+            required: ["n", "subjectId"],
+            properties: {
+              n: { type: "number", description: "its webhook-sequence" },
+              subjectId: { type: "string", description: "the opaque id of its subject stream" },
+              previousId: { type: "string", description: "its webhook-previous-id" },
+              resend: { type: "boolean" },
+            },
+          },
           url: { type: "string" },
           body: { type: "string", description: "exactly the JSON body that was sent" },
           headers: {
@@ -436,6 +479,85 @@ export const openApiDocument = {
           "202": { description: "Dispatch started", content: jsonContent(ref("Accepted")) },
           "404": problemResponse("No such webhook"),
           "409": problemResponse("The webhook is disabled"),
+          ...unauthorized,
+        },
+      },
+    },
+    "/api/webhooks/{id}/subjects": {
+      get: {
+        operationId: "webhooks-subjects",
+        summary:
+          "Held subjects of a per-subject webhook: waiting (the head waits on its retry schedule) or blocked (its retries ran out under orderingOnFailure block)",
+        ...keyed,
+        parameters: [
+          idParam,
+          { name: "state", in: "query", required: false, schema: { enum: ["waiting", "blocked"] } },
+        ],
+        responses: {
+          "200": {
+            description: "Held subjects (opaque subject ids, never the subject itself)",
+            content: jsonContent({
+              type: "object",
+              required: ["items"],
+              properties: {
+                items: {
+                  type: "array",
+                  items: {
+                    type: "object",
+                    required: ["subjectId", "state", "settledSeq"],
+                    properties: {
+                      subjectId: { type: "string" },
+                      state: { enum: ["waiting", "blocked"] },
+                      settledSeq: {
+                        type: "integer",
+                        description: "every webhook-sequence up to this is settled",
+                      },
+                      headDeliveryId: { type: "string" },
+                      headSequence: { type: "integer" },
+                      attempts: { type: "integer" },
+                      nextAttemptAt: { type: "string", format: "date-time" },
+                      since: { type: "string", format: "date-time" },
+                      lastStatus: { type: "integer" },
+                      lastError: { type: "string" },
+                    },
+                  },
+                },
+              },
+            }),
+          },
+          "400": problemResponse("Invalid state"),
+          "404": problemResponse("No such webhook"),
+          ...unauthorized,
+        },
+      },
+    },
+    "/api/webhooks/{id}/subjects/{subjectId}/skip": {
+      post: {
+        operationId: "webhooks-subjects-skip",
+        summary:
+          "Dead-letter the held head of a subject and go on with the next delivery (blocked: the head already is a dead letter)",
+        ...keyed,
+        parameters: [idParam, subjectIdParam],
+        responses: {
+          "200": { description: "Blocked subject moved past its head" },
+          "202": { description: "The orchestration holding the head was asked to skip it" },
+          "404": problemResponse("No such webhook or subject"),
+          "409": problemResponse("Nothing is held, or the holder is gone"),
+          ...unauthorized,
+        },
+      },
+    },
+    "/api/webhooks/{id}/subjects/{subjectId}/retry-now": {
+      post: {
+        operationId: "webhooks-subjects-retry-now",
+        summary:
+          "Send the held head of a subject now (waiting: skip its retry wait; blocked: replay its dead letter)",
+        ...keyed,
+        parameters: [idParam, subjectIdParam],
+        responses: {
+          "202": { description: "Sent again", content: jsonContent(ref("Accepted")) },
+          "404": problemResponse("No such webhook or subject"),
+          "409": problemResponse("Nothing is held, or the holder is gone"),
           ...unauthorized,
         },
       },

@@ -1,6 +1,7 @@
 import * as t from "io-ts";
 
 import { type StoredWebhook } from "../../adapters/tables/webhookEntity";
+import { Ordering, OrderingOnFailure } from "../../domain/ordering";
 import { Webhook } from "../../domain/webhook";
 import { WebhookHealth } from "./healthView";
 
@@ -12,8 +13,18 @@ const [WebhookRequired, WebhookOptional] = Webhook.types;
  */
 export const WebhookView = t.intersection(
   [
-    t.type({ ...WebhookRequired.props, createdAt: t.string, updatedAt: t.string }),
-    t.partial({ ...WebhookOptional.props, previousSecretValidUntil: t.string }),
+    t.type({
+      ...WebhookRequired.props,
+      ordering: Ordering,
+      orderingOnFailure: OrderingOnFailure,
+      createdAt: t.string,
+      updatedAt: t.string,
+    }),
+    t.partial({
+      disabledReason: WebhookOptional.props.disabledReason,
+      stateChangedAt: WebhookOptional.props.stateChangedAt,
+      previousSecretValidUntil: t.string,
+    }),
   ],
   "WebhookView",
 );
@@ -44,6 +55,9 @@ export const webhookView = (stored: StoredWebhook, revealHeaders: boolean): Webh
   const { webhook, secrets } = stored;
   return {
     ...webhook,
+    // Shown on read even for webhooks stored before ordering existed.
+    ordering: webhook.ordering ?? "none",
+    orderingOnFailure: webhook.orderingOnFailure ?? "continue",
     headers: revealHeaders
       ? webhook.headers
       : Object.fromEntries(Object.keys(webhook.headers).map((name) => [name, MASK])),

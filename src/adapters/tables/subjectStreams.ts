@@ -1,0 +1,410 @@
+import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
+
+import {
+  assignSequences,
+  EMPTY_CURSOR,
+  INITIAL_PROGRESS,
+  type OrderedCandidate,
+  progressAfter,
+  type ProgressEvent,
+  readiness,
+  type Sequence,
+  streamKey,
+  type SubjectCursor,
+  type SubjectHead,
+  type SubjectProgress,
+} from "../../domain/ordering";
+import { statusOf, tableInitializer } from "./tableErrors";
+
+/**
+ * The state of ordered (webhook, subject) streams in one table, partitioned by webhook id so that a stream's
+ * rows change together in one entity-group transaction:
+ * - `c|<subjectId>` the cursor: last number given, last delivery id, per-partition stream watermarks. Written
+ *   only by the ingest of the partition the subject's events arrive on.
+ * - `a|<deliveryId>` one row per numbered delivery not settled yet: its number, written in the same transaction
+ *   as the cursor (so a redelivered batch finds the numbers it gave) and deleted in the transaction that settles
+ *   it (so the table holds only what is in flight).
+ * - `p|<subjectId>` the progress: settled up to n, state, the held head. Written by the delivery path.
+ * Both kinds of row are cached per process; the cache can only lag (numbers and progress only grow), and every
+ * write is guarded by the ETag read, so a stale cache costs a re-read, never a wrong number.
+ */
+export interface SubjectStreams {
+  /** Numbers the ordered deliveries of one batch (in stream order) durably; returns each one's sequence. */
+  readonly number: (candidates: ReadonlyArray<OrderedCandidate>) => Promise<NumberingResult>;
+  /** The progress of streams; `atLeast` (by streamKey) asks for storage when the cache is older than that. */
+  readonly progress: (
+    streams: ReadonlyArray<StreamRef>,
+    atLeast?: ReadonlyMap<string, number>,
+  ) => Promise<ReadonlyMap<string, SubjectProgress>>;
+  /** Applies what happened to deliveries, durably, in the order given per stream. */
+  readonly apply: (changes: ReadonlyArray<ProgressChange>) => Promise<ReadonlyMap<string, SubjectProgress>>;
+  /** The streams of a webhook that hold something (waiting or blocked), or only those in `state`. */
+  readonly held: (
+    webhookId: string,
+    state?: "waiting" | "blocked",
+  ) => Promise<ReadonlyArray<{ subjectId: string; progress: SubjectProgress }>>;
+  /** One stream's progress, read from storage (for the operator API). */
+  readonly get: (webhookId: string, subjectId: string) => Promise<SubjectProgress | undefined>;
+}
+
+export interface StreamRef {
+  readonly webhookId: string;
+  readonly subjectId: string;
+}
+
+export interface ProgressChange extends StreamRef {
+  readonly event: ProgressEvent;
+}
+
+export interface NumberingResult {
+  readonly sequences: ReadonlyMap<string, Sequence>;
+  /** Deliveries of a redelivered batch whose number is gone (already settled): their batch already ran. */
+  readonly settledBefore: ReadonlyArray<string>;
+}
+
+const CURSOR = "c|";
+const ASSIGNED = "a|";
+const PROGRESS = "p|";
+/** Entity-group transactions take at most 100 operations. */
+const MAX_OPS = 100;
+const MAX_CONFLICT_RETRIES = 8;
+
+interface Cached<A> {
+  readonly value: A;
+  /** undefined: the row does not exist (create it). */
+  readonly etag?: string;
+}
+
+const isConflict = (error: unknown): boolean => statusOf(error) === 409 || statusOf(error) === 412;
+
+export const makeTableSubjectStreams = (client: TableClient): SubjectStreams => {
+  const ready = tableInitializer(client);
+  const cursors = new Map<string, Cached<SubjectCursor>>();
+  const progresses = new Map<string, Cached<SubjectProgress>>();
+
+  const readRow = async (
+    partitionKey: string,
+    rowKey: string,
+  ): Promise<Record<string, unknown> | undefined> => {
+    try {
+      return await client.getEntity<Record<string, unknown>>(partitionKey, rowKey);
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  };
+
+  const loadCursor = async (webhookId: string, subjectId: string): Promise<Cached<SubjectCursor>> => {
+    const row = await readRow(webhookId, CURSOR + subjectId);
+    const cached: Cached<SubjectCursor> =
+      row === undefined ? { value: EMPTY_CURSOR } : { value: cursorFromRow(row), etag: String(row.etag) };
+    cursors.set(streamKey(webhookId, subjectId), cached);
+    return cached;
+  };
+
+  const loadProgress = async (webhookId: string, subjectId: string): Promise<Cached<SubjectProgress>> => {
+    const row = await readRow(webhookId, PROGRESS + subjectId);
+    const cached: Cached<SubjectProgress> =
+      row === undefined
+        ? { value: INITIAL_PROGRESS }
+        : { value: progressFromRow(row), etag: String(row.etag) };
+    progresses.set(streamKey(webhookId, subjectId), cached);
+    return cached;
+  };
+
+  /** Runs transactions one after another; returns the new ETag of each row written, by row key. */
+  /** One entity-group transaction; the new ETag of each row written, by row key. */
+  const submit = async (actions: ReadonlyArray<TransactionAction>): Promise<Map<string, string>> => {
+    const response = await client.submitTransaction([...actions]);
+    const etags = new Map<string, string>();
+    for (const sub of response.subResponses) {
+      if (sub.etag !== undefined && sub.rowKey !== undefined) etags.set(sub.rowKey, sub.etag);
+    }
+    return etags;
+  };
+
+  const numberOnce = async (candidates: ReadonlyArray<OrderedCandidate>): Promise<NumberingResult> => {
+    const keys = new Map<string, StreamRef>();
+    for (const c of candidates) keys.set(streamKey(c.webhookId, c.subjectId), c);
+    await Promise.all(
+      [...keys].map(([key, ref]) =>
+        cursors.has(key) ? Promise.resolve(undefined) : loadCursor(ref.webhookId, ref.subjectId),
+      ),
+    );
+    const assignment = assignSequences((key) => cursors.get(key)?.value ?? EMPTY_CURSOR, candidates);
+    const sequences = new Map<string, Sequence>();
+    const settledBefore: string[] = [];
+    await Promise.all(
+      assignment.known.map(async (c) => {
+        const row = await readRow(c.webhookId, ASSIGNED + c.deliveryId);
+        if (row === undefined) settledBefore.push(c.deliveryId);
+        else sequences.set(c.deliveryId, sequenceFromRow(row));
+      }),
+    );
+    // One unit per stream: its cursor and the numbers given to it, written together.
+    const byWebhook = new Map<
+      string,
+      Array<{ key: string; subjectId: string; actions: TransactionAction[] }>
+    >();
+    const assignedByKey = new Map<string, Array<{ candidate: OrderedCandidate; sequence: Sequence }>>();
+    for (const a of assignment.assigned) {
+      const key = streamKey(a.candidate.webhookId, a.candidate.subjectId);
+      assignedByKey.set(key, [...(assignedByKey.get(key) ?? []), a]);
+      sequences.set(a.candidate.deliveryId, a.sequence);
+    }
+    for (const [key, cursor] of assignment.cursors) {
+      const items = assignedByKey.get(key) ?? [];
+      const first = items[0]?.candidate;
+      if (first === undefined) continue;
+      if (items.length > MAX_OPS - 1) {
+        // Failure policy: a stream's cursor and its numbers must commit together; refuse rather than split.
+        throw new Error(
+          `a batch holds ${items.length} deliveries for one ordered stream of webhook ${first.webhookId}; at most ${MAX_OPS - 1} fit one transaction: lower the trigger's maxEventBatchSize`,
+        );
+      }
+      const cached = cursors.get(key);
+      const cursorEntity = {
+        partitionKey: first.webhookId,
+        rowKey: CURSOR + first.subjectId,
+        ...cursorToRow(cursor),
+      };
+      const actions: TransactionAction[] = [
+        cached?.etag === undefined
+          ? ["create", cursorEntity]
+          : ["update", cursorEntity, "Replace", { etag: cached.etag }],
+        ...items.map(({ candidate, sequence }): TransactionAction => [
+          "create",
+          {
+            partitionKey: candidate.webhookId,
+            rowKey: ASSIGNED + candidate.deliveryId,
+            n: sequence.n,
+            subjectId: sequence.subjectId,
+            ...(sequence.previousId === undefined ? {} : { previousId: sequence.previousId }),
+          },
+        ]),
+      ];
+      const units = byWebhook.get(first.webhookId) ?? [];
+      units.push({ key, subjectId: first.subjectId, actions });
+      byWebhook.set(first.webhookId, units);
+    }
+    await Promise.all(
+      [...byWebhook].map(async ([, units]) => {
+        for (const batch of packUnits(units)) {
+          try {
+            const etags = await submit(batch.flatMap((u) => u.actions));
+            for (const u of batch) {
+              const cursor = assignment.cursors.get(u.key);
+              const etag = etags.get(CURSOR + u.subjectId);
+              if (cursor !== undefined && etag !== undefined) cursors.set(u.key, { value: cursor, etag });
+              else cursors.delete(u.key);
+            }
+          } catch (error) {
+            for (const u of batch) cursors.delete(u.key);
+            throw error;
+          }
+        }
+      }),
+    );
+    return { sequences, settledBefore };
+  };
+
+  const applyOnce = async (
+    changes: ReadonlyArray<ProgressChange>,
+    fresh: boolean,
+  ): Promise<ReadonlyMap<string, SubjectProgress>> => {
+    const byKey = new Map<string, { ref: StreamRef; events: ProgressEvent[] }>();
+    for (const c of changes) {
+      const key = streamKey(c.webhookId, c.subjectId);
+      const entry = byKey.get(key) ?? { ref: c, events: [] };
+      entry.events.push(c.event);
+      byKey.set(key, entry);
+    }
+    await Promise.all(
+      [...byKey].map(([key, { ref }]) =>
+        !fresh && progresses.has(key)
+          ? Promise.resolve(undefined)
+          : loadProgress(ref.webhookId, ref.subjectId),
+      ),
+    );
+    const results = new Map<string, SubjectProgress>();
+    const byWebhook = new Map<
+      string,
+      Array<{ key: string; subjectId: string; next: SubjectProgress; actions: TransactionAction[] }>
+    >();
+    for (const [key, { ref, events }] of byKey) {
+      const cached = progresses.get(key) ?? { value: INITIAL_PROGRESS };
+      let next = cached.value;
+      const settledIds: string[] = [];
+      for (const event of events) {
+        const after = progressAfter(next, event);
+        if (after.settledSeq > next.settledSeq) settledIds.push(event.deliveryId);
+        next = after;
+      }
+      results.set(key, next);
+      if (next === cached.value) continue;
+      const entity = {
+        partitionKey: ref.webhookId,
+        rowKey: PROGRESS + ref.subjectId,
+        ...progressToRow(next),
+      };
+      const actions: TransactionAction[] = [
+        cached.etag === undefined ? ["create", entity] : ["update", entity, "Replace", { etag: cached.etag }],
+        ...settledIds.map((id): TransactionAction => [
+          "delete",
+          { partitionKey: ref.webhookId, rowKey: ASSIGNED + id },
+        ]),
+      ];
+      const units = byWebhook.get(ref.webhookId) ?? [];
+      units.push({ key, subjectId: ref.subjectId, next, actions });
+      byWebhook.set(ref.webhookId, units);
+    }
+    await Promise.all(
+      [...byWebhook].map(async ([, units]) => {
+        for (const batch of packUnits(units)) {
+          let etags: Map<string, string>;
+          try {
+            etags = await submit(batch.flatMap((u) => u.actions));
+          } catch (error) {
+            if (statusOf(error) !== 404) {
+              for (const u of batch) progresses.delete(u.key);
+              throw error;
+            }
+            // An assignment row already gone (it is only bookkeeping): write the progress without the deletes.
+            etags = await submit(batch.map((u) => u.actions[0] as TransactionAction));
+          }
+          for (const u of batch) {
+            const etag = etags.get(PROGRESS + u.subjectId);
+            if (etag === undefined) progresses.delete(u.key);
+            else progresses.set(u.key, { value: u.next, etag });
+          }
+        }
+      }),
+    );
+    return results;
+  };
+
+  return {
+    async number(candidates) {
+      if (candidates.length === 0) return { sequences: new Map(), settledBefore: [] };
+      await ready();
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await numberOnce(candidates);
+        } catch (error) {
+          // Another writer (a second partition carrying the same subject) moved a cursor: read again, renumber.
+          if (!isConflict(error) || attempt >= MAX_CONFLICT_RETRIES) throw error;
+        }
+      }
+    },
+
+    async progress(streams, atLeast) {
+      await ready();
+      const result = new Map<string, SubjectProgress>();
+      await Promise.all(
+        streams.map(async (ref) => {
+          const key = streamKey(ref.webhookId, ref.subjectId);
+          let cached = progresses.get(key);
+          const wanted = atLeast?.get(key);
+          // The cache lags at worst: look again when it says the stream is not where it needs to be.
+          if (cached === undefined || (wanted !== undefined && readiness(cached.value, wanted) === "held")) {
+            cached = await loadProgress(ref.webhookId, ref.subjectId);
+          }
+          result.set(key, cached.value);
+        }),
+      );
+      return result;
+    },
+
+    async apply(changes) {
+      if (changes.length === 0) return new Map();
+      await ready();
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await applyOnce(changes, attempt > 0);
+        } catch (error) {
+          // Someone else (an operator, another orchestration) wrote the stream: read it again and re-apply.
+          if (!isConflict(error) || attempt >= MAX_CONFLICT_RETRIES) throw error;
+        }
+      }
+    },
+
+    async held(webhookId, state) {
+      await ready();
+      const filter =
+        state === undefined
+          ? odata`PartitionKey eq ${webhookId} and RowKey ge ${PROGRESS} and RowKey lt ${"p}"} and state ne ${"flowing"}`
+          : odata`PartitionKey eq ${webhookId} and RowKey ge ${PROGRESS} and RowKey lt ${"p}"} and state eq ${state}`;
+      const items: Array<{ subjectId: string; progress: SubjectProgress }> = [];
+      for await (const row of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+        items.push({ subjectId: String(row.rowKey).slice(PROGRESS.length), progress: progressFromRow(row) });
+      }
+      return items;
+    },
+
+    async get(webhookId, subjectId) {
+      await ready();
+      const row = await readRow(webhookId, PROGRESS + subjectId);
+      if (row !== undefined) return progressFromRow(row);
+      // A stream numbered but with nothing settled yet has a cursor and no progress row.
+      return (await readRow(webhookId, CURSOR + subjectId)) === undefined ? undefined : INITIAL_PROGRESS;
+    },
+  };
+};
+
+/** Packs units into transactions of at most MAX_OPS operations, in order. */
+const packUnits = <U extends { actions: ReadonlyArray<TransactionAction> }>(
+  units: ReadonlyArray<U>,
+): ReadonlyArray<ReadonlyArray<U>> => {
+  const batches: U[][] = [];
+  let current: U[] = [];
+  let ops = 0;
+  for (const unit of units) {
+    if (ops + unit.actions.length > MAX_OPS && current.length > 0) {
+      batches.push(current);
+      current = [];
+      ops = 0;
+    }
+    current.push(unit);
+    ops += unit.actions.length;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+};
+
+const cursorToRow = (cursor: SubjectCursor) => ({
+  lastSeq: cursor.lastSeq,
+  ...(cursor.lastDeliveryId === undefined ? {} : { lastDeliveryId: cursor.lastDeliveryId }),
+  watermarks: JSON.stringify(cursor.watermarks),
+});
+
+const cursorFromRow = (row: Record<string, unknown>): SubjectCursor => ({
+  lastSeq: Number(row.lastSeq),
+  ...(typeof row.lastDeliveryId === "string" ? { lastDeliveryId: row.lastDeliveryId } : {}),
+  watermarks: JSON.parse(typeof row.watermarks === "string" ? row.watermarks : "{}") as Record<
+    string,
+    number
+  >,
+});
+
+const sequenceFromRow = (row: Record<string, unknown>): Sequence => ({
+  n: Number(row.n),
+  subjectId: String(row.subjectId),
+  ...(typeof row.previousId === "string" ? { previousId: row.previousId } : {}),
+});
+
+const progressToRow = (progress: SubjectProgress) => ({
+  settledSeq: progress.settledSeq,
+  ...(progress.settledDeliveryId === undefined ? {} : { settledDeliveryId: progress.settledDeliveryId }),
+  state: progress.state,
+  ...(progress.head === undefined ? {} : { head: JSON.stringify(progress.head) }),
+});
+
+const progressFromRow = (row: Record<string, unknown>): SubjectProgress => {
+  const state = row.state === "waiting" || row.state === "blocked" ? row.state : "flowing";
+  return {
+    settledSeq: Number(row.settledSeq ?? 0),
+    ...(typeof row.settledDeliveryId === "string" ? { settledDeliveryId: row.settledDeliveryId } : {}),
+    state,
+    ...(typeof row.head === "string" ? { head: JSON.parse(row.head) as SubjectHead } : {}),
+  };
+};

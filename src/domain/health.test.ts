@@ -3,7 +3,6 @@ import fc from "fast-check";
 import {
   type AttemptResult,
   autoDisableAt,
-  RECENT_BUCKET_MS,
   countsWithin,
   DAY_MS,
   emptyHealth,
@@ -11,6 +10,7 @@ import {
   formatDurationMs,
   HOUR_MS,
   isSustainedFailure,
+  RECENT_BUCKET_MS,
 } from "./health";
 
 const T0 = Date.parse("2026-03-01T00:00:00Z");

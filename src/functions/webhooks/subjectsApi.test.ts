@@ -38,18 +38,18 @@ const setup = async () => {
   const raised: unknown[] = [];
   const replayed: string[] = [];
   const api = makeSubjectsApi({
-    webhooks: { get: async (id) => (id === "wh1" ? ({ webhook: { id } } as never) : undefined) },
+    webhooks: { get: (id) => Promise.resolve(id === "wh1" ? ({ webhook: { id } } as never) : undefined) },
     streams,
     deadLetters: makeTableDeadLetterStore(tableClient(freshTableName("Dead"))),
-    replay: async (deliveryId) => {
+    replay: (deliveryId) => {
       replayed.push(deliveryId);
-      return { status: 202 };
+      return Promise.resolve({ status: 202 });
     },
   });
   const signaller = {
-    raise: async (instanceId: string, name: string, data: unknown) => {
+    raise: (instanceId: string, name: string, data: unknown) => {
       raised.push([instanceId, name, data]);
-      return true;
+      return Promise.resolve(true);
     },
   };
   const post = (subjectId: string, action: "skip" | "retry-now") =>

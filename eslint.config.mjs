@@ -14,6 +14,7 @@ export default tseslint.config(
       ".data/",
       "**/jest.config.js",
       "eslint.config.mjs",
+      "console/vite.config.mjs",
     ],
   },
   js.configs.recommended,

@@ -51,6 +51,7 @@ export const banner = (info: RuntimeInfo): string =>
     "",
     `  Admin API      ${info.adminUrl}   (OpenAPI: ${info.adminUrl}/openapi.json)`,
     `  Admin key      ${info.adminKey}   (x-functions-key header; set ADMIN_KEY to choose one)`,
+    `  Console        ${info.adminUrl}/console/   (sign in with the admin key)`,
     `  Event Hub      ${info.eventHubConnectionString}`,
     `  Data           ${info.dataDir}`,
     "",

@@ -11,6 +11,7 @@ import { makeSecretCipher } from "./adapters/tables/secretCipher";
 import { makeTableStorageProbe, type StorageProbe } from "./adapters/tables/storageProbe";
 import { makeTableSubjectStreams, type SubjectStreams } from "./adapters/tables/subjectStreams";
 import { makeTableClientFactory } from "./adapters/tables/tableClients";
+import { makeTableWebhookHealth, type WebhookHealthStore } from "./adapters/tables/webhookHealth";
 import { makeTableWebhookStore } from "./adapters/tables/webhookStore";
 import { processTelemetry } from "./adapters/telemetry/startup";
 import { type Telemetry } from "./adapters/telemetry/telemetry";
@@ -34,6 +35,8 @@ export interface AppDeps {
   readonly deliveryLog: DeliveryLog;
   readonly deadLetters: DeadLetterStore;
   readonly rejectedEvents: RejectedEventsStore;
+  /** Endpoint health per webhook, written by the deliver activities. */
+  readonly webhookHealth: WebhookHealthStore;
   /** Numbering and progress of per-subject ordered streams. */
   readonly subjectStreams: SubjectStreams;
   /** Settings the dispatch orchestration is started with (so its replays are deterministic). */
@@ -81,6 +84,7 @@ export const buildAppDeps = (settings: Config): AppDeps => {
     deliveryLog: makeTableDeliveryLog(table(settings.DELIVERY_ATTEMPTS_TABLE)),
     deadLetters: makeTableDeadLetterStore(table(settings.DEAD_LETTERS_TABLE)),
     rejectedEvents: makeTableRejectedEventsStore(table(settings.REJECTED_EVENTS_TABLE)),
+    webhookHealth: makeTableWebhookHealth(table(settings.WEBHOOK_HEALTH_TABLE), clock),
     subjectStreams: makeTableSubjectStreams(table(settings.SUBJECT_STREAMS_TABLE)),
     storageProbe: makeTableStorageProbe(
       table(settings.WEBHOOKS_TABLE, { maxRetries: 0 }),

@@ -63,9 +63,9 @@ const TableName = new t.Type<string, string>(
   String,
 );
 
-/** Durations like "0", "500ms", "5s", "2m", "1h"; a bare number is seconds. */
-const DURATION = /^(\d+)(ms|s|m|h)?$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** Durations like "0", "500ms", "5s", "2m", "1h", "5d"; a bare number is seconds. */
+const DURATION = /^(\d+)(ms|s|m|h|d)?$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 export const parseDurationMs = (text: string): number | undefined => {
   const match = DURATION.exec(text.trim());
   if (match?.[1] === undefined) return undefined;
@@ -85,6 +85,18 @@ const RetrySchedule = new t.Type<ReadonlyArray<number>, string>(
   },
   (schedule) => schedule.map((ms) => `${ms}ms`).join(","),
 );
+
+/** One duration (see parseDurationMs) up to `maxMs`, as milliseconds. */
+const DurationFromString = (name: string, maxMs: number): t.Type<number, string> =>
+  new t.Type<number, string>(
+    name,
+    (u): u is number => typeof u === "number",
+    (u, c) => {
+      const ms = typeof u === "string" ? parseDurationMs(u) : undefined;
+      return ms !== undefined && ms <= maxMs ? t.success(ms) : t.failure(u, c);
+    },
+    (ms) => `${ms}ms`,
+  );
 
 /** SECRETS_ENCRYPTION_KEYS: "keyId:base64,keyId:base64", the first encrypts (see secretCipher.ts). */
 const EncryptionKeysFromString = new t.Type<EncryptionKeys, string>(
@@ -106,6 +118,7 @@ export const Settings = t.type({
   DELIVERY_ATTEMPTS_TABLE: withDefault(TableName, "DeliveryAttempts"),
   DEAD_LETTERS_TABLE: withDefault(TableName, "DeadLetters"),
   REJECTED_EVENTS_TABLE: withDefault(TableName, "RejectedEvents"),
+  WEBHOOK_HEALTH_TABLE: withDefault(TableName, "WebhookHealth"),
   SUBJECT_STREAMS_TABLE: withDefault(TableName, "SubjectStreams"),
   WEBHOOK_CACHE_TTL_SECONDS: withDefault(IntFromString("integer seconds 0-3600", 0, 3600), "30"),
   ALLOW_INSECURE_WEBHOOKS: withDefault(BooleanFromString, "false"),
@@ -121,6 +134,11 @@ export const Settings = t.type({
   DELIVERY_TIMEOUT_MS: withDefault(IntFromString("integer ms 100-300000", 100, 300_000), "15000"),
   RETRY_SCHEDULE: withDefault(RetrySchedule, DEFAULT_RETRY_SCHEDULE),
   DELIVERY_LOG_RETENTION_DAYS: withDefault(IntFromString("integer days 1-365", 1, 365), "30"),
+  /** Disable a webhook whose every delivery has failed for this long (ms; 0: never). */
+  AUTO_DISABLE_AFTER: withDefault(
+    DurationFromString("a duration such as 5d, 36h, 90m or 0 (off), at most 365d", 365 * 86_400_000),
+    "5d",
+  ),
   /** Keys that encrypt webhook secrets and header values in the Webhooks table. Required: no plaintext mode. */
   SECRETS_ENCRYPTION_KEYS: EncryptionKeysFromString,
 });

@@ -47,6 +47,8 @@ beforeAll(() => {
   // What `npm run build` emits: dist/src and the dist/package.json that src/version.ts reads.
   cpSync(path.join(REPO, "dist", "src"), path.join(deploy, "dist", "src"), { recursive: true });
   cpSync(path.join(REPO, "dist", "package.json"), path.join(deploy, "dist", "package.json"));
+  // ... and the operator console Vite built into dist/console.
+  cpSync(path.join(REPO, "dist", "console"), path.join(deploy, "dist", "console"), { recursive: true });
 }, 180_000);
 afterAll(() => rmSync(deploy, { recursive: true, force: true }));
 
@@ -58,6 +60,14 @@ describe("the deployable tree (production dependencies + dist/src)", () => {
     expect(HOST_ONLY.filter(installed)).toEqual([]);
     expect(installed("@azure/functions")).toBe(true);
     expect(installed("durable-functions")).toBe(true);
+  });
+
+  it("has the built console but not the tools that build or test it (devDependencies)", () => {
+    expect(existsSync(path.join(deploy, "dist", "console", "index.html"))).toBe(true);
+    expect(
+      readdirSync(path.join(deploy, "dist", "console", "assets")).some((f) => /^index-.+\.js$/.test(f)),
+    ).toBe(true);
+    expect(["vite", "preact", "playwright-core", "esbuild"].filter(installed)).toEqual([]);
   });
 
   it("has @azure/identity, which builds the token credential of identity-based connections in Azure", () => {

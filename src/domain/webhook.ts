@@ -39,7 +39,13 @@ export type WebhookSettings = t.TypeOf<typeof WebhookSettings>;
 export const Webhook = t.intersection(
   [
     t.type({ id: t.string, ...WebhookInput.props }),
-    t.partial({ disabledReason: t.string, ...WebhookOptions.props }),
+    t.partial({
+      /** Why it is disabled: `sustained-failure`, the receiver's 410, or `operator`. */
+      disabledReason: t.string,
+      /** When it was last disabled or enabled (absent: not since it was created). */
+      stateChangedAt: t.string,
+      ...WebhookOptions.props,
+    }),
   ],
   "Webhook",
 );

@@ -15,17 +15,19 @@ const httpFunctions = () =>
     }));
 
 describe("registered functions", () => {
-  it("registers every HTTP route with an explicit auth level: anonymous only for health and openapi", () => {
+  it("registers every HTTP route with an explicit auth level: anonymous only for health, openapi and the console", () => {
     const functions = httpFunctions();
     expect(functions.length).toBeGreaterThanOrEqual(8);
     for (const f of functions) {
-      expect(f.authLevel).toBe(["health", "openapi"].includes(f.name) ? "anonymous" : "function");
+      expect(f.authLevel).toBe(["health", "openapi", "console"].includes(f.name) ? "anonymous" : "function");
     }
   });
 
   it("has an OpenAPI 3.1 document that describes exactly the registered routes", () => {
     expect(openApiDocument.openapi).toBe("3.1.0");
+    // The console's static files are not part of the API it documents.
     const registered = httpFunctions()
+      .filter((f) => f.name !== "console")
       .flatMap((f) => f.methods.map((m) => `${m.toUpperCase()} /api/${f.route} ${f.name}`))
       .sort();
     const documented = Object.entries(openApiDocument.paths)
@@ -64,6 +66,7 @@ describe("registered functions", () => {
   it("registers from exactly the files package.json main names", () => {
     expect(packageJson.main).toBe("dist/src/functions/*/register.js");
     expect(functionFiles().map((f) => path.relative(path.join(__dirname, ".."), f))).toEqual([
+      "functions/console/register.ts",
       "functions/deliveryRecords/register.ts",
       "functions/dispatch/register.ts",
       "functions/ingest/register.ts",

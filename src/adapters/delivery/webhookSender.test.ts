@@ -81,6 +81,14 @@ describe("makeWebhookSender: status classes against a real server", () => {
     expect(receiver.requests.map((r) => r.url)).toEqual(["/hook"]);
   });
 
+  it("keeps the start of a failing receiver's answer (256 bytes) for the log, and nothing of a 2xx answer", async () => {
+    const failing = await server((_req, res) => res.writeHead(503).end(`<h1>down</h1>${"x".repeat(1000)}`));
+    const result = await sender().send(requestTo(failing.url));
+    expect(result.answer).toBe(`<h1>down</h1>${"x".repeat(256 - 13)}`);
+    const ok = await server(answer(200));
+    expect((await sender().send(requestTo(ok.url))).answer).toBeUndefined();
+  });
+
   it("reads Retry-After in seconds on 429", async () => {
     const receiver = await server(answer(429, { "retry-after": "17" }));
     const result = await sender().send(requestTo(receiver.url));

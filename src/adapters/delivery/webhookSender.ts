@@ -28,7 +28,12 @@ export interface WebhookRequest {
 export interface AttemptResult {
   readonly outcome: DeliveryOutcome;
   readonly latencyMs: number;
+  /** The start of the receiver's answer (UTF-8, at most ANSWER_BYTES) when it answered with a non-2xx status. */
+  readonly answer?: string;
 }
+
+/** How much of a failing receiver's answer the delivery log keeps: enough to read an error message. */
+export const ANSWER_BYTES = 256;
 
 export interface WebhookSender {
   /** Makes one attempt. Resolves with the outcome for every delivery failure; rejects only on a programming error. */
@@ -99,17 +104,25 @@ class AttemptDeadline extends EventEmitter {
  * Reads and discards the response body up to `limit` bytes. A receiver that sends more gets its connection
  * destroyed instead of read further: we never buffer or drain an unbounded body.
  */
-const discardBody = (body: Dispatcher.ResponseData["body"], limit: number): Promise<void> =>
-  new Promise<void>((resolve, reject) => {
+const discardBody = (body: Dispatcher.ResponseData["body"], limit: number, keep = 0): Promise<Buffer> =>
+  new Promise<Buffer>((resolve, reject) => {
     let received = 0;
+    const kept: Buffer[] = [];
+    let keptBytes = 0;
+    const done = () => resolve(Buffer.concat(kept));
     body.on("data", (chunk: Buffer) => {
       received += chunk.length;
+      if (keptBytes < keep) {
+        const part = chunk.subarray(0, keep - keptBytes);
+        kept.push(part);
+        keptBytes += part.length;
+      }
       if (received > limit) {
         body.destroy();
-        resolve();
+        done();
       }
     });
-    body.once("end", resolve);
+    body.once("end", done);
     // An error (a stalled body hitting the deadline, a reset connection) means the attempt did not complete.
     body.once("error", reject);
   });
@@ -152,7 +165,10 @@ export const makeWebhookSender = (options: WebhookSenderOptions): WebhookSender 
   );
   sweep.unref();
 
-  const attempt = async (request: WebhookRequest, url: URL): Promise<DeliveryOutcome> => {
+  const attempt = async (
+    request: WebhookRequest,
+    url: URL,
+  ): Promise<{ outcome: DeliveryOutcome; answer?: string }> => {
     const headers = {
       "content-type": "application/json",
       "user-agent": options.userAgent,
@@ -175,17 +191,20 @@ export const makeWebhookSender = (options: WebhookSenderOptions): WebhookSender 
         body: request.body,
         signal: deadline,
       });
-      await discardBody(response.body, maxResponseBytes);
+      const failed = response.statusCode < 200 || response.statusCode > 299;
+      const kept = await discardBody(response.body, maxResponseBytes, failed ? ANSWER_BYTES : 0);
       const retryAfter = firstHeader(response.headers["retry-after"]);
-      return classifyResponse(
+      const outcome = classifyResponse(
         response.statusCode,
         retryAfter === undefined ? {} : { retryAfter },
         clock.now(),
       );
+      // The answer is text for an operator to read: a cut multi-byte character becomes U+FFFD, never an error.
+      return kept.length === 0 ? { outcome } : { outcome, answer: kept.toString("utf8") };
     } catch (error) {
       // The body stalled or the connection failed: the status alone did not complete the delivery.
       const kind = deliveryErrorKind(error);
-      return classifyError(kind, kind === "blocked-target" ? blockedReasonOf(error) : undefined);
+      return { outcome: classifyError(kind, kind === "blocked-target" ? blockedReasonOf(error) : undefined) };
     } finally {
       clearTimeout(timer);
       entry.inFlight--;
@@ -197,11 +216,11 @@ export const makeWebhookSender = (options: WebhookSenderOptions): WebhookSender 
     async send(request) {
       const started = performance.now();
       const target = checkTarget(request.url, options.allowPrivateTargets);
-      const outcome =
+      const result =
         target instanceof URL
           ? await attempt(request, target)
-          : classifyError("blocked-target", target.refused);
-      return { outcome, latencyMs: performance.now() - started };
+          : { outcome: classifyError("blocked-target", target.refused) };
+      return { ...result, latencyMs: performance.now() - started };
     },
     async close() {
       clearInterval(sweep);

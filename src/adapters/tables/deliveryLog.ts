@@ -16,7 +16,12 @@ export const DeliveryAttempt = t.intersection(
       latencyMs: t.number,
       at: t.string,
     }),
-    t.partial({ status: t.number, error: t.string }),
+    t.partial({
+      status: t.number,
+      error: t.string,
+      /** The start of a failing receiver's answer (webhookSender ANSWER_BYTES), as the receiver wrote it. */
+      answer: t.string,
+    }),
   ],
   "DeliveryAttempt",
 );

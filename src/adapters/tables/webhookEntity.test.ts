@@ -13,6 +13,7 @@ const full: Webhook = {
   headers: { authorization: "Bearer token-value" },
   disabled: true,
   disabledReason: "receiver answered 410 Gone",
+  stateChangedAt: "2026-01-01T00:30:00.000Z",
   ordering: "per-subject",
   orderingOnFailure: "block",
 };

@@ -136,7 +136,7 @@ export const makeTableWebhookStore = (
       if (current === undefined) return { kind: "not-found" };
       if (ifMatch !== undefined && ifMatch !== "*" && ifMatch !== current.etag)
         return { kind: "precondition-failed" };
-      const webhook: Webhook = { id, ...input };
+      const webhook = replacedState(current.webhook, { id, ...input }, clock.now());
       const result = await write(current, webhook, current.secrets, current.etag);
       if (result === undefined) return { kind: "not-found" };
       if (result === "precondition-failed") return { kind: "precondition-failed" };
@@ -166,8 +166,32 @@ export const makeTableWebhookStore = (
 
     disable: (id, reason) =>
       update(id, ({ webhook, secrets }) => ({
-        webhook: { ...webhook, disabled: true, disabledReason: reason },
+        webhook: {
+          ...webhook,
+          disabled: true,
+          disabledReason: reason,
+          stateChangedAt: webhook.disabled
+            ? (webhook.stateChangedAt ?? clock.now().toISOString())
+            : clock.now().toISOString(),
+        },
         secrets,
       })),
+  };
+};
+
+/**
+ * The state fields after a full replace: a change of `disabled` is stamped with the time (re-enabling is how an
+ * operator undoes an automatic disable, and starts a new sustained-failure window); a webhook that stays
+ * disabled keeps its reason; one an operator disables gets the reason `operator`.
+ */
+const replacedState = (current: Webhook, next: Webhook, now: Date): Webhook => {
+  const { disabledReason: _reason, stateChangedAt: _since, ...rest } = next;
+  const changed = current.disabled !== next.disabled;
+  const since = changed ? now.toISOString() : current.stateChangedAt;
+  const reason = !next.disabled ? undefined : changed ? "operator" : (current.disabledReason ?? "operator");
+  return {
+    ...rest,
+    ...(reason === undefined ? {} : { disabledReason: reason }),
+    ...(since === undefined ? {} : { stateChangedAt: since }),
   };
 };

@@ -28,6 +28,7 @@ import {
 } from "../../domain/ordering";
 import { signingSecrets } from "../../domain/webhook";
 import { indexWebhooks, type WebhookIndex } from "../../domain/webhookIndex";
+import { type HealthRecorder } from "./healthRecorder";
 
 interface Clock {
   now(): Date;
@@ -96,6 +97,8 @@ export interface DeliverDeps {
   readonly log: DeliveryLog;
   readonly clock: Clock;
   readonly warn?: Log;
+  /** Endpoint health and the sustained-failure rule (healthRecorder.ts); it never rejects. */
+  readonly health?: HealthRecorder;
   /** Progress of per-subject streams; needed only when a chunk holds ordered deliveries. */
   readonly streams?: Pick<SubjectStreams, "progress" | "apply">;
   readonly telemetry?: Telemetry;
@@ -139,6 +142,7 @@ export const makeDeliverActivity =
         outcome: result.outcome.kind,
         ...(result.outcome.status === undefined ? {} : { status: result.outcome.status }),
         ...(errorText(result.outcome) === undefined ? {} : { error: errorText(result.outcome) }),
+        ...(result.answer === undefined ? {} : { answer: result.answer }),
         latencyMs: Math.round(result.latencyMs),
         at,
       });
@@ -173,6 +177,7 @@ export const makeDeliverActivity =
       // retried one (that would deliver it again).
       deps.warn?.(`delivery log write failed for ${attempts.length} attempts: ${errorMessage(error)}`);
     }
+    await deps.health?.record(attempts);
     const byId = new Map([...free, ...ordered].map((r) => [r.deliveryId, r]));
     return chunk.flatMap((p) => byId.get(p.delivery.id) ?? []);
   };

@@ -21,6 +21,7 @@ import {
   dispatchOrchestrator,
   PLAN_ACTIVITY,
 } from "./dispatchOrchestrator";
+import { makeHealthRecorder } from "./healthRecorder";
 
 // The dispatch orchestration and its activities (durable-functions), traced when telemetry is on
 // (durableTracing.ts: the trace context travels in the orchestration input and the activities' inputs).
@@ -37,6 +38,12 @@ const deliverActivity = (warn: (message: string) => void): ReturnType<typeof mak
     warn,
     streams: deps.subjectStreams,
     telemetry: deps.telemetry,
+    health: makeHealthRecorder({
+      health: deps.webhookHealth,
+      webhooks: deps.webhooks,
+      autoDisableAfterMs: deps.config.AUTO_DISABLE_AFTER,
+      warn,
+    }),
   });
 };
 

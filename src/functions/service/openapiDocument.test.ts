@@ -8,6 +8,7 @@ import { type SchemaDocument } from "../../test-support/jsonSchema";
 import { shapeOfCodec, shapeOfSchema } from "../../test-support/schemaShapes";
 import { Accepted } from "../deliveryRecords/deliveryRecordsApi";
 import { Problem } from "../http/problem";
+import { WebhookHealth } from "../webhooks/healthView";
 import { SecretRotated, WebhookCreated, WebhookView } from "../webhooks/webhookView";
 import { Health } from "./health";
 import { openApiDocument } from "./openapiDocument";
@@ -18,6 +19,7 @@ const schemaShape = (name: string) => shapeOfSchema(doc, { $ref: `#/components/s
 /** Every component schema and the codec of what it describes. */
 const MIRRORS: ReadonlyArray<readonly [string, t.Mixed]> = [
   ["Webhook", WebhookView],
+  ["WebhookHealth", WebhookHealth],
   ["WebhookCreated", WebhookCreated],
   ["SecretRotated", SecretRotated],
   ["DeliveryAttempt", DeliveryAttempt],

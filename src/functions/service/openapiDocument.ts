@@ -84,12 +84,65 @@ const webhook = {
     attributes: { type: "object", additionalProperties: { type: "string" } },
     headers: { type: "object", additionalProperties: { type: "string" } },
     disabled: { type: "boolean" },
-    disabledReason: { type: "string" },
+    disabledReason: {
+      type: "string",
+      description: "sustained-failure, operator, or the receiver's 410 Gone",
+    },
+    stateChangedAt: {
+      type: "string",
+      format: "date-time",
+      description: "when it was last disabled or enabled",
+    },
     ordering: { enum: ["none", "per-subject"] },
     orderingOnFailure: { enum: ["continue", "block"] },
     createdAt: { type: "string", format: "date-time" },
     updatedAt: { type: "string", format: "date-time" },
     previousSecretValidUntil: { type: "string", format: "date-time" },
+  },
+};
+
+const lastAttempt = {
+  type: "object",
+  required: ["at"],
+  properties: {
+    at: { type: "string", format: "date-time" },
+    status: { type: "integer" },
+    error: { type: "string", description: "the error kind when the receiver did not answer" },
+  },
+};
+const healthCounts = {
+  type: "object",
+  required: ["deliveries", "failures"],
+  properties: {
+    deliveries: { type: "integer", description: "attempts" },
+    failures: { type: "integer" },
+    successRate: { type: "number", minimum: 0, maximum: 1, description: "absent without attempts" },
+  },
+};
+const webhookHealth = {
+  type: "object",
+  required: ["webhookId", "state", "lastHour", "last24Hours", "consecutiveFailures"],
+  properties: {
+    webhookId: { type: "string" },
+    state: { enum: ["active", "disabled"] },
+    disabledReason: { type: "string" },
+    stateChangedAt: { type: "string", format: "date-time" },
+    lastHour: { ...healthCounts, description: "attempts in the 5-minute buckets overlapping the last hour" },
+    last24Hours: {
+      ...healthCounts,
+      description: "attempts in the hourly buckets overlapping the last 24 hours",
+    },
+    consecutiveFailures: { type: "integer", description: "failed attempts since the last success" },
+    lastSuccess: lastAttempt,
+    lastFailure: lastAttempt,
+    failingSince: { type: "string", format: "date-time", description: "first failure of the current streak" },
+    autoDisableAt: {
+      type: "string",
+      format: "date-time",
+      description:
+        "while every attempt fails: when AUTO_DISABLE_AFTER disables it (on a failure at or after)",
+    },
+    updatedAt: { type: "string", format: "date-time" },
   },
 };
 
@@ -109,6 +162,7 @@ export const openApiDocument = {
     schemas: {
       WebhookInput: webhookInput,
       Webhook: webhook,
+      WebhookHealth: webhookHealth,
       WebhookCreated: {
         allOf: [
           ref("Webhook"),
@@ -141,6 +195,11 @@ export const openApiDocument = {
             type: "string",
             description:
               "timeout, connection-refused, blocked-target, ... when it did not; a blocked target says why, as in blocked-target: loopback: 127.0.0.1",
+          },
+          answer: {
+            type: "string",
+            description:
+              "the start (256 bytes) of the receiver's answer when its status was not 2xx, as it wrote it",
           },
           latencyMs: { type: "integer" },
           at: { type: "string", format: "date-time" },
@@ -282,15 +341,32 @@ export const openApiDocument = {
         operationId: "webhooks-list",
         summary: "List webhooks",
         ...keyed,
-        parameters: [revealParam],
+        parameters: [
+          revealParam,
+          {
+            name: "include",
+            in: "query",
+            required: false,
+            description: "`health` adds each webhook's health summary (one more table query)",
+            schema: { type: "string", enum: ["health"] },
+          },
+        ],
         responses: {
           "200": {
             description: "All webhooks",
             content: jsonContent({
               type: "object",
-              properties: { items: { type: "array", items: ref("Webhook") } },
+              properties: {
+                items: {
+                  type: "array",
+                  items: {
+                    allOf: [ref("Webhook"), { type: "object", properties: { health: ref("WebhookHealth") } }],
+                  },
+                },
+              },
             }),
           },
+          "400": problemResponse("Invalid include"),
           ...unauthorized,
         },
       },
@@ -332,6 +408,20 @@ export const openApiDocument = {
         parameters: [idParam],
         responses: {
           "204": { description: "Deleted" },
+          "404": problemResponse("No such webhook"),
+          ...unauthorized,
+        },
+      },
+    },
+    "/api/webhooks/{id}/health": {
+      get: {
+        operationId: "webhooks-health",
+        summary:
+          "Endpoint health: state, attempts and failures (1 h, 24 h), last success and failure, streak",
+        ...keyed,
+        parameters: [idParam],
+        responses: {
+          "200": { description: "The webhook's health", content: jsonContent(ref("WebhookHealth")) },
           "404": problemResponse("No such webhook"),
           ...unauthorized,
         },

@@ -24,6 +24,8 @@ const webhooksApi = (): ReturnType<typeof makeWebhooksApi> =>
       newId: deps.newId,
       newSecret: deps.newSecret,
       rotationGraceMs: () => deps.config.SECRET_ROTATION_GRACE_SECONDS * 1000,
+      health: deps.webhookHealth,
+      autoDisableAfterMs: () => deps.config.AUTO_DISABLE_AFTER,
     });
   })());
 
@@ -50,6 +52,12 @@ httpRoute(
   "webhooks-rotate-secret",
   { methods: ["POST"], route: "webhooks/{id}/rotate-secret", authLevel: "function" },
   (request) => webhooksApi().rotateSecret(request),
+);
+
+httpRoute(
+  "webhooks-health",
+  { methods: ["GET"], route: "webhooks/{id}/health", authLevel: "function" },
+  (request) => webhooksApi().health(request),
 );
 
 // Held subjects of per-subject webhooks, and the operator's skip and retry-now.

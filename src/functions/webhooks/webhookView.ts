@@ -3,6 +3,7 @@ import * as t from "io-ts";
 import { type StoredWebhook } from "../../adapters/tables/webhookEntity";
 import { Ordering, OrderingOnFailure } from "../../domain/ordering";
 import { Webhook } from "../../domain/webhook";
+import { WebhookHealth } from "./healthView";
 
 const [WebhookRequired, WebhookOptional] = Webhook.types;
 
@@ -19,13 +20,22 @@ export const WebhookView = t.intersection(
       createdAt: t.string,
       updatedAt: t.string,
     }),
-    t.partial({ disabledReason: WebhookOptional.props.disabledReason, previousSecretValidUntil: t.string }),
+    t.partial({
+      disabledReason: WebhookOptional.props.disabledReason,
+      stateChangedAt: WebhookOptional.props.stateChangedAt,
+      previousSecretValidUntil: t.string,
+    }),
   ],
   "WebhookView",
 );
 export type WebhookView = t.TypeOf<typeof WebhookView>;
 
-export const WebhookList = t.type({ items: t.array(WebhookView) }, "WebhookList");
+/** A list item: the view, and with `?include=health` its health summary. */
+export const WebhookListItem = t.intersection(
+  [WebhookView, t.partial({ health: WebhookHealth })],
+  "WebhookListItem",
+);
+export const WebhookList = t.type({ items: t.array(WebhookListItem) }, "WebhookList");
 export type WebhookList = t.TypeOf<typeof WebhookList>;
 
 /** The answer to create: the view and the signing secret, the only time it is shown. */

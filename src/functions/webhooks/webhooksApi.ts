@@ -1,10 +1,12 @@
 import { type HttpRequest, type HttpResponseInit } from "@azure/functions";
 import * as E from "fp-ts/Either";
 
+import { type WebhookHealthStore } from "../../adapters/tables/webhookHealth";
 import { type WebhookStore } from "../../adapters/tables/webhookStore";
 import { validateWebhookInput, type WebhookInputPolicy } from "../../domain/webhookInput";
 import { json, problem } from "../http/problem";
 import { readJsonBody } from "../http/requestBody";
+import { webhookHealthView } from "./healthView";
 import { type SecretRotated, type WebhookCreated, type WebhookList, webhookView } from "./webhookView";
 
 export interface WebhooksApiDeps {
@@ -16,6 +18,9 @@ export interface WebhooksApiDeps {
   readonly newSecret: () => string;
   /** How long a rotated-out secret keeps signing (SECRET_ROTATION_GRACE_SECONDS). */
   readonly rotationGraceMs: () => number;
+  /** Endpoint health (written by the deliver activities) and AUTO_DISABLE_AFTER, for the health views. */
+  readonly health?: Pick<WebhookHealthStore, "get" | "list" | "remove">;
+  readonly autoDisableAfterMs?: () => number;
 }
 
 export type HttpHandler = (request: HttpRequest) => Promise<HttpResponseInit>;
@@ -44,10 +49,33 @@ export const makeWebhooksApi = (deps: WebhooksApiDeps) => {
     return json(201, created, { etag: stored.etag, location: `/api/webhooks/${encodeURIComponent(id)}` });
   };
 
+  const rule = () => ({ autoDisableAfterMs: deps.autoDisableAfterMs?.() ?? 0, now: deps.clock.now() });
+
+  /** `?include=health` adds each webhook's health summary: one more query (the health partition), on request. */
   const list: HttpHandler = async (request) => {
-    const items = await deps.store.list();
-    const body: WebhookList = { items: items.map((stored) => webhookView(stored, revealHeaders(request))) };
+    const include = (request.query.get("include") ?? "").split(",").filter((s) => s !== "");
+    if (include.some((s) => s !== "health"))
+      return problem(400, "Invalid query", [{ path: "?include", message: "must be health" }]);
+    const [items, records] = await Promise.all([
+      deps.store.list(),
+      include.includes("health") && deps.health !== undefined ? deps.health.list() : undefined,
+    ]);
+    const body: WebhookList = {
+      items: items.map((stored) => ({
+        ...webhookView(stored, revealHeaders(request)),
+        ...(records === undefined
+          ? {}
+          : { health: webhookHealthView(stored, records.get(stored.webhook.id), rule()) }),
+      })),
+    };
     return json(200, body);
+  };
+
+  const health: HttpHandler = async (request) => {
+    const stored = await deps.store.get(idOf(request));
+    if (stored === undefined) return notFound(idOf(request));
+    const record = await deps.health?.get(stored.webhook.id);
+    return json(200, webhookHealthView(stored, record, rule()));
   };
 
   const get: HttpHandler = async (request) => {
@@ -78,8 +106,13 @@ export const makeWebhooksApi = (deps: WebhooksApiDeps) => {
     }
   };
 
-  const remove: HttpHandler = async (request) =>
-    (await deps.store.remove(idOf(request))) ? { status: 204 } : notFound(idOf(request));
+  const remove: HttpHandler = async (request) => {
+    if (!(await deps.store.remove(idOf(request)))) return notFound(idOf(request));
+    // Failure policy: a health row left behind by a failed removal is harmless (nothing lists it without its
+    // webhook) and is overwritten if the id ever comes back.
+    await deps.health?.remove(idOf(request)).catch(() => undefined);
+    return { status: 204 };
+  };
 
   const rotateSecret: HttpHandler = async (request) => {
     const secret = deps.newSecret();
@@ -89,5 +122,5 @@ export const makeWebhooksApi = (deps: WebhooksApiDeps) => {
     return stored === undefined ? notFound(idOf(request)) : json(200, rotated, { etag: stored.etag });
   };
 
-  return { create, list, get, replace, remove, rotateSecret };
+  return { create, list, get, replace, remove, rotateSecret, health };
 };

@@ -1,0 +1,288 @@
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+import { type Page } from "playwright-core";
+
+import { verifies } from "../agent/receiver";
+import { always, type Responder } from "../agent/responses";
+import { type RuntimeProcess, startRuntimeProcess } from "../agent/runtimeProcess";
+import { type Subscriber, TestAgent } from "../agent/testAgent";
+import { waitFor, waitForValue } from "../agent/waitFor";
+import { SUITE_RUNTIME_SETTINGS } from "../setup/runningSuite";
+import { type Browser, launchBrowser } from "./browser";
+
+// The operator console in a real browser (Debian's Chromium through playwright-core) against the local runtime
+// (its own, in memory: embedded Azurite and Event Hubs endpoint) and real receivers. Screenshots go to
+// CONSOLE_SCREENSHOTS_DIR (npm run screenshots: docs/console), else to a temp folder.
+
+/** Markup in an attribute value and in a rejected event's body: the console must show it, never run it. */
+const HOSTILE = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>`;
+/** What the failing receiver answers: an error page with a script in it. */
+const HOSTILE_ANSWER = `<html><script>window.__pwned=3</script><b>upstream registry unavailable</b></html>`;
+/** A header value of the healthy webhook: masked unless the operator reveals it. */
+const TOKEN = "Bearer billing-token-8f3a";
+const SHOTS = process.env.CONSOLE_SCREENSHOTS_DIR ?? mkdtempSync(path.join(tmpdir(), "console-screenshots-"));
+
+type TestPage = Awaited<ReturnType<Browser["page"]>>;
+
+/** What the page's globals look like to code run with page.evaluate (this project compiles without the DOM lib). */
+interface PageGlobals {
+  readonly sessionStorage: {
+    readonly length: number;
+    key(i: number): string | null;
+    getItem(k: string): string | null;
+  };
+  readonly document: {
+    readonly cookie: string;
+    readonly activeElement: { readonly id: string } | null;
+    readonly documentElement: { readonly scrollWidth: number };
+  };
+}
+
+describe("operator console (Chromium, local runtime, real receivers)", () => {
+  let runtime: RuntimeProcess;
+  let agent: TestAgent;
+  let browser: Browser;
+  let page: TestPage;
+  let healthy: Subscriber;
+  let failing: Subscriber;
+  let hostile: Subscriber;
+  let deadDeliveryId: string;
+  let consoleUrl: string;
+
+  const shot = (p: Page, name: string) => p.screenshot({ path: path.join(SHOTS, name) });
+  const pwned = (p: Page) => p.evaluate(() => (globalThis as { __pwned?: unknown }).__pwned);
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    runtime = await startRuntimeProcess({ ...SUITE_RUNTIME_SETTINGS });
+    agent = new TestAgent({
+      adminUrl: runtime.info.adminUrl,
+      adminKey: runtime.info.adminKey,
+      eventHubConnection: runtime.info.eventHubConnectionString,
+      eventHubName: runtime.info.eventHubName,
+      receiverHost: "127.0.0.1",
+      receiverBindHost: "127.0.0.1",
+    });
+    consoleUrl = `${runtime.info.adminUrl}/console`;
+    const subscriber = async (
+      name: string,
+      responder: Responder,
+      attributes: Record<string, string>,
+      headers: Record<string, string> = {},
+    ) =>
+      agent.subscribe(await agent.receiver(name, responder), {
+        subscriptions: ["ping"],
+        attributes,
+        headers,
+      });
+    healthy = await subscriber("healthy", always(200), { name: "billing-service" }, { authorization: TOKEN });
+    failing = await subscriber("failing", () => ({ status: 500, body: HOSTILE_ANSWER }), {
+      name: "registry-mirror",
+    });
+    hostile = await subscriber("hostile", always(200), { name: "hostile", note: HOSTILE });
+    await agent.admin.ping(healthy.webhook.id);
+    await agent.admin.ping(hostile.webhook.id);
+    await agent.admin.ping(failing.webhook.id);
+    await agent.producer.publish([{ name: "no-such-event", payload: { note: HOSTILE } }]);
+    const [letter] = await waitForValue(
+      async () => {
+        const items = await agent.admin.deadLetters(failing.webhook.id);
+        return items.length > 0 ? items : undefined;
+      },
+      { what: "the failing webhook's dead letter" },
+    );
+    deadDeliveryId = letter!.deliveryId;
+    await waitFor(() => healthy.receiver.delivered() === 1 && hostile.receiver.delivered() === 1, {
+      what: "the first pings",
+    });
+    browser = await launchBrowser();
+    page = await browser.page();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await agent?.close();
+    await runtime?.stop();
+  });
+
+  const signIn = async (p: Page, key: string) => {
+    await p.goto(consoleUrl);
+    await p.getByLabel("Function key").fill(key);
+    await p.getByRole("button", { name: "Sign in" }).click();
+  };
+
+  it("serves the page with a strict Content-Security-Policy", async () => {
+    const response = await page.goto(consoleUrl);
+    const headers = response?.headers() ?? {};
+    expect(response?.status()).toBe(200);
+    expect(headers["content-security-policy"]).toContain("default-src 'self'");
+    expect(headers["content-security-policy"]).not.toContain("unsafe-inline");
+    expect(headers["x-content-type-options"]).toBe("nosniff");
+  });
+
+  it("tells an operator with a wrong key that the key was not accepted", async () => {
+    await signIn(page, "not-the-key");
+    await expect(page.getByRole("alert").textContent()).resolves.toContain("function key was not accepted");
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).sessionStorage.length)).toBe(0);
+    await shot(page, "sign-in-wrong-key.png");
+  });
+
+  it("signs in with the key (kept in sessionStorage, never in the URL or a cookie) and lists webhooks with health", async () => {
+    await signIn(page, runtime.info.adminKey);
+    const failingRow = page.getByRole("row").filter({ hasText: failing.receiver.url });
+    await failingRow.waitFor();
+    await expect(failingRow.textContent()).resolves.toMatch(/0\.0%.*3\/3 failed.*3.*HTTP 500/);
+    const healthyRow = page.getByRole("row").filter({ hasText: healthy.receiver.url });
+    await expect(healthyRow.textContent()).resolves.toMatch(/active.*100\.0%/);
+    // Sorted by failures: the failing webhook comes first.
+    await expect(page.getByRole("row").nth(1).textContent()).resolves.toContain(failing.receiver.url);
+    expect(page.url()).not.toContain(runtime.info.adminKey);
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.cookie)).toBe("");
+    expect(
+      await page.evaluate(() => {
+        const storage = (globalThis as unknown as PageGlobals).sessionStorage;
+        return Array.from({ length: storage.length }, (_, i) => storage.getItem(storage.key(i) ?? ""));
+      }),
+    ).toEqual([runtime.info.adminKey]);
+    await shot(page, "webhooks.png");
+  });
+
+  it("shows markup that a webhook's attributes carry as text and never runs it", async () => {
+    await expect(page.getByText(HOSTILE, { exact: false }).first().isVisible()).resolves.toBe(true);
+    expect(await pwned(page)).toBeUndefined();
+    expect(page.dialogs).toEqual([]);
+    expect(await page.locator("img[src=x]").count()).toBe(0);
+  });
+
+  it("filters webhooks by state and text", async () => {
+    await page.getByLabel("Search").fill("registry-mirror");
+    await expect(page.getByRole("row").count()).resolves.toBe(2);
+    await page.getByLabel("Search").fill("");
+    await page.getByLabel("State").selectOption("disabled");
+    await expect(page.getByRole("status").textContent()).resolves.toMatch(/^0 of 3 webhooks/);
+    await page.getByLabel("State").selectOption("all");
+  });
+
+  it("rotates a secret (shown once), sends a ping and watches it arrive in the log, signed with the new secret", async () => {
+    await page.getByRole("link", { name: healthy.receiver.url }).click();
+    await page.getByRole("heading", { name: healthy.receiver.url }).waitFor();
+    await page.getByRole("button", { name: "Rotate secret" }).click();
+    const secret = await page.getByLabel("Secret", { exact: true }).inputValue();
+    expect(secret).toMatch(/^whsec_/);
+    await expect(page.getByRole("button", { name: "Copy" }).isVisible()).resolves.toBe(true);
+    await shot(page, "webhook-detail.png");
+
+    await page.getByRole("button", { name: "Send ping" }).click();
+    await page.getByText(/Ping msg_\S+ is in the log\./).waitFor();
+    await waitFor(() => healthy.receiver.delivered() === 2, { what: "the console's ping at the receiver" });
+    const ping = healthy.receiver.requests.at(-1)!;
+    expect(verifies(ping, secret)).toBe(true);
+    expect(await page.locator("tr.highlight").count()).toBe(1);
+
+    await page.getByRole("button", { name: "Done, hide it" }).click();
+    await expect(page.getByLabel("Secret", { exact: true }).count()).resolves.toBe(0);
+    await page.reload();
+    await page.getByRole("heading", { name: healthy.receiver.url }).waitFor();
+    expect(await page.content()).not.toContain(secret);
+  });
+
+  it("masks header values until revealed, and a save keeps the values it did not show", async () => {
+    await page.goto(`${consoleUrl}#/webhooks/${healthy.webhook.id}`);
+    await page.getByRole("heading", { name: healthy.receiver.url }).waitFor();
+    expect(await page.getByLabel("Value").nth(1).inputValue()).toBe("***");
+    expect(await page.content()).not.toContain(TOKEN);
+    // Save with the header still masked: the console reads the real value back for the full replace.
+    await page.getByLabel("Value").first().fill("billing-service-v2");
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await waitFor(
+      async () =>
+        (
+          await agent.admin.http.get<{ attributes: Record<string, string> }>(
+            `/webhooks/${healthy.webhook.id}`,
+          )
+        ).data.attributes.name === "billing-service-v2",
+      {
+        what: "the saved attribute",
+      },
+    );
+    const stored = await agent.admin.http.get<{ headers: Record<string, string> }>(
+      `/webhooks/${healthy.webhook.id}?reveal=headers`,
+    );
+    expect(stored.data.headers).toEqual({ authorization: TOKEN });
+    await page.getByRole("button", { name: "Reveal header values" }).click();
+    await waitFor(async () => (await page.getByLabel("Value").nth(1).inputValue()) === TOKEN, {
+      what: "the revealed header value",
+    });
+  });
+
+  it("shows the delivery log with filters and an attempt's detail", async () => {
+    await page.goto(`${consoleUrl}#/log/${failing.webhook.id}`);
+    await page.getByRole("cell", { name: "HTTP 500", exact: true }).first().waitFor();
+    await expect(page.getByRole("cell", { name: "HTTP 500", exact: true }).count()).resolves.toBe(3);
+    await page.getByRole("button", { name: /^Detail of attempt 1 of / }).click();
+    await expect(page.locator("dl.detail").textContent()).resolves.toContain("retryable");
+    // The receiver's answer, script and all, is shown as text and not run.
+    await expect(page.locator("dl.detail pre.answer").textContent()).resolves.toBe(HOSTILE_ANSWER);
+    expect(await pwned(page)).toBeUndefined();
+    expect(page.dialogs).toEqual([]);
+    await shot(page, "delivery-log.png");
+    await page.getByLabel("Status").selectOption("2xx");
+    await page.getByText("No attempts.").waitFor();
+    await page.getByLabel("Status").selectOption("5xx");
+    await page.getByLabel("Delivery id").fill(deadDeliveryId);
+    await expect(page.getByRole("cell", { name: "HTTP 500", exact: true }).count()).resolves.toBe(3);
+  });
+
+  it("replays a dead letter, and the receiver gets it", async () => {
+    await page.goto(`${consoleUrl}#/dead-letters`);
+    await page.getByRole("button", { name: `Replay ${deadDeliveryId}` }).waitFor();
+    await shot(page, "dead-letters.png");
+    failing.receiver.respond(always(200));
+    await page.getByRole("button", { name: `Replay ${deadDeliveryId}` }).click();
+    await page.getByText("1 of 1 replayed.").waitFor();
+    await waitFor(() => failing.receiver.delivered() === 1, {
+      what: "the replayed delivery at the receiver",
+    });
+    expect(failing.receiver.requests.at(-1)?.webhookId).toBe(deadDeliveryId);
+    await expect(page.getByRole("button", { name: `Replay ${deadDeliveryId}` }).count()).resolves.toBe(0);
+  });
+
+  it("lists rejected events with reasons and shows a raw body only on request, as text", async () => {
+    await page.goto(`${consoleUrl}#/rejected`);
+    const row = page.getByRole("row").filter({ hasText: "/name" });
+    await row.first().waitFor();
+    expect(await page.content()).not.toContain("__pwned");
+    await row
+      .first()
+      .getByRole("button", { name: /Show the raw body/ })
+      .click();
+    await page.locator("pre").filter({ hasText: "__pwned" }).waitFor();
+    expect(await pwned(page)).toBeUndefined();
+    expect(page.dialogs).toEqual([]);
+    await shot(page, "rejected-events.png");
+  });
+
+  it("works on a 390-px phone screen with the keyboard alone, and Sign out forgets the key", async () => {
+    const phone = await browser.page({ width: 390, height: 844 });
+    await phone.goto(consoleUrl);
+    await phone.keyboard.press("Tab");
+    expect(
+      await phone.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.id),
+    ).toBe("function-key");
+    await phone.keyboard.type(runtime.info.adminKey);
+    await phone.keyboard.press("Enter");
+    await phone.getByRole("link", { name: failing.receiver.url }).waitFor();
+    expect(
+      await phone.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth),
+    ).toBeLessThanOrEqual(390);
+    await shot(phone, "webhooks-phone.png");
+    await phone.getByRole("button", { name: "Sign out" }).click();
+    await phone.getByLabel("Function key").waitFor();
+    expect(await phone.evaluate(() => (globalThis as unknown as PageGlobals).sessionStorage.length)).toBe(0);
+    expect(phone.errors).toEqual([]);
+    await phone.close();
+    expect(page.errors).toEqual([]);
+  });
+});

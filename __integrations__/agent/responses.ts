@@ -5,7 +5,8 @@ export interface Reply {
   readonly body?: string;
 }
 
-export type Responder = (attempt: number) => Reply;
+/** The reply to one request: its attempt number for that webhook-id (1 = first seen), and the webhook-id. */
+export type Responder = (attempt: number, webhookId: string) => Reply;
 
 /** Always the same status (200 by default). */
 export const always =

@@ -2,14 +2,15 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 
-import { renderChart } from "./chart";
+import { renderBars, renderChart } from "./chart";
+import { runCost } from "./cost";
 import { runHotPath } from "./hotPath";
 import { commitMeasured, machine } from "./machine";
 import { type BenchOptions, parseOptions } from "./options";
 import { backlogPhase, burstPhase, rawPhase, steadyPhase } from "./phases";
 import { startPipelineEnv } from "./pipeline";
 import { progress } from "./progress";
-import { type BenchResults, chartPanels, checkTargets, summaryText } from "./report";
+import { type BenchResults, chartPanels, checkTargets, costBars, summaryText } from "./report";
 import { treeRssMb } from "./rss";
 import { deliveriesPerEvent } from "./workload";
 
@@ -57,6 +58,7 @@ const main = async (): Promise<void> => {
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const e2e = await endToEnd(options);
+  const cost = options.costBatches === 0 ? undefined : await runCost(options.webhooks, options.costBatches);
   const hotPath = await runHotPath(
     options.hotPathSizes,
     options.hotPathBudgetMs,
@@ -75,6 +77,7 @@ const main = async (): Promise<void> => {
     ...e2e,
     pipelineToRaw: e2e.burst.deliveriesPerSecond / e2e.raw.perSecond,
     hotPath,
+    ...(cost === undefined ? {} : { cost }),
   };
   const results: BenchResults = {
     ...partial,
@@ -83,10 +86,12 @@ const main = async (): Promise<void> => {
   };
   mkdirSync(options.outDir, { recursive: true });
   writeAtomically(path.join(options.outDir, "results.json"), JSON.stringify(results, null, 2) + "\n");
-  writeAtomically(path.join(options.outDir, "chart.png"), renderChart(chartPanels(results)));
+  writeAtomically(path.join(options.outDir, "chart.png"), await renderChart(chartPanels(results)));
+  if (cost !== undefined)
+    writeAtomically(path.join(options.outDir, "cost.png"), await renderBars(costBars(cost)));
   process.stdout.write(summaryText(results));
   process.stdout.write(
-    `Results: ${path.relative(process.cwd(), options.outDir)}/results.json and chart.png\n`,
+    `Results: ${path.relative(process.cwd(), options.outDir)}/results.json, chart.png and cost.png\n`,
   );
 };
 

@@ -44,7 +44,12 @@ describe("registered functions", () => {
       .filter((f) => Object.values(f.metadata.bindings).some((b) => b.type === "durableClient"))
       .map((f) => f.name)
       .sort();
-    expect(withClient).toEqual(["dead-letters-replay", "onIncomingEvents", "webhooks-ping"]);
+    expect(withClient).toEqual([
+      "dead-letters-replay",
+      "onIncomingEvents",
+      "orchestration-history-purge",
+      "webhooks-ping",
+    ]);
   });
 
   it("retries a failed Event Hub batch forever: without a policy the Functions host would pass its events over", () => {
@@ -61,9 +66,16 @@ describe("registered functions", () => {
       "functions/deliveryRecords/register.ts",
       "functions/dispatch/register.ts",
       "functions/ingest/register.ts",
+      "functions/maintenance/register.ts",
       "functions/service/register.ts",
       "functions/webhooks/register.ts",
     ]);
+  });
+
+  it("purges finished orchestrations hourly, with a durable client", () => {
+    const purge = loadApp().functions.get("orchestration-history-purge");
+    expect(purge?.trigger.type).toBe("timerTrigger");
+    expect(purge?.trigger.schedule).toBe("0 45 * * * *");
   });
 
   it("checks the configuration when the app starts", () => {

@@ -99,7 +99,7 @@ describe("the counting proxy in front of Azurite", () => {
       expect(c[`blob.putContainer[${name.toLowerCase()}]`]).toBe(1);
       expect(c["blob.put[checkpoint]"]).toBe(1);
       expect(c["storage.requests"]).toBe(8);
-      expect(c["storage.requestBytes"]).toBeGreaterThan(0);
+      expect(c["storage.requestBytes[table]"]).toBeGreaterThan(0);
     } finally {
       await counted.stop();
       resetCounters();

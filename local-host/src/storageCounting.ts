@@ -99,8 +99,8 @@ export const startCountingProxy = async (
       const method = req.method ?? "GET";
       const url = req.url ?? "/";
       count("storage.requests");
-      count("storage.requestBytes", body.length);
       if (service === "table") {
+        count("storage.requestBytes[table]", body.length);
         const { kind, table } = classifyTable(method, url);
         if (kind === "batch") {
           const batch = batchOperations(body.toString("utf8"));
@@ -110,13 +110,14 @@ export const startCountingProxy = async (
       } else if (service === "blob") {
         const { op, area } = classifyBlob(method, url);
         count(`blob.${op}[${area}]`);
+        count(`storage.requestBytes[blob${area === "ownership" ? " ownership" : ""}]`, body.length);
       } else count(`queue.${method.toLowerCase()}[${split(url).rest.split("/")[0] ?? ""}]`);
       const upstream = http.request(
         { host: "127.0.0.1", port: targetPort, method, path: url, headers: req.headers, agent },
         (answer) => {
           if ((answer.statusCode ?? 500) >= 400) count(`storage.errors[${answer.statusCode}]`);
           res.writeHead(answer.statusCode ?? 500, answer.rawHeaders);
-          answer.on("data", (chunk: Buffer) => count("storage.responseBytes", chunk.length));
+          answer.on("data", (chunk: Buffer) => count(`storage.responseBytes[${service}]`, chunk.length));
           answer.pipe(res);
         },
       );

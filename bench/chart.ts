@@ -126,7 +126,7 @@ export const toSvg = async (spec: vl.TopLevelSpec): Promise<string> => {
       background: "white",
       padding: 16,
       axis: { labelFontSize: 12, titleFontSize: 13 },
-      legend: { labelFontSize: 12 },
+      legend: { labelFontSize: 12, labelLimit: 300 },
     },
   }).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: "none" });

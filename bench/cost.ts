@@ -3,7 +3,7 @@ import { performance } from "node:perf_hooks";
 import { collect, DeliveryTracker } from "./deliveryTracker";
 import { expecting, type PipelineEnv, startPipelineEnv } from "./pipeline";
 import { type Progress, progress } from "./progress";
-import { expectedDeliveryIds, eventOfKind, mixedEvent, webhookSpecs } from "./workload";
+import { eventOfKind, expectedDeliveryIds, mixedEvent, webhookSpecs } from "./workload";
 
 /**
  * Cost per delivery, counted exactly: the local runtime runs with LOCAL_HOST_COUNTERS=true (the local host's

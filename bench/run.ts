@@ -12,6 +12,7 @@ import { startPipelineEnv } from "./pipeline";
 import { progress } from "./progress";
 import { type BenchResults, chartPanels, checkTargets, costBars, summaryText } from "./report";
 import { treeRssMb } from "./rss";
+import { freePort, storageAfterBacklog } from "./storageRows";
 import { deliveriesPerEvent } from "./workload";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -19,7 +20,14 @@ const REPO_ROOT = path.resolve(__dirname, "..");
 /** End to end through the local runtime (a child process): raw ceiling, burst, steady ladder, 1,000 events/s, backlog. */
 const endToEnd = async (options: BenchOptions) => {
   process.stderr.write(`Starting the local runtime and ${options.webhooks} receivers...\n`);
-  const env = await startPipelineEnv(options.webhooks, options.persistent);
+  // With --backlog the bench reads the runtime's tables afterwards: Azurite on ports chosen here.
+  const ports = options.backlog ? { blob: await freePort(), table: await freePort() } : undefined;
+  const env = await startPipelineEnv(options.webhooks, options.persistent, {
+    settings:
+      ports === undefined
+        ? {}
+        : { AZURITE_BLOB_PORT: String(ports.blob), AZURITE_TABLE_PORT: String(ports.table) },
+  });
   try {
     const idle = treeRssMb(env.runtime.pid);
     const raw = await rawPhase(env, options.rawMs);
@@ -38,7 +46,17 @@ const endToEnd = async (options: BenchOptions) => {
     );
     const peak = Math.max(burst.peakRssMb, ...ladder.map((s) => s.peakRssMb), steady1000.peakRssMb);
     const backlog = options.backlog ? await backlogPhase(env, options.backlogEvents, "backlog") : undefined;
-    return { raw, burst, ladder, steady1000, backlog, runtimeRssMb: { idle, peak } };
+    const storage =
+      ports === undefined ? undefined : await storageAfterBacklog(env, ports, options.idleSeconds * 1000);
+    return {
+      raw,
+      burst,
+      ladder,
+      steady1000,
+      backlog,
+      ...(storage === undefined ? {} : { storageAfterBacklog: storage }),
+      runtimeRssMb: { idle, peak },
+    };
   } catch (error) {
     process.stderr.write(`\n--- runtime stderr (tail) ---\n${env.runtime.stderr().slice(-4000)}\n`);
     throw error;

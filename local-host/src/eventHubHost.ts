@@ -1,4 +1,3 @@
-import { count } from "./counters";
 import {
   earliestEventPosition,
   EventHubConsumerClient,
@@ -9,6 +8,7 @@ import {
 import { BlobCheckpointStore } from "@azure/eventhubs-checkpointstore-blob";
 import { ContainerClient } from "@azure/storage-blob";
 
+import { count } from "./counters";
 import type { CapturedFunction, FunctionsCoreShim } from "./functionsCore";
 import { type LocalLog } from "./invocation";
 import { releaseOwnClaims } from "./ownClaims";

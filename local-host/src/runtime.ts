@@ -1,5 +1,5 @@
-import type { ServerResponse } from "node:http";
 import { mkdirSync, writeFileSync } from "node:fs";
+import type { ServerResponse } from "node:http";
 import path from "node:path";
 import v8 from "node:v8";
 

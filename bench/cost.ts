@@ -3,7 +3,7 @@ import { performance } from "node:perf_hooks";
 import { collect, DeliveryTracker } from "./deliveryTracker";
 import { expecting, type PipelineEnv, startPipelineEnv } from "./pipeline";
 import { type Progress, progress } from "./progress";
-import { eventOfKind, expectedDeliveryIds, mixedEvent, webhookSpecs } from "./workload";
+import { deliveriesPerEvent, eventOfKind, expectedDeliveryIds, mixedEvent, webhookSpecs } from "./workload";
 
 /**
  * Cost per delivery, counted exactly: the local runtime runs with LOCAL_HOST_COUNTERS=true (the local host's
@@ -245,17 +245,15 @@ export const runCostWorkload = async (
   };
 };
 
-/** The largest batch (at most 100 events) of `kind` whose deliveries fit one chunk of `chunkSize`. */
+/**
+ * Events per batch: 100 single-delivery events; of the mix, whole cycles of 10 (so every batch has the same
+ * kinds) as many as fit one chunk of `chunkSize` deliveries, at least one cycle (with 50 or more webhooks a cycle
+ * needs several chunks, whose results may fold into one episode or several: episodes are then timing-dependent).
+ */
 export const eventsPerChunk = (kind: CostWorkload["kind"], webhooks: number, chunkSize = 200): number => {
-  const specs = webhookSpecs(webhooks);
-  let deliveries = 0;
-  for (let i = 0; i < 100; i++) {
-    const body = mixedEvent(i, specs) as { name: string };
-    const planned = kind === "service:subscribed" || body.name === "service:subscribed" ? 1 : webhooks;
-    if (deliveries + planned > chunkSize) return i;
-    deliveries += planned;
-  }
-  return 100;
+  if (kind === "service:subscribed") return Math.min(100, chunkSize);
+  const perCycle = deliveriesPerEvent(webhooks) * 10;
+  return Math.max(10, Math.min(100, Math.floor(chunkSize / perCycle) * 10));
 };
 
 export const costWorkloads = (webhooks: number, batches: number): CostWorkload[] => [

@@ -31,6 +31,10 @@ export const TIME_OR_SIZE_BASED = /Bytes|JsonChars|emptyReceives|\[ownership\]|s
 
 export interface CostResult {
   readonly workload: CostWorkload;
+  /** Every batch was received whole and delivered within its second (else the counts are not the workload's). */
+  readonly asPlanned: boolean;
+  /** How many times the workload ran until it ran as planned (or gave up). */
+  readonly runs: number;
   readonly events: number;
   readonly deliveries: number;
   /** Requests the receivers got: deliveries plus retried attempts. */
@@ -165,14 +169,36 @@ const eventsOf = (workload: CostWorkload, tag: string, batch: number, env: Pipel
   });
 };
 
-/** One batch: published to partition 0 as one Event Hubs batch, then waited for. Returns deliveries, retries. */
+/**
+ * Whether a batch ran the way the workload assumes: received whole (one receive, one orchestration), and every
+ * round of its attempts inside one wall-clock second, away from its edges (`rounds` seconds in all).
+ */
+const ranAsPlanned = (
+  receipts: ReadonlyArray<number>,
+  rounds: number,
+  before: Readonly<Record<string, number>>,
+  after: Readonly<Record<string, number>>,
+): boolean => {
+  const grew = (name: string): number => (after[name] ?? 0) - (before[name] ?? 0);
+  const seconds = new Set(receipts.map((ms) => Math.floor(ms / 1000)));
+  const nearEdge = receipts.some((ms) => ms % 1000 < 15 || ms % 1000 > 985);
+  return (
+    grew("eventhubs.batchesReceived") === 1 &&
+    grew("durable.orchestrationsStarted") === 1 &&
+    seconds.size === rounds &&
+    !nearEdge
+  );
+};
+
+/** One batch: published to partition 0 as one Event Hubs batch, then waited for. Returns deliveries, retries,
+    and whether it ran as planned (see ranAsPlanned). */
 const runBatch = async (
   env: PipelineEnv,
   workload: CostWorkload,
   tag: string,
   batch: number,
   failOnce: Set<string>,
-): Promise<{ deliveries: number; retries: number }> => {
+): Promise<{ deliveries: number; retries: number; asPlanned: boolean }> => {
   const tracker = new DeliveryTracker();
   const events = eventsOf(workload, tag, batch, env);
   let deliveries = 0;
@@ -188,6 +214,7 @@ const runBatch = async (
   }
   const partition = env.publisher.partitionIds[0]!;
   await startOfSecond();
+  const before = await fetchCounters(env);
   let sends = 0;
   await env.publisher.send(events, partition, (sent, at) => {
     sends++;
@@ -196,16 +223,43 @@ const runBatch = async (
   if (sends !== 1)
     throw new Error(`a cost batch of ${events.length} events took ${sends} Event Hubs batches`);
   await settle(env, tracker, retries);
-  return { deliveries, retries };
+  const asPlanned = ranAsPlanned(
+    tracker.receiptWallMs,
+    retries > 0 ? 2 : 1,
+    before,
+    await fetchCounters(env),
+  );
+  return { deliveries, retries, asPlanned };
 };
 
+/**
+ * Runs a workload until every batch ran as planned (at most `attempts` times): on a loaded machine the SDK's
+ * partition pump may return a batch in two receives (it waits 20 ms after the first event), or a batch may still
+ * be delivering when the next second starts, and either changes the counts. The result says how many runs it took.
+ */
 export const runCostWorkload = async (
   env: PipelineEnv,
   workload: CostWorkload,
   failOnce: Set<string>,
   bar: Progress,
+  attempts = 3,
 ): Promise<CostResult> => {
-  const tag = `cost-${workload.name}`;
+  for (let run = 1; ; run++) {
+    const result = await runCostOnce(env, workload, failOnce, bar, `cost-${workload.name}-${run}`);
+    if (result.asPlanned || run >= attempts) return { ...result, runs: run };
+    process.stderr.write(
+      `cost ${workload.name}: a batch was received in parts or crossed a second; running the workload again\n`,
+    );
+  }
+};
+
+const runCostOnce = async (
+  env: PipelineEnv,
+  workload: CostWorkload,
+  failOnce: Set<string>,
+  bar: Progress,
+  tag: string,
+): Promise<Omit<CostResult, "runs">> => {
   // A warm-up batch (not counted): tables exist, the webhook list is cached, connections are open.
   await runBatch(env, workload, `${tag}-warm`, 0, failOnce);
   collect(env.receivers, new DeliveryTracker());
@@ -213,10 +267,12 @@ export const runCostWorkload = async (
   const started = performance.now();
   let deliveries = 0;
   let retries = 0;
+  let asPlanned = true;
   for (let b = 0; b < workload.batches; b++) {
     const done = await runBatch(env, workload, tag, b, failOnce);
     deliveries += done.deliveries;
     retries += done.retries;
+    asPlanned &&= done.asPlanned;
     bar.update(b + 1, `${deliveries} deliveries`);
   }
   const durationMs = performance.now() - started;
@@ -231,6 +287,7 @@ export const runCostWorkload = async (
   }
   return {
     workload,
+    asPlanned,
     events: workload.batches * workload.eventsPerBatch,
     deliveries,
     requests: deliveries + retries,

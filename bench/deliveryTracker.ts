@@ -63,7 +63,11 @@ export class DeliveryTracker {
     for (const id of ids) this.publishedAt.set(id, at);
   }
 
+  /** Wall-clock times (ms since the epoch) of every receipt, redeliveries and retries included. */
+  readonly receiptWallMs: number[] = [];
+
   receive(webhookId: string, at: number): void {
+    this.receiptWallMs.push(performance.timeOrigin + at);
     const published = this.publishedAt.get(webhookId);
     if (published === undefined) {
       this.extra++;

@@ -156,6 +156,8 @@ const costLines = (cost: ReadonlyArray<CostResult> | undefined): string[] => {
     ...cost.map(
       (c) =>
         `${c.workload.name}: ${c.workload.batches} batches of ${c.workload.eventsPerBatch} events` +
+        (c.asPlanned ? "" : " (NOT as planned: a batch was split or crossed a second; counts are off)") +
+        (c.runs > 1 ? ` (ran ${c.runs} times)` : "") +
         (c.workload.failEvery === undefined
           ? ""
           : `, every ${c.workload.failEvery}th delivery failing once`) +

@@ -61,7 +61,7 @@ export const COST_ROWS: ReadonlyArray<readonly [string, string]> = [
   ["tableQueries", "table queries"],
   ["tableWrites", "table single writes"],
   ["tableDeletes", "table single deletes"],
-  ["tableBatches", "table batch transactions"],
+  ["tableBatches", "table batches (EGT)"],
   ["tableBatchOperations", "operations in batches"],
   ["blobOps", "blob operations"],
   ["queueOps", "queue operations"],

@@ -23,9 +23,9 @@ export const stampedReceiver = (failOnce?: Set<string>): StampedReceiver => {
   const stamps: number[] = [];
   let target: WebhookReceiver | undefined;
   return {
-    responder: (_attempt, webhookId) => {
+    responder: (_attempt, request) => {
       stamps.push(performance.now());
-      return failOnce?.delete(webhookId) === true
+      return failOnce?.delete(request.headers["webhook-id"] ?? "") === true
         ? { status: 503, headers: { "retry-after": "2" } }
         : { status: 200 };
     },

@@ -77,7 +77,7 @@ export const startReceiver = async (options: ReceiverOptions): Promise<WebhookRe
       const body = Buffer.concat(chunks).toString("utf8");
       const webhookId = headers["webhook-id"] ?? "";
       const attempt = requests.filter((r) => r.webhookId === webhookId).length + 1;
-      const reply = responder(attempt, webhookId);
+      const reply = responder(attempt, { headers, body });
       const signatureValid = secrets.some((secret) => verifies({ body, headers }, secret));
       requests.push({ webhookId, headers, body, attempt, signatureValid, status: reply.status });
       const answer = () => {

@@ -5,8 +5,13 @@ export interface Reply {
   readonly body?: string;
 }
 
-/** The reply to one request: its attempt number for that webhook-id (1 = first seen), and the webhook-id. */
-export type Responder = (attempt: number, webhookId: string) => Reply;
+/** What a responder may look at besides the attempt number. */
+export interface RequestSeen {
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export type Responder = (attempt: number, request: RequestSeen) => Reply;
 
 /** Always the same status (200 by default). */
 export const always =

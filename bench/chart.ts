@@ -1,7 +1,14 @@
-import { drawText, textWidth } from "./font";
-import { Raster, type Rgb } from "./png";
+import { Resvg } from "@resvg/resvg-js";
+import * as vega from "vega";
+import * as vl from "vega-lite";
 
-/** Line charts in panels stacked vertically: axes, tick labels, series as lines with points, a legend of boxes. */
+/**
+ * The bench's charts: Vega-Lite specs compiled by vega-lite, rendered to SVG by vega (headless, no canvas) and to
+ * PNG by resvg (@resvg/resvg-js, whose prebuilt binary comes inside the npm package). Text needs a font: resvg
+ * loads the system's fonts and falls back to DejaVu Sans / Liberation Sans, the fonts Debian installs.
+ */
+
+export type Rgb = readonly [number, number, number];
 
 export interface Series {
   readonly label: string;
@@ -11,6 +18,7 @@ export interface Series {
   readonly reference?: boolean;
 }
 
+/** A line chart: series of (x, y) points. */
 export interface Panel {
   readonly title: string;
   readonly xLabel: string;
@@ -19,88 +27,141 @@ export interface Panel {
   readonly series: ReadonlyArray<Series>;
 }
 
-const INK: Rgb = [40, 40, 40];
-const GRID: Rgb = [225, 225, 225];
-const MARGIN = { left: 80, right: 30, top: 44, bottom: 70 };
+/** A grouped bar chart: one bar per (category, group). */
+export interface BarPanel {
+  readonly title: string;
+  readonly yLabel: string;
+  readonly bars: ReadonlyArray<{ readonly category: string; readonly group: string; readonly value: number }>;
+}
 
-/** About five round tick values covering [lo, hi]. */
-export const niceTicks = (lo: number, hi: number): ReadonlyArray<number> => {
-  const span = hi - lo || 1;
-  const raw = span / 5;
-  const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const step = ([1, 2, 5, 10].find((m) => m * magnitude >= raw) ?? 10) * magnitude;
-  const ticks: number[] = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step)
-    ticks.push(Number(t.toPrecision(12)));
-  return ticks;
+const FONT = "DejaVu Sans, Liberation Sans, sans-serif";
+const css = ([r, g, b]: Rgb): string => `rgb(${r},${g},${b})`;
+
+const lineSpec = (panel: Panel, width: number, height: number): vl.TopLevelSpec => {
+  const rows = panel.series.flatMap((s) =>
+    s.points
+      .filter(([, y]) => Number.isFinite(y) && (!panel.logY || y > 0))
+      .map(([x, y]) => ({ series: s.label, x, y, reference: s.reference === true })),
+  );
+  const color = {
+    field: "series",
+    type: "nominal" as const,
+    title: null,
+    scale: { domain: panel.series.map((s) => s.label), range: panel.series.map((s) => css(s.color)) },
+    legend: { orient: "top" as const, direction: "horizontal" as const },
+  };
+  const x = { field: "x", type: "quantitative" as const, title: panel.xLabel };
+  const y = {
+    field: "y",
+    type: "quantitative" as const,
+    title: panel.yLabel,
+    scale: panel.logY ? { type: "log" as const } : { zero: true },
+  };
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title: { text: panel.title, anchor: "start", fontSize: 16 },
+    width,
+    height,
+    data: { values: rows },
+    layer: [
+      {
+        transform: [{ filter: "!datum.reference" }],
+        mark: { type: "line", point: { size: 60, filled: true }, strokeWidth: 2.5 },
+        encoding: { x, y, color },
+      },
+      {
+        transform: [{ filter: "datum.reference" }],
+        mark: { type: "line", strokeDash: [8, 6], strokeWidth: 2 },
+        encoding: { x, y, color },
+      },
+    ],
+  };
 };
 
-const label = (n: number): string =>
-  n >= 10_000 ? `${n / 1000}K` : Number.isInteger(n) ? String(n) : n.toFixed(n < 1 ? 2 : 1);
+const barSpec = (panel: BarPanel, width: number, height: number): vl.TopLevelSpec => ({
+  $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+  title: { text: panel.title, anchor: "start", fontSize: 16 },
+  width,
+  height,
+  data: { values: [...panel.bars] },
+  layer: [
+    {
+      mark: { type: "bar" },
+      encoding: {
+        x: {
+          field: "category",
+          type: "nominal",
+          title: null,
+          sort: null,
+          axis: { labelAngle: -30, labelLimit: 220 },
+        },
+        xOffset: { field: "group", type: "nominal", sort: null },
+        y: { field: "value", type: "quantitative", title: panel.yLabel },
+        color: {
+          field: "group",
+          type: "nominal",
+          title: null,
+          sort: null,
+          legend: { orient: "top", direction: "horizontal" },
+        },
+      },
+    },
+    {
+      mark: { type: "text", dy: -6, fontSize: 10 },
+      encoding: {
+        x: { field: "category", type: "nominal", sort: null },
+        xOffset: { field: "group", type: "nominal", sort: null },
+        y: { field: "value", type: "quantitative" },
+        text: { field: "value", type: "quantitative", format: ".0f" },
+      },
+    },
+  ],
+});
 
-const drawPanel = (raster: Raster, panel: Panel, top: number, height: number): void => {
-  const left = MARGIN.left;
-  const right = raster.width - MARGIN.right;
-  const plotTop = top + MARGIN.top;
-  const bottom = top + height - MARGIN.bottom;
-  const points = panel.series
-    .flatMap((s) => s.points)
-    .filter(([, y]) => Number.isFinite(y) && (!panel.logY || y > 0));
-  const xs = points.map(([x]) => x);
-  const ys = points.map(([, y]) => (panel.logY ? Math.log10(y) : y));
-  const xMax = Math.max(1, ...xs) * 1.05;
-  const yLo = panel.logY ? Math.floor(Math.min(...ys, 1)) : 0;
-  const yHi = panel.logY ? Math.ceil(Math.max(...ys, yLo + 1)) : Math.max(1, ...ys) * 1.1;
-  const px = (x: number): number => left + (x / xMax) * (right - left);
-  const py = (y: number): number =>
-    bottom - (((panel.logY ? Math.log10(y) : y) - yLo) / (yHi - yLo)) * (bottom - plotTop);
-
-  drawText(raster, left, top + 10, panel.title, INK, 3);
-  const yTicks = panel.logY
-    ? Array.from({ length: yHi - yLo + 1 }, (_, k) => 10 ** (yLo + k))
-    : niceTicks(0, yHi).filter((t) => t <= yHi);
-  for (const t of yTicks) {
-    raster.line(left, py(t), right, py(t), GRID);
-    drawText(raster, left - 8 - textWidth(label(t), 2), py(t) - 5, label(t), INK, 2);
-  }
-  for (const t of niceTicks(0, xMax).filter((v) => v <= xMax)) {
-    raster.line(px(t), bottom, px(t), bottom + 6, INK, 2);
-    drawText(raster, px(t) - textWidth(label(t), 2) / 2, bottom + 12, label(t), INK, 2);
-  }
-  raster.line(left, plotTop, left, bottom, INK, 2);
-  raster.line(left, bottom, right, bottom, INK, 2);
-  drawText(raster, (left + right) / 2 - textWidth(panel.xLabel, 2) / 2, bottom + 34, panel.xLabel, INK, 2);
-  drawText(raster, 8, plotTop - 16, panel.yLabel, INK, 2);
-
-  for (const series of panel.series) {
-    const visible = series.points.filter(([, y]) => Number.isFinite(y) && (!panel.logY || y > 0));
-    visible.forEach(([x, y], i) => {
-      const previous = visible[i - 1];
-      if (previous !== undefined)
-        raster.line(
-          px(previous[0]),
-          py(previous[1]),
-          px(x),
-          py(y),
-          series.color,
-          3,
-          series.reference ? 8 : 0,
-        );
-      if (!series.reference) raster.fillRect(px(x) - 4, py(y) - 4, 9, 9, series.color);
-    });
-  }
-  // Legend: a colored box and the label per series, in one row under the title.
-  let x = left + textWidth(panel.title, 3) + 30;
-  for (const series of panel.series) {
-    raster.fillRect(x, top + 12, 12, 12, series.color);
-    drawText(raster, x + 18, top + 13, series.label, INK, 2);
-    x += 18 + textWidth(series.label, 2) + 24;
+/** SVG of a Vega-Lite spec (vega's headless renderer). */
+export const toSvg = async (spec: vl.TopLevelSpec): Promise<string> => {
+  const compiled = vl.compile(spec, {
+    config: {
+      font: FONT,
+      background: "white",
+      padding: 16,
+      axis: { labelFontSize: 12, titleFontSize: 13 },
+      legend: { labelFontSize: 12, labelLimit: 300 },
+    },
+  }).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
   }
 };
 
-/** Renders the panels one under another and returns the PNG bytes. */
-export const renderChart = (panels: ReadonlyArray<Panel>, width = 1000, panelHeight = 380): Buffer => {
-  const raster = new Raster(width, panelHeight * panels.length);
-  panels.forEach((panel, i) => drawPanel(raster, panel, i * panelHeight, panelHeight));
-  return raster.encode();
-};
+/** PNG bytes of an SVG, drawn by resvg with the system's fonts. */
+export const svgToPng = (svg: string): Buffer =>
+  Buffer.from(
+    new Resvg(svg, {
+      background: "white",
+      font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans", sansSerifFamily: "DejaVu Sans" },
+    })
+      .render()
+      .asPng(),
+  );
+
+/** The line panels one under another, as a PNG. */
+export const renderChart = async (
+  panels: ReadonlyArray<Panel>,
+  width = 900,
+  panelHeight = 300,
+): Promise<Buffer> =>
+  svgToPng(
+    await toSvg({
+      $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+      vconcat: panels.map((p) => lineSpec(p, width, panelHeight)),
+      resolve: { scale: { color: "independent" } },
+    } as vl.TopLevelSpec),
+  );
+
+/** One grouped bar chart as a PNG. */
+export const renderBars = async (panel: BarPanel, width = 900, height = 320): Promise<Buffer> =>
+  svgToPng(await toSvg(barSpec(panel, width, height)));

@@ -14,13 +14,20 @@ export interface StampedReceiver {
   drain(): ReadonlyArray<{ readonly webhookId: string; readonly at: number }>;
 }
 
-export const stampedReceiver = (): StampedReceiver => {
+/**
+ * `failOnce`: webhook-ids whose first request gets 503 with `Retry-After: 2` (each id is removed when it has
+ * failed once): the retry comes exactly 2 s later (Retry-After is not jittered), which keeps the cost bench's
+ * retries away from second boundaries (see bench/cost.ts).
+ */
+export const stampedReceiver = (failOnce?: Set<string>): StampedReceiver => {
   const stamps: number[] = [];
   let target: WebhookReceiver | undefined;
   return {
-    responder: () => {
+    responder: (_attempt, request) => {
       stamps.push(performance.now());
-      return { status: 200 };
+      return failOnce?.delete(request.headers["webhook-id"] ?? "") === true
+        ? { status: 503, headers: { "retry-after": "2" } }
+        : { status: 200 };
     },
     attach: (receiver) => {
       target = receiver;
@@ -56,7 +63,11 @@ export class DeliveryTracker {
     for (const id of ids) this.publishedAt.set(id, at);
   }
 
+  /** Wall-clock times (ms since the epoch) of every receipt, redeliveries and retries included. */
+  readonly receiptWallMs: number[] = [];
+
   receive(webhookId: string, at: number): void {
+    this.receiptWallMs.push(performance.timeOrigin + at);
     const published = this.publishedAt.get(webhookId);
     if (published === undefined) {
       this.extra++;

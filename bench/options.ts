@@ -22,10 +22,14 @@ export interface BenchOptions {
   readonly hotPathSizes: ReadonlyArray<number>;
   readonly hotPathBudgetMs: number;
   readonly outDir: string;
+  /** Batches per cost workload (bench/cost.ts); 0 skips the cost run (--no-cost). */
+  readonly costBatches: number;
+  /** With --backlog: how long the runtime idles after the purge before its RSS is read. */
+  readonly idleSeconds: number;
 }
 
 export const USAGE =
-  "Usage: npm run bench -- [--events N] [--webhooks W] [--quick] [--persistent] [--backlog] [--backlog-events N] [--out DIR]";
+  "Usage: npm run bench -- [--events N] [--webhooks W] [--quick] [--persistent] [--backlog] [--backlog-events N] [--idle-seconds N] [--cost-batches N | --no-cost] [--out DIR]";
 
 const positiveInt = (name: string, text: string | undefined, fallback: number): number => {
   if (text === undefined) return fallback;
@@ -45,6 +49,9 @@ export const parseOptions = (argv: ReadonlyArray<string>, defaultOutDir: string)
       backlog: { type: "boolean", default: false },
       "backlog-events": { type: "string" },
       out: { type: "string" },
+      "cost-batches": { type: "string" },
+      "no-cost": { type: "boolean", default: false },
+      "idle-seconds": { type: "string" },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -65,5 +72,7 @@ export const parseOptions = (argv: ReadonlyArray<string>, defaultOutDir: string)
     hotPathSizes: [10, 1000, 100_000],
     hotPathBudgetMs: quick ? 2000 : 5000,
     outDir: values.out ?? defaultOutDir,
+    idleSeconds: positiveInt("idle-seconds", values["idle-seconds"], 60),
+    costBatches: values["no-cost"] ? 0 : positiveInt("cost-batches", values["cost-batches"], quick ? 3 : 10),
   };
 };

@@ -36,10 +36,21 @@ export const RUNTIME_SETTINGS: Readonly<Record<string, string>> = {
   ALLOW_PRIVATE_NETWORK_TARGETS: "true",
 };
 
-export const startPipelineEnv = async (webhookCount: number, persistent = false): Promise<PipelineEnv> => {
+export interface PipelineExtras {
+  /** Runtime settings on top of RUNTIME_SETTINGS. */
+  readonly settings?: Readonly<Record<string, string>>;
+  /** Webhook-ids every receiver answers 503 the first time (see stampedReceiver). */
+  readonly failOnce?: Set<string>;
+}
+
+export const startPipelineEnv = async (
+  webhookCount: number,
+  persistent = false,
+  extras: PipelineExtras = {},
+): Promise<PipelineEnv> => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "dispatcher-bench-"));
   const runtime = await startRuntimeProcess(
-    { ...RUNTIME_SETTINGS, DATA_DIR: dataDir },
+    { ...RUNTIME_SETTINGS, ...extras.settings, DATA_DIR: dataDir },
     { inMemory: !persistent },
   );
   const agent = new TestAgent({
@@ -60,7 +71,7 @@ export const startPipelineEnv = async (webhookCount: number, persistent = false)
     const urls: string[] = [];
     const webhooks: Webhook[] = [];
     for (const spec of webhookSpecs(webhookCount)) {
-      const stamped = stampedReceiver();
+      const stamped = stampedReceiver(extras.failOnce);
       const receiver = await agent.receiver(spec.name, stamped.responder);
       stamped.attach(receiver);
       // Registered through the admin API without teaching the receiver the secret: receivers do not verify

@@ -1,4 +1,5 @@
-import { type Panel } from "./chart";
+import { type BarPanel, type Panel } from "./chart";
+import { type CostResult } from "./cost";
 import { type HotPathResult } from "./hotPath";
 import { type Machine } from "./machine";
 import { type BacklogResult, type BurstResult, type SteadyResult } from "./phases";
@@ -31,8 +32,51 @@ export interface BenchResults {
   readonly backlog?: BacklogResult;
   readonly runtimeRssMb: { readonly idle: number; readonly peak: number };
   readonly hotPath: ReadonlyArray<HotPathResult>;
+  /** Work counted per workload (bench/cost.ts); absent with --no-cost. */
+  readonly cost?: ReadonlyArray<CostResult>;
+  /** Backlog run: rows per table after the run and after a purge, RSS after an idle minute. */
+  readonly storageAfterBacklog?: StorageAfterBacklog;
   readonly targets: ReadonlyArray<TargetCheck>;
 }
+
+export interface StorageAfterBacklog {
+  readonly rowsAfterRun: Readonly<Record<string, number>>;
+  readonly rowsAfterPurge: Readonly<Record<string, number>>;
+  readonly purgedInstances: number;
+  readonly idleMs: number;
+  readonly idleRuntimeRssMb: number;
+  readonly idleAzuriteRssMb: number;
+}
+
+/** The cost kinds the summary and the cost chart show, in order, with their labels. */
+export const COST_ROWS: ReadonlyArray<readonly [string, string]> = [
+  ["orchestrationsStarted", "orchestrations started"],
+  ["episodes", "orchestration episodes"],
+  ["activitiesScheduled", "activities scheduled"],
+  ["timers", "timers"],
+  ["durableActions", "durable actions (DTS)"],
+  ["historyEvents", "history events"],
+  ["historyBytes", "history KB (JSON)"],
+  ["tableReads", "table point reads"],
+  ["tableQueries", "table queries"],
+  ["tableWrites", "table single writes"],
+  ["tableDeletes", "table single deletes"],
+  ["tableBatches", "table batches (EGT)"],
+  ["tableBatchOperations", "operations in batches"],
+  ["blobOps", "blob operations"],
+  ["queueOps", "queue operations"],
+  ["storageTransactions", "storage transactions"],
+  ["storageRequestBytes", "storage KB sent"],
+  ["eventHubReceives", "Event Hubs receives"],
+];
+
+const costValue = (r: CostResult, key: string): number => {
+  const v = r.perThousand[key] ?? 0;
+  return key.endsWith("Bytes") ? v / 1000 : v;
+};
+
+const happy = (cost: ReadonlyArray<CostResult> | undefined): CostResult | undefined =>
+  cost?.find((c) => c.workload.name === "single");
 
 const SINGLE_TARGET_KINDS = new Set(["ping", "service:subscribed"]);
 
@@ -61,6 +105,7 @@ export const checkTargets = (r: Omit<BenchResults, "targets" | "durationMs">): R
           .join(", ") +
         " (single-target events; fan-out events make 100,000 deliveries each, see the hot-path table)",
     },
+    ...costTargets(r.cost),
     r.backlog === undefined
       ? {
           target: "runtime RSS < 300 MB with a 100,000-event backlog",
@@ -77,6 +122,65 @@ export const checkTargets = (r: Omit<BenchResults, "targets" | "durationMs">): R
         },
   ];
 };
+
+/** The issue's cost targets for the happy path (single-delivery events). */
+const costTargets = (cost: ReadonlyArray<CostResult> | undefined): TargetCheck[] => {
+  const h = happy(cost);
+  if (h === undefined)
+    return [{ target: "cost per 1,000 happy-path deliveries", detail: "not measured (--no-cost)" }];
+  const actions = h.perThousand.durableActions ?? 0;
+  const transactions = h.perThousand.storageTransactions ?? 0;
+  return [
+    {
+      target: "at most 10 durable actions per 1,000 happy-path deliveries",
+      met: actions <= 10,
+      detail: `${actions.toFixed(1)} (${h.perThousand.orchestrationsStarted!.toFixed(1)} starts + 2 x ${h.perThousand.activitiesScheduled!.toFixed(1)} activities + ${h.perThousand.timers!.toFixed(1)} timers)`,
+    },
+    {
+      target: "at most 20 storage transactions per 1,000 happy-path deliveries",
+      met: transactions <= 20,
+      detail: `${transactions.toFixed(1)}: ${Object.entries(h.transactionsBySource)
+        .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+        .join(", ")}`,
+    },
+  ];
+};
+
+const costLines = (cost: ReadonlyArray<CostResult> | undefined): string[] => {
+  if (cost === undefined) return [];
+  return [
+    row(["per 1,000 deliveries (counted)", ...cost.map((c) => `${c.workload.name} (${c.deliveries})`)]),
+    row(["---", ...cost.map(() => "---")]),
+    ...COST_ROWS.map(([key, label]) => row([label, ...cost.map((c) => costValue(c, key).toFixed(1))])),
+    "",
+    ...cost.map(
+      (c) =>
+        `${c.workload.name}: ${c.workload.batches} batches of ${c.workload.eventsPerBatch} events` +
+        (c.asPlanned ? "" : " (NOT as planned: a batch was split or crossed a second; counts are off)") +
+        (c.runs > 1 ? ` (ran ${c.runs} times)` : "") +
+        (c.workload.failEvery === undefined
+          ? ""
+          : `, every ${c.workload.failEvery}th delivery failing once`) +
+        `; clock-driven beside it: ${c.perSecond.ownershipBlobRequests!.toFixed(2)} ownership blob requests/s, ` +
+        `${c.perSecond.emptyReceives!.toFixed(2)} empty receives/s`,
+    ),
+    "",
+  ];
+};
+
+const storageLines = (s: StorageAfterBacklog | undefined): string[] =>
+  s === undefined
+    ? []
+    : [
+        row(["table", "rows after the backlog", "after purging finished orchestrations"]),
+        row(["---", "---", "---"]),
+        ...Object.keys(s.rowsAfterRun).map((t) =>
+          row([t, String(s.rowsAfterRun[t]), String(s.rowsAfterPurge[t] ?? 0)]),
+        ),
+        "",
+        `purged ${s.purgedInstances} orchestrations; RSS after ${(s.idleMs / 1000).toFixed(0)} s idle: runtime ${s.idleRuntimeRssMb.toFixed(0)} MB, Azurite ${s.idleAzuriteRssMb.toFixed(0)} MB`,
+        "",
+      ];
 
 const row = (cells: ReadonlyArray<string>): string => `| ${cells.join(" | ")} |`;
 
@@ -139,6 +243,8 @@ export const summaryText = (r: BenchResults): string => {
       ]),
     ),
     "",
+    ...costLines(r.cost),
+    ...storageLines(r.storageAfterBacklog),
     ...r.targets.map(
       (t) =>
         `${t.met === undefined ? "[ not measured ]" : t.met ? "[ met ]" : "[ NOT met ]"} ${t.target}: ${t.detail}`,
@@ -229,3 +335,25 @@ export const chartPanels = (r: BenchResults): ReadonlyArray<Panel> => {
     },
   ];
 };
+
+/** The cost counters per 1,000 deliveries, one bar per workload (bench/results/cost.png). */
+export const costBars = (cost: ReadonlyArray<CostResult>): BarPanel => ({
+  title: "Work per 1,000 deliveries (counted exactly)",
+  yLabel: "per 1,000 deliveries",
+  bars: COST_ROWS.filter(([key]) =>
+    [
+      "episodes",
+      "activitiesScheduled",
+      "timers",
+      "durableActions",
+      "tableReads",
+      "tableWrites",
+      "tableBatches",
+      "blobOps",
+      "storageTransactions",
+      "eventHubReceives",
+    ].includes(key),
+  ).flatMap(([key, label]) =>
+    cost.map((c) => ({ category: label, group: c.workload.name, value: costValue(c, key) })),
+  ),
+});

@@ -37,6 +37,9 @@ export const processTree = (root: number): ReadonlyArray<number> => {
   return seen;
 };
 
+/** VmRSS of one process in MB. */
+export const processRssMb = (pid: number): number => vmRssKb(pid) / 1024;
+
 /** Summed VmRSS of the tree in MB. */
 export const treeRssMb = (root: number): number =>
   processTree(root).reduce((sum, pid) => sum + vmRssKb(pid), 0) / 1024;

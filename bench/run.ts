@@ -2,15 +2,17 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 
-import { renderChart } from "./chart";
+import { renderBars, renderChart } from "./chart";
+import { runCost } from "./cost";
 import { runHotPath } from "./hotPath";
 import { commitMeasured, machine } from "./machine";
 import { type BenchOptions, parseOptions } from "./options";
 import { backlogPhase, burstPhase, rawPhase, steadyPhase } from "./phases";
 import { startPipelineEnv } from "./pipeline";
 import { progress } from "./progress";
-import { type BenchResults, chartPanels, checkTargets, summaryText } from "./report";
+import { type BenchResults, chartPanels, checkTargets, costBars, summaryText } from "./report";
 import { treeRssMb } from "./rss";
+import { freePort, storageAfterBacklog } from "./storageRows";
 import { deliveriesPerEvent } from "./workload";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -18,7 +20,14 @@ const REPO_ROOT = path.resolve(__dirname, "..");
 /** End to end through the local runtime (a child process): raw ceiling, burst, steady ladder, 1,000 events/s, backlog. */
 const endToEnd = async (options: BenchOptions) => {
   process.stderr.write(`Starting the local runtime and ${options.webhooks} receivers...\n`);
-  const env = await startPipelineEnv(options.webhooks, options.persistent);
+  // With --backlog the bench reads the runtime's tables afterwards: Azurite on ports chosen here.
+  const ports = options.backlog ? { blob: await freePort(), table: await freePort() } : undefined;
+  const env = await startPipelineEnv(options.webhooks, options.persistent, {
+    settings:
+      ports === undefined
+        ? {}
+        : { AZURITE_BLOB_PORT: String(ports.blob), AZURITE_TABLE_PORT: String(ports.table) },
+  });
   try {
     const idle = treeRssMb(env.runtime.pid);
     const raw = await rawPhase(env, options.rawMs);
@@ -37,7 +46,17 @@ const endToEnd = async (options: BenchOptions) => {
     );
     const peak = Math.max(burst.peakRssMb, ...ladder.map((s) => s.peakRssMb), steady1000.peakRssMb);
     const backlog = options.backlog ? await backlogPhase(env, options.backlogEvents, "backlog") : undefined;
-    return { raw, burst, ladder, steady1000, backlog, runtimeRssMb: { idle, peak } };
+    const storage =
+      ports === undefined ? undefined : await storageAfterBacklog(env, ports, options.idleSeconds * 1000);
+    return {
+      raw,
+      burst,
+      ladder,
+      steady1000,
+      backlog,
+      ...(storage === undefined ? {} : { storageAfterBacklog: storage }),
+      runtimeRssMb: { idle, peak },
+    };
   } catch (error) {
     process.stderr.write(`\n--- runtime stderr (tail) ---\n${env.runtime.stderr().slice(-4000)}\n`);
     throw error;
@@ -57,6 +76,7 @@ const main = async (): Promise<void> => {
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const e2e = await endToEnd(options);
+  const cost = options.costBatches === 0 ? undefined : await runCost(options.webhooks, options.costBatches);
   const hotPath = await runHotPath(
     options.hotPathSizes,
     options.hotPathBudgetMs,
@@ -75,6 +95,7 @@ const main = async (): Promise<void> => {
     ...e2e,
     pipelineToRaw: e2e.burst.deliveriesPerSecond / e2e.raw.perSecond,
     hotPath,
+    ...(cost === undefined ? {} : { cost }),
   };
   const results: BenchResults = {
     ...partial,
@@ -83,10 +104,12 @@ const main = async (): Promise<void> => {
   };
   mkdirSync(options.outDir, { recursive: true });
   writeAtomically(path.join(options.outDir, "results.json"), JSON.stringify(results, null, 2) + "\n");
-  writeAtomically(path.join(options.outDir, "chart.png"), renderChart(chartPanels(results)));
+  writeAtomically(path.join(options.outDir, "chart.png"), await renderChart(chartPanels(results)));
+  if (cost !== undefined)
+    writeAtomically(path.join(options.outDir, "cost.png"), await renderBars(costBars(cost)));
   process.stdout.write(summaryText(results));
   process.stdout.write(
-    `Results: ${path.relative(process.cwd(), options.outDir)}/results.json and chart.png\n`,
+    `Results: ${path.relative(process.cwd(), options.outDir)}/results.json, chart.png and cost.png\n`,
   );
 };
 

@@ -212,6 +212,9 @@ locals {
     "EVENTHUB_CONNECTION__clientId"                = azurerm_user_assigned_identity.app.client_id
     "EVENTHUB_NAME"                                = azurerm_eventhub.events.name
     "EVENTHUB_CONSUMER_GROUP"                      = azurerm_eventhub_consumer_group.dispatcher.name
+    # The purge of finished orchestrations (ORCHESTRATION_HISTORY_RETENTION_DAYS, default 7) must not be shorter:
+    # the app refuses to start otherwise (README, "Storage growth"). Above 7 days, set the purge age in app_settings.
+    "EVENTHUB_RETENTION_DAYS" = tostring(var.eventhub_message_retention_days)
 
     # Read by host.json as "%DURABLE_TASK_HUB%".
     "DURABLE_TASK_HUB" = local.durable_task_hub

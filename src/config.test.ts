@@ -46,6 +46,27 @@ describe("config", () => {
   });
 });
 
+describe("config: purging finished orchestrations", () => {
+  const purgeDays = (env: Record<string, string>) => {
+    const decoded = decodeConfig({ ...base, ...env });
+    return E.isRight(decoded) ? decoded.right.ORCHESTRATION_HISTORY_RETENTION_DAYS : decoded.left.message;
+  };
+
+  it("purges after 7 days, the longest a Standard Event Hub keeps (and can redeliver) a batch", () => {
+    expect(purgeDays({})).toBe(7);
+    expect(purgeDays({ EVENTHUB_RETENTION_DAYS: "1", ORCHESTRATION_HISTORY_RETENTION_DAYS: "1" })).toBe(1);
+    expect(purgeDays({ EVENTHUB_RETENTION_DAYS: "90", ORCHESTRATION_HISTORY_RETENTION_DAYS: "90" })).toBe(90);
+    expect(purgeDays({ ORCHESTRATION_HISTORY_RETENTION_DAYS: "0" })).toBe(0);
+  });
+
+  it("refuses a purge age shorter than the hub's retention: a redelivered batch would be dispatched again", () => {
+    expect(purgeDays({ ORCHESTRATION_HISTORY_RETENTION_DAYS: "3" })).toContain(
+      "ORCHESTRATION_HISTORY_RETENTION_DAYS is invalid",
+    );
+    expect(purgeDays({ EVENTHUB_RETENTION_DAYS: "90" })).toContain("at least EVENTHUB_RETENTION_DAYS");
+  });
+});
+
 describe("config: SECRETS_ENCRYPTION_KEYS", () => {
   it.each([
     ["one key", `k1:${KEY_1}`, ["k1"]],

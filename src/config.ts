@@ -139,6 +139,10 @@ export const Settings = t.type({
     DurationFromString("a duration such as 5d, 36h, 90m or 0 (off), at most 365d", 365 * 86_400_000),
     "5d",
   ),
+  /** Finished orchestrations created longer ago are purged hourly (0: never). At least EVENTHUB_RETENTION_DAYS. */
+  ORCHESTRATION_HISTORY_RETENTION_DAYS: withDefault(IntFromString("integer days 0-3650", 0, 3650), "7"),
+  /** The hub's message retention (Basic 1 day, Standard up to 7, Premium and Dedicated up to 90). */
+  EVENTHUB_RETENTION_DAYS: withDefault(IntFromString("integer days 1-90", 1, 90), "7"),
   /** Keys that encrypt webhook secrets and header values in the Webhooks table. Required: no plaintext mode. */
   SECRETS_ENCRYPTION_KEYS: EncryptionKeysFromString,
 });
@@ -183,6 +187,18 @@ export const decodeConfig = (
         ...(E.isLeft(storage) ? storage.left : []),
         ...(E.isLeft(settings) ? settings.left : []),
         ...(E.isLeft(eventHubs) ? eventHubs.left : []),
+      ]),
+    );
+  const purgeTooSoon =
+    settings.right.ORCHESTRATION_HISTORY_RETENTION_DAYS > 0 &&
+    settings.right.ORCHESTRATION_HISTORY_RETENTION_DAYS < settings.right.EVENTHUB_RETENTION_DAYS;
+  if (purgeTooSoon)
+    // A batch is deduplicated by its orchestration's instance id; purged while the hub can still redeliver the
+    // batch (a lost checkpoint, a consumer group reset), the batch would be dispatched a second time.
+    return E.left(
+      new ConfigError([
+        "ORCHESTRATION_HISTORY_RETENTION_DAYS is invalid: expected 0 (never purge) or at least " +
+          "EVENTHUB_RETENTION_DAYS, so no orchestration is purged while the Event Hub can still redeliver its batch",
       ]),
     );
   return E.right({ ...settings.right, storage: storage.right, eventHubs: eventHubs.right });

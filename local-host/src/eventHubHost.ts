@@ -8,6 +8,7 @@ import {
 import { BlobCheckpointStore } from "@azure/eventhubs-checkpointstore-blob";
 import { ContainerClient } from "@azure/storage-blob";
 
+import { count } from "./counters";
 import type { CapturedFunction, FunctionsCoreShim } from "./functionsCore";
 import { type LocalLog } from "./invocation";
 import { releaseOwnClaims } from "./ownClaims";
@@ -268,6 +269,9 @@ export const startEventHubHost = async (options: EventHubHostOptions): Promise<R
   const subscription: Subscription = client.subscribe(
     {
       processEvents: (events, context) => {
+        // Work counters (counters.ts): every receive the SDK completed, and those that brought events.
+        count(events.length === 0 ? "eventhubs.emptyReceives" : "eventhubs.batchesReceived");
+        count("eventhubs.eventsReceived", events.length);
         if (events.length === 0 || stopping) return Promise.resolve();
         const work = (async () => {
           if (!(await invoke(events, context))) return;

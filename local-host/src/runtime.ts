@@ -1,8 +1,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
+import type { ServerResponse } from "node:http";
 import path from "node:path";
 import v8 from "node:v8";
 
 import { startAzurite } from "./azurite";
+import { counterSnapshot, countersSetting, enableCounters } from "./counters";
 import { DurableRuntime } from "./durable";
 import { startEventHubHost } from "./eventHubHost";
 import { type CapturedFunction, FunctionsCoreShim, installFunctionsCore } from "./functionsCore";
@@ -14,6 +16,7 @@ import { type EventHubInfo, type EventHubsPlan, LocalEventHubs } from "./localEv
 import { stableConsumerId } from "./ownClaims";
 import { ensurePortFree, portSetting } from "./ports";
 import { adminKeyFor, drainTimeoutSetting, isDevelopmentStorage, maxLoadedSetting } from "./runtimeSettings";
+import { countStorage } from "./storageCounting";
 import { assertSupported } from "./support";
 import { startTimerHost } from "./timerHost";
 import { jsonData, type RpcTypedData } from "./workerInvocation";
@@ -109,7 +112,10 @@ const startStorage = async ({ env, options, dataDir, stops }: StartContext): Pro
     tablePort,
   });
   stops.add(() => azurite.stop());
-  return azurite.connectionString;
+  if (!countersSetting(env)) return azurite.connectionString;
+  const counted = await countStorage(azurite.connectionString);
+  stops.add(() => counted.stop());
+  return counted.connectionString;
 };
 
 /** The app's settings as the Functions host would hand them over: the embedded storage's connection wins over
@@ -149,6 +155,15 @@ const durableClientInputs = (fn: CapturedFunction, durable: DurableRuntime): Rec
       .filter(([, binding]) => binding.type === "durableClient" || binding.type === "orchestrationClient")
       .map(([name]) => [name, jsonData(durable.clientBindingValue())]),
   );
+
+/** Where LOCAL_HOST_COUNTERS=true serves the work counters (counters.ts) on the HTTP port. */
+export const COUNTERS_PATH = "/runtime/counters";
+
+const serveCounters = (res: ServerResponse): Promise<boolean> => {
+  res.writeHead(200, { "content-type": "application/json" });
+  res.end(JSON.stringify({ counters: counterSnapshot() }));
+  return Promise.resolve(true);
+};
 
 /** The durable runtime and the HTTP triggers on one port (the durable client calls back into it). */
 const startDurableAndHttp = async (
@@ -191,7 +206,10 @@ const startDurableAndHttp = async (
     ...(host.functionTimeoutMs === undefined ? {} : { functionTimeoutMs: host.functionTimeoutMs }),
     log,
     extraInputs: (fn) => durableClientInputs(fn, durable),
-    extra: (req, res) => durable.handleHttp(req, res),
+    extra: (req, res) =>
+      countersSetting(env) && req.method === "GET" && req.url === COUNTERS_PATH
+        ? serveCounters(res)
+        : durable.handleHttp(req, res),
   });
   stops.add(() => http.stop());
   baseUrl = http.url;
@@ -246,6 +264,7 @@ const writeRuntimeFile = (info: RuntimeInfo): void => {
 export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<RunningLocalRuntime> => {
   favourSmallHeap();
   const { env } = options;
+  if (countersSetting(env)) enableCounters();
   const stops = new StopList();
   try {
     const ctx: StartContext = {

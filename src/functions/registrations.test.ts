@@ -49,6 +49,7 @@ describe("registered functions", () => {
     expect(withClient).toEqual([
       "dead-letters-replay",
       "onIncomingEvents",
+      "orchestration-history-purge",
       "webhooks-ping",
       "webhooks-subjects-retry-now",
       "webhooks-subjects-skip",
@@ -70,9 +71,16 @@ describe("registered functions", () => {
       "functions/deliveryRecords/register.ts",
       "functions/dispatch/register.ts",
       "functions/ingest/register.ts",
+      "functions/maintenance/register.ts",
       "functions/service/register.ts",
       "functions/webhooks/register.ts",
     ]);
+  });
+
+  it("purges finished orchestrations hourly, with a durable client", () => {
+    const purge = loadApp().functions.get("orchestration-history-purge");
+    expect(purge?.trigger.type).toBe("timerTrigger");
+    expect(purge?.trigger.schedule).toBe("0 45 * * * *");
   });
 
   it("checks the configuration when the app starts", () => {

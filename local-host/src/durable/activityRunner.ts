@@ -1,3 +1,4 @@
+import { count } from "../counters";
 import type { FunctionsCoreShim } from "../functionsCore";
 import type { LocalLog } from "../invocation";
 import { invokeAsWorker, returnValueJson } from "../workerInvocation";
@@ -156,6 +157,7 @@ export class ActivityRunner {
   }
 
   private async execute(job: ActivityJob): Promise<HistoryEvent> {
+    count("durable.activitiesRun");
     if (job.name === HTTP_ACTIVITY) {
       try {
         const response = await runHttpActivity(job.input);

@@ -1,6 +1,7 @@
 import { odata, TableClient, type TableEntity, type TransactionAction } from "@azure/data-tables";
 
-import type { HistoryEvent } from "./historyEvents";
+import { count, countersEnabled } from "../counters";
+import { EventType, type HistoryEvent } from "./historyEvents";
 import { InboxStore } from "./inboxStore";
 import { asciiJson, fromRows, packInline, splitText, toRows, unpackInline } from "./packing";
 import { isStatus, pad, partKey, TableRows, TRANSACTION_CHARS } from "./tableRows";
@@ -32,6 +33,21 @@ export interface InstanceMeta {
   readonly parentExecutionId?: string;
   readonly parentTaskId?: number;
 }
+
+/** Work counters (counters.ts): one episode commit, its new history events by type and their JSON size. */
+const countEpisode = (meta: InstanceMeta, events: readonly HistoryEvent[], jsonChars: number): void => {
+  if (!countersEnabled()) return;
+  count("durable.episodes");
+  count("durable.historyEvents", events.length);
+  count("durable.historyJsonChars", jsonChars);
+  for (const e of events) {
+    if (e.EventType === EventType.TaskScheduled) count("durable.activitiesScheduled");
+    else if (e.EventType === EventType.TimerCreated) count("durable.timersCreated");
+    else if (e.EventType === EventType.SubOrchestrationInstanceCreated)
+      count("durable.subOrchestrationsCreated");
+  }
+  if (isFinished(meta.runtimeStatus)) count(`durable.orchestrations${meta.runtimeStatus}`);
+};
 
 const INLINE_CHUNKS = 3;
 const inlineFits = (json: string | undefined): boolean =>
@@ -103,7 +119,9 @@ export class InstanceStore {
     events: readonly HistoryEvent[],
     folded: readonly string[],
   ) {
-    const episodeRows = toRows(JSON.stringify(events)).map((row, part) => ({
+    const eventsJson = JSON.stringify(events);
+    countEpisode(meta, events, eventsJson.length);
+    const episodeRows = toRows(eventsJson).map((row, part) => ({
       partitionKey: meta.instanceId,
       rowKey: partKey(`e-${meta.executionId}-${pad(meta.episodeCount - 1, 8)}`, part),
       ...row,

@@ -1,3 +1,4 @@
+import { count } from "../counters";
 import type { FunctionsCoreShim } from "../functionsCore";
 import type { LocalLog } from "../invocation";
 import { ActivityRunner } from "./activityRunner";
@@ -122,6 +123,7 @@ export class OrchestrationHost {
     const meta = pendingMeta({ instanceId: id, name, input, parent, now: this.clock.now() });
     const etag = await claimInstance(this.store, meta, (work) => this.track(work));
     if (etag === undefined) return { kind: "Conflict" };
+    count("durable.orchestrationsStarted");
     if (this.live.hasRoomNow()) {
       const live: Live = { meta, etag, history: [], pending: [], busy: false };
       this.live.add(id, live);

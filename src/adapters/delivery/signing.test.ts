@@ -34,6 +34,19 @@ describe("signatureHeaders", () => {
     expect(new Webhook(PREVIOUS).verify(body, headers)).toEqual(JSON.parse(body));
   });
 
+  it("signs the same bytes as standardwebhooks' own sign, non-ASCII bodies included", () => {
+    const at = new Date("2026-11-25T10:00:00.500Z");
+    for (const text of [body, JSON.stringify({ name: "ping", payload: { city: "Forlì", emoji: "✓" } })]) {
+      expect(signatureHeaders("dlv_9", at, text, [CURRENT])["webhook-signature"]).toBe(
+        new Webhook(CURRENT).sign("dlv_9", at, text),
+      );
+    }
+  });
+
+  it("refuses a secret standardwebhooks would refuse", () => {
+    expect(() => signatureHeaders("dlv_1", new Date(), body, ["whsec_not*base64"])).toThrow();
+  });
+
   it("refuses to send unsigned", () => {
     expect(() => signatureHeaders("dlv_1", new Date(), body, [])).toThrow(/signing secret/);
   });

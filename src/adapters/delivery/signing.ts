@@ -1,3 +1,5 @@
+import { createHmac, createSecretKey, type KeyObject } from "node:crypto";
+
 import { Webhook } from "standardwebhooks";
 
 /**
@@ -13,29 +15,40 @@ export const signatureHeaders = (
   secrets: ReadonlyArray<string>,
 ): Record<"webhook-id" | "webhook-timestamp" | "webhook-signature", string> => {
   if (secrets.length === 0) throw new Error("a webhook delivery needs at least one signing secret");
-  const signatures = secrets.map((secret) => webhookFor(secret).sign(deliveryId, timestamp, body));
+  const seconds = String(Math.floor(timestamp.getTime() / 1000));
+  const signed = `${deliveryId}.${seconds}.${body}`;
+  const signatures = secrets.map(
+    (secret) => `v1,${createHmac("sha256", keyFor(secret)).update(signed, "utf8").digest("base64")}`,
+  );
   return {
     "webhook-id": deliveryId,
-    "webhook-timestamp": String(Math.floor(timestamp.getTime() / 1000)),
+    "webhook-timestamp": seconds,
     "webhook-signature": signatures.join(" "),
   };
 };
 
 /**
- * Decoding a secret costs more than the HMAC itself, and a dispatcher signs with few distinct secrets, so the
- * decoded keys are kept. Bounded: the oldest entry goes when the cache is full (secrets of deleted webhooks).
+ * The HMAC is node:crypto's (OpenSSL): standardwebhooks' own `sign` runs SHA-256 in JavaScript (@stablelib),
+ * about 7 us of the ~25 us of CPU a signed POST took. The signature is the same bytes Standard Webhooks defines
+ * (the tests verify it with standardwebhooks' `Webhook.verify`). Decoding a secret costs more than the HMAC
+ * itself, and a dispatcher signs with few distinct secrets, so the decoded keys are kept. Bounded: the oldest
+ * entry goes when the cache is full (secrets of deleted webhooks).
  */
 const MAX_CACHED_SECRETS = 1_000;
-const webhooks = new Map<string, Webhook>();
+const PREFIX = "whsec_";
+const keys = new Map<string, KeyObject>();
 
-const webhookFor = (secret: string): Webhook => {
-  const cached = webhooks.get(secret);
+const keyFor = (secret: string): KeyObject => {
+  const cached = keys.get(secret);
   if (cached !== undefined) return cached;
-  const webhook = new Webhook(secret);
-  if (webhooks.size >= MAX_CACHED_SECRETS) {
-    const oldest = webhooks.keys().next();
-    if (oldest.done !== true) webhooks.delete(oldest.value);
+  // standardwebhooks decodes (and refuses) the secret exactly as a receiver's library would.
+  new Webhook(secret);
+  const base64 = secret.startsWith(PREFIX) ? secret.slice(PREFIX.length) : secret;
+  const key = createSecretKey(Buffer.from(base64, "base64"));
+  if (keys.size >= MAX_CACHED_SECRETS) {
+    const oldest = keys.keys().next();
+    if (oldest.done !== true) keys.delete(oldest.value);
   }
-  webhooks.set(secret, webhook);
-  return webhook;
+  keys.set(secret, key);
+  return key;
 };

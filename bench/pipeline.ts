@@ -41,6 +41,8 @@ export interface PipelineExtras {
   readonly settings?: Readonly<Record<string, string>>;
   /** Webhook-ids every receiver answers 503 the first time (see stampedReceiver). */
   readonly failOnce?: Set<string>;
+  /** Register the webhooks with this ordering (default: the API's, none). */
+  readonly ordering?: "none" | "per-subject";
 }
 
 export const startPipelineEnv = async (
@@ -80,6 +82,7 @@ export const startPipelineEnv = async (
         url: receiver.url,
         subscriptions: [...SUBSCRIPTIONS],
         attributes: { name: spec.name, serviceId: spec.serviceId },
+        ...(extras.ordering === undefined ? {} : { ordering: extras.ordering }),
       });
       receivers.push(stamped);
       urls.push(receiver.url);

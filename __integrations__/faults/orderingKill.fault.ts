@@ -32,7 +32,13 @@ describe("a runtime killed (SIGKILL) while delivering to a per-subject webhook, 
   });
 
   it(`keeps every subject in order and gapless across the kill (${EXPECTED} deliveries)`, async () => {
-    stack = await startFaultStack({ persistent: true, env: { RETRY_SCHEDULE: "0,1s,1s,2s,5s,5s,5s,5s" } });
+    stack = await startFaultStack({
+      persistent: true,
+      env: {
+        RETRY_SCHEDULE: "0,1s,1s,2s,5s,5s,5s,5s",
+        ...(process.env.DEBUG_ORDERING === undefined ? {} : { LOG_LEVEL: "information" }),
+      },
+    });
     let failingSince: number | undefined;
     const responder = (_attempt: number, request: RequestSeen): Reply => {
       const { payload } = JSON.parse(request.body) as { payload: { fiscalCode: string } };
@@ -74,12 +80,20 @@ describe("a runtime killed (SIGKILL) while delivering to a per-subject webhook, 
     const beforeKill = delivered();
     expect(beforeKill).toBeLessThan(EXPECTED);
     await stack.restart();
-    await waitFor(() => delivered() >= EXPECTED, {
-      timeoutMs: 180_000,
-      intervalMs: 50,
-      what: `all ${EXPECTED} deliveries after the restart`,
-      detail: () => `${delivered()} delivered so far`,
-    });
+    try {
+      await waitFor(() => delivered() >= EXPECTED, {
+        timeoutMs: Number(process.env.DEBUG_ORDERING_TIMEOUT ?? 180_000),
+        intervalMs: 50,
+        what: `all ${EXPECTED} deliveries after the restart`,
+        detail: () => `${delivered()} delivered so far`,
+      });
+    } catch (error) {
+      if (process.env.DEBUG_ORDERING !== undefined) {
+        console.log(JSON.stringify(await stack.admin.subjects(webhook.id)));
+        console.log(stack.runtime.stderr().slice(-8000) + stack.runtime.stdout().slice(-8000));
+      }
+      throw error;
+    }
 
     const seen: Seen[] = r.requests.map((q) => {
       const { payload } = JSON.parse(q.body) as { payload: { fiscalCode: string } };

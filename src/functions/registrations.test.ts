@@ -19,7 +19,9 @@ describe("registered functions", () => {
     const functions = httpFunctions();
     expect(functions.length).toBeGreaterThanOrEqual(8);
     for (const f of functions) {
-      expect(f.authLevel).toBe(["health", "openapi", "console"].includes(f.name) ? "anonymous" : "function");
+      expect(f.authLevel).toBe(
+        ["health", "openapi", "operator-console"].includes(f.name) ? "anonymous" : "function",
+      );
     }
   });
 
@@ -27,7 +29,7 @@ describe("registered functions", () => {
     expect(openApiDocument.openapi).toBe("3.1.0");
     // The console's static files are not part of the API it documents.
     const registered = httpFunctions()
-      .filter((f) => f.name !== "console")
+      .filter((f) => f.name !== "operator-console")
       .flatMap((f) => f.methods.map((m) => `${m.toUpperCase()} /api/${f.route} ${f.name}`))
       .sort();
     const documented = Object.entries(openApiDocument.paths)

@@ -1,3 +1,6 @@
+// Telemetry starts before anything else of the app loads (startup.ts).
+import "../../adapters/telemetry/startup";
+
 import { httpRoute } from "../http/httpRoute";
 import { makeConsoleAssets } from "./consoleAssets";
 
@@ -5,6 +8,8 @@ import { makeConsoleAssets } from "./consoleAssets";
 
 const serve = makeConsoleAssets();
 
-httpRoute("console", { methods: ["GET"], route: "console/{*path}", authLevel: "anonymous" }, (request) =>
-  serve(request),
+httpRoute(
+  "operator-console",
+  { methods: ["GET"], route: "console/{*path}", authLevel: "anonymous" },
+  (request) => serve(request),
 );

@@ -6,6 +6,7 @@ import * as t from "io-ts";
 import { type DeadLetter, type DeadLetterStore, deliveryOf } from "../../adapters/tables/deadLetters";
 import { type DeliveryLog } from "../../adapters/tables/deliveryLog";
 import { type WebhookStore } from "../../adapters/tables/webhookStore";
+import { type AppDeps } from "../../composition";
 import { deliveryId } from "../../domain/deliveryPlan";
 import { type DispatchInput, type DispatchSettings } from "../../domain/dispatch";
 import { DISPATCH_ORCHESTRATOR } from "../dispatch/dispatchOrchestrator";
@@ -58,6 +59,16 @@ const deadLetterView = (letter: DeadLetter, revealHeaders: boolean): DeadLetter 
  */
 export const replayInstanceId = (letter: Pick<DeadLetter, "deliveryId" | "deadLetteredAt">): string =>
   `replay:${letter.deliveryId}:${createHash("sha256").update(letter.deadLetteredAt).digest("base64url").slice(0, 16)}`;
+
+/** The API's dependencies from the app's (one place for every route that uses it). */
+export const deliveryRecordsDepsOf = (deps: AppDeps): DeliveryRecordsDeps => ({
+  webhooks: deps.webhooks,
+  deadLetters: deps.deadLetters,
+  log: deps.deliveryLog,
+  settings: () => deps.dispatchSettings,
+  clock: deps.clock,
+  newId: deps.newId,
+});
 
 export const makeDeliveryRecordsApi = (deps: DeliveryRecordsDeps) => {
   const listDeadLetters: Handler = async (request) => {

@@ -7,22 +7,14 @@ import * as df from "durable-functions";
 import { appDeps } from "../../composition";
 import { durableStarter } from "../dispatch/orchestrationStarter";
 import { httpRoute } from "../http/httpRoute";
-import { makeDeliveryRecordsApi } from "./deliveryRecordsApi";
+import { deliveryRecordsDepsOf, makeDeliveryRecordsApi } from "./deliveryRecordsApi";
 import { makeRejectedEventsApi } from "./rejectedEventsApi";
 
 // Admin API over delivery records: the delivery log, dead letters (list, replay, delete) and ping.
 
 let api: ReturnType<typeof makeDeliveryRecordsApi> | undefined;
 const recordsApi = (): ReturnType<typeof makeDeliveryRecordsApi> => {
-  const deps = appDeps();
-  return (api ??= makeDeliveryRecordsApi({
-    webhooks: deps.webhooks,
-    deadLetters: deps.deadLetters,
-    log: deps.deliveryLog,
-    settings: () => deps.dispatchSettings,
-    clock: deps.clock,
-    newId: deps.newId,
-  }));
+  return (api ??= makeDeliveryRecordsApi(deliveryRecordsDepsOf(appDeps())));
 };
 /** Routes that start deliveries get the durable client; the others only read or delete records. */
 const starting = { authLevel: "function" as const, extraInputs: [df.input.durableClient()] };

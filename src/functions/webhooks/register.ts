@@ -5,7 +5,7 @@ import { type InvocationContext } from "@azure/functions";
 import * as df from "durable-functions";
 
 import { appDeps } from "../../composition";
-import { makeDeliveryRecordsApi } from "../deliveryRecords/deliveryRecordsApi";
+import { deliveryRecordsDepsOf, makeDeliveryRecordsApi } from "../deliveryRecords/deliveryRecordsApi";
 import { durableStarter } from "../dispatch/orchestrationStarter";
 import { httpRoute } from "../http/httpRoute";
 import { makeSubjectsApi, type OrchestrationSignaller } from "./subjectsApi";
@@ -74,14 +74,7 @@ const signaller = (client: df.DurableClient): OrchestrationSignaller => ({
 });
 const subjectsApi = (context: InvocationContext) => {
   const deps = appDeps();
-  const records = makeDeliveryRecordsApi({
-    webhooks: deps.webhooks,
-    deadLetters: deps.deadLetters,
-    log: deps.deliveryLog,
-    settings: () => deps.dispatchSettings,
-    clock: deps.clock,
-    newId: deps.newId,
-  });
+  const records = makeDeliveryRecordsApi(deliveryRecordsDepsOf(deps));
   return makeSubjectsApi({
     webhooks: deps.webhooks,
     streams: deps.subjectStreams,

@@ -71,29 +71,70 @@ describe("a runtime killed (SIGKILL) while delivering to a per-subject webhook, 
     await publishMany(stack.runtime.info, bodies, { partitionId: "0" });
     const r = receiver;
     const delivered = (): number => r.delivered();
-    await waitFor(() => delivered() >= EXPECTED / 4, {
-      timeoutMs: 60_000,
-      intervalMs: 5,
-      what: "a quarter of the deliveries before the kill",
-    });
+    const faultStack = stack;
+    // DEBUG_ORDERING: on a timeout, print the held subjects, the unfinished orchestrations and the runtime's log.
+    const explained = async <T>(wait: Promise<T>): Promise<T> =>
+      wait.catch(async (error: unknown) => {
+        if (process.env.DEBUG_ORDERING !== undefined) {
+          console.log(JSON.stringify(await faultStack.admin.subjects(webhook.id)));
+          const origin = new URL(faultStack.runtime.info.adminUrl).origin;
+          const durable = `${origin}/runtime/webhooks/durabletask/instances`;
+          const unfinished = (await (await fetch(`${durable}?runtimeStatus=Running,Pending`)).json()) as {
+            instanceId: string;
+            customStatus?: unknown;
+            lastUpdatedTime?: string;
+          }[];
+          console.log(
+            `now ${new Date().toISOString()}\n` +
+              unfinished
+                .map((i) => `${i.instanceId} ${i.lastUpdatedTime} ${JSON.stringify(i.customStatus)}`)
+                .join("\n"),
+          );
+          for (const instance of unfinished) {
+            const one = await fetch(`${durable}/${encodeURIComponent(instance.instanceId)}?showHistory=true`);
+            const { historyEvents = [] } = (await one.json()) as {
+              historyEvents?: {
+                EventType: string;
+                Timestamp?: string;
+                FireAt?: string;
+                FunctionName?: string;
+              }[];
+            };
+            console.log(
+              instance.instanceId +
+                "\n" +
+                historyEvents
+                  .slice(-12)
+                  .map(
+                    (e) => `  ${e.EventType} ${e.FunctionName ?? ""} ${e.Timestamp ?? ""} ${e.FireAt ?? ""}`,
+                  )
+                  .join("\n"),
+            );
+          }
+          console.log(faultStack.runtime.stderr().slice(-8000) + faultStack.runtime.stdout().slice(-8000));
+        }
+        throw error;
+      });
+    await explained(
+      waitFor(() => delivered() >= EXPECTED / 4, {
+        timeoutMs: Number(process.env.DEBUG_ORDERING_TIMEOUT ?? 60_000),
+        intervalMs: 5,
+        what: "a quarter of the deliveries before the kill",
+        detail: () => `${delivered()} delivered so far`,
+      }),
+    );
     await stack.runtime.kill();
     const beforeKill = delivered();
     expect(beforeKill).toBeLessThan(EXPECTED);
     await stack.restart();
-    try {
-      await waitFor(() => delivered() >= EXPECTED, {
+    await explained(
+      waitFor(() => delivered() >= EXPECTED, {
         timeoutMs: Number(process.env.DEBUG_ORDERING_TIMEOUT ?? 180_000),
         intervalMs: 50,
         what: `all ${EXPECTED} deliveries after the restart`,
         detail: () => `${delivered()} delivered so far`,
-      });
-    } catch (error) {
-      if (process.env.DEBUG_ORDERING !== undefined) {
-        console.log(JSON.stringify(await stack.admin.subjects(webhook.id)));
-        console.log(stack.runtime.stderr().slice(-8000) + stack.runtime.stdout().slice(-8000));
-      }
-      throw error;
-    }
+      }),
+    );
 
     const seen: Seen[] = r.requests.map((q) => {
       const { payload } = JSON.parse(q.body) as { payload: { fiscalCode: string } };

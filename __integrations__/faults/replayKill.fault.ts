@@ -13,7 +13,8 @@ import { type FaultStack, startFaultStack } from "./support/faultStack";
 // the runtime when the replay's removal of the dead letter arrives, either before forwarding it (the kill falls
 // between the two steps: the replay is started, the dead letter not yet removed) or once storage has done it (the
 // kill falls right after the removal; with the old order, remove first then start, the dead letter was lost there).
-// Either way the delivery arrives exactly once after the restart, and the dead letter is gone in the end.
+// Either way the delivery arrives, once after the restart (plus, at most, the same webhook-id again when its POST was
+// in flight at the kill), and the dead letter is gone in the end.
 
 const DEAD_LETTERS = 5;
 
@@ -86,7 +87,7 @@ describe("a dead-letter replay killed mid-way", () => {
   });
 
   it.each<KillPoint>(["before-removal", "after-removal"])(
-    "killed %s: the delivery arrives exactly once, the dead letter goes",
+    "killed %s: the delivery arrives once (a POST in flight at the kill at most twice), the dead letter goes",
     async (at) => {
       stack = await startFaultStack({
         // A 400 is not retried: each delivery is dead-lettered at its first attempt.
@@ -133,8 +134,15 @@ describe("a dead-letter replay killed mid-way", () => {
       // The replay: its orchestration starts, then the removal reaches the proxy, which kills the runtime.
       const runtime = stack.runtime;
       let killed = false;
+      // The replayed delivery's 2xx answers the receiver had sent when the kill fell: the replay's orchestration
+      // runs beside the removal, so its POST can be in flight at the kill; its result then never reached the
+      // history and the resumed orchestration sends it again, with the same webhook-id (at least once).
+      let answeredAtKill = 0;
+      const answered = (): number =>
+        receiver!.requests.filter((r) => r.webhookId === victim && r.status === 200).length;
       proxy!.arm(() => {
         killed = true;
+        answeredAtKill = answered();
         void runtime.kill();
       }, at);
       await stack.admin.replay(victim).catch(() => undefined);
@@ -156,15 +164,18 @@ describe("a dead-letter replay killed mid-way", () => {
       });
       await new Promise((resolve) => setTimeout(resolve, 2000));
       const replayed = receiver.requests.filter((r) => r.webhookId === victim);
-      const duplicates = replayed.filter((r) => r.status === 200).length - 1;
+      const duplicates = answered() - 1;
       const remaining = (await admin.deadLetters(webhook.id)).map((l) => l.deliveryId);
       console.log(
         `replay killed ${at}: lost ${remaining.includes(victim) || duplicates < 0 ? 1 : 0}, duplicates ${duplicates}, ` +
-          `attempts of that delivery ${replayed.length} (the first answered 400), ${remaining.length} other dead letters kept`,
+          `attempts of that delivery ${replayed.length} (the first answered 400), ${answeredAtKill} answered 2xx ` +
+          `before the kill, ${remaining.length} other dead letters kept`,
       );
       expect(remaining).not.toContain(victim);
       expect(remaining).toHaveLength(DEAD_LETTERS - 1);
-      expect(duplicates).toBe(0);
+      // Exactly once, except the one POST in flight at the kill, which may be sent again after the restart.
+      expect(duplicates).toBeLessThanOrEqual(answeredAtKill);
+      expect(answered() - answeredAtKill).toBeLessThanOrEqual(1);
     },
     120_000,
   );

@@ -1,3 +1,5 @@
+import type { TableClient } from "@azure/data-tables";
+
 import { type OrderedCandidate, streamKey } from "../../domain/ordering";
 import { freshTableName, tableClient } from "../../test-support/storage";
 import { makeTableSubjectStreams } from "./subjectStreams";
@@ -86,5 +88,80 @@ describe("subject streams (Azurite)", () => {
       { webhookId: "wh1", subjectId: "B", event: { kind: "delivered", n: 2, deliveryId: "b2" } },
     ]);
     expect((await operator.get("wh1", "B"))?.settledSeq).toBe(2);
+  });
+
+  it("a settlement applied on a cache that lags (another process settled since) is applied on storage, not dropped", async () => {
+    const table = freshTableName("Streams");
+    const first = makeTableSubjectStreams(tableClient(table));
+    const second = makeTableSubjectStreams(tableClient(table));
+    const ref = { webhookId: "wh1", subjectId: "A" };
+    await first.number([candidate("a1", "A", 0), candidate("a2", "A", 1), candidate("a3", "A", 2)]);
+    await first.apply([{ ...ref, event: { kind: "delivered", n: 1, deliveryId: "a1" } }]);
+    expect((await first.progress([ref])).get(streamKey("wh1", "A"))?.settledSeq).toBe(1);
+    // The second process settles n = 2; the first one's cache still says 1 when it settles n = 3.
+    await second.apply([{ ...ref, event: { kind: "delivered", n: 2, deliveryId: "a2" } }]);
+    const after = await first.apply([{ ...ref, event: { kind: "delivered", n: 3, deliveryId: "a3" } }]);
+    expect(after.get(streamKey("wh1", "A"))?.settledSeq).toBe(3);
+    expect((await second.get("wh1", "A"))?.settledSeq).toBe(3);
+  });
+
+  it("a read that started before a settlement does not put the older progress back in the cache", async () => {
+    const table = freshTableName("Streams");
+    const client = tableClient(table);
+    // The read of the progress row is held until the settlement below has been written.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holdNextRead = false;
+    const slowReads = new Proxy(client, {
+      get(target, property, receiver) {
+        if (property !== "getEntity") return Reflect.get(target, property, receiver) as unknown;
+        return async (...args: Parameters<TableClient["getEntity"]>) => {
+          const answer = await target.getEntity(...args);
+          if (holdNextRead && String(args[1]).startsWith("p|")) {
+            holdNextRead = false;
+            await held;
+          }
+          return answer;
+        };
+      },
+    });
+    const streams = makeTableSubjectStreams(slowReads);
+    const ref = { webhookId: "wh1", subjectId: "A" };
+    const key = streamKey("wh1", "A");
+    await streams.number([candidate("a1", "A", 0), candidate("a2", "A", 1), candidate("a3", "A", 2)]);
+    await streams.apply([{ ...ref, event: { kind: "delivered", n: 1, deliveryId: "a1" } }]);
+    // A delivery held behind n = 2 looks (its cache says held, so it reads storage: settled 1)...
+    holdNextRead = true;
+    const look = streams.progress([ref], new Map([[key, 3]]));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // ...while n = 2 settles; then the look's older answer arrives.
+    await streams.apply([{ ...ref, event: { kind: "delivered", n: 2, deliveryId: "a2" } }]);
+    release();
+    await look;
+    // n = 3 settles from the cache: it must know n = 2 settled.
+    await streams.apply([{ ...ref, event: { kind: "delivered", n: 3, deliveryId: "a3" } }]);
+    expect((await makeTableSubjectStreams(tableClient(table)).get("wh1", "A"))?.settledSeq).toBe(3);
+  });
+
+  it("keeps the ETag each write returns (updates included): settling one after another reads storage once", async () => {
+    const table = freshTableName("Streams");
+    const client = tableClient(table);
+    let reads = 0;
+    const counting = new Proxy(client, {
+      get(target, property, receiver) {
+        if (property !== "getEntity") return Reflect.get(target, property, receiver) as unknown;
+        return (...args: Parameters<TableClient["getEntity"]>) => {
+          if (String(args[1]).startsWith("p|")) reads++;
+          return target.getEntity(...args);
+        };
+      },
+    });
+    const streams = makeTableSubjectStreams(counting);
+    const ref = { webhookId: "wh1", subjectId: "A" };
+    await streams.number([1, 2, 3, 4].map((i) => candidate(`a${i}`, "A", i)));
+    for (const n of [1, 2, 3, 4])
+      await streams.apply([{ ...ref, event: { kind: "delivered", n, deliveryId: `a${n}` } }]);
+    expect(reads).toBe(1);
+    expect((await makeTableSubjectStreams(tableClient(table)).get("wh1", "A"))?.settledSeq).toBe(4);
   });
 });

@@ -75,12 +75,27 @@ interface Cached<A> {
   readonly etag?: string;
 }
 
-const isConflict = (error: unknown): boolean => statusOf(error) === 409 || statusOf(error) === 412;
+/** The cached progress of a stream is behind an event applied to it. */
+class StaleProgress extends Error {
+  constructor(readonly key: string) {
+    super(`the cached progress of ${key} lags`);
+  }
+}
+
+const isConflict = (error: unknown): boolean =>
+  error instanceof StaleProgress || statusOf(error) === 409 || statusOf(error) === 412;
 
 export const makeTableSubjectStreams = (client: TableClient): SubjectStreams => {
   const ready = tableInitializer(client);
   const cursors = new Map<string, Cached<SubjectCursor>>();
   const progresses = new Map<string, Cached<SubjectProgress>>();
+  /** Cache writes per stream, so that a read which started before a write does not put older progress back. */
+  const progressWrites = new Map<string, number>();
+  const cacheProgress = (key: string, cached: Cached<SubjectProgress> | undefined): void => {
+    progressWrites.set(key, (progressWrites.get(key) ?? 0) + 1);
+    if (cached === undefined) progresses.delete(key);
+    else progresses.set(key, cached);
+  };
 
   const readRow = async (
     partitionKey: string,
@@ -103,23 +118,31 @@ export const makeTableSubjectStreams = (client: TableClient): SubjectStreams => 
   };
 
   const loadProgress = async (webhookId: string, subjectId: string): Promise<Cached<SubjectProgress>> => {
+    const key = streamKey(webhookId, subjectId);
+    const writesBefore = progressWrites.get(key) ?? 0;
     const row = await readRow(webhookId, PROGRESS + subjectId);
     const cached: Cached<SubjectProgress> =
       row === undefined
         ? { value: INITIAL_PROGRESS }
         : { value: progressFromRow(row), etag: String(row.etag) };
-    progresses.set(streamKey(webhookId, subjectId), cached);
+    // Written meanwhile (this process settled or held the stream): what was read may be older; keep the write.
+    if ((progressWrites.get(key) ?? 0) !== writesBefore) return progresses.get(key) ?? cached;
+    cacheProgress(key, cached);
     return cached;
   };
 
-  /** Runs transactions one after another; returns the new ETag of each row written, by row key. */
-  /** One entity-group transaction; the new ETag of each row written, by row key. */
+  /**
+   * One entity-group transaction; the new ETag of each row written, by row key. Sub-responses come in the order
+   * of the actions; only a create's carries its row key (from its Location), so they are matched by position.
+   */
   const submit = async (actions: ReadonlyArray<TransactionAction>): Promise<Map<string, string>> => {
     const response = await client.submitTransaction([...actions]);
     const etags = new Map<string, string>();
-    for (const sub of response.subResponses) {
-      if (sub.etag !== undefined && sub.rowKey !== undefined) etags.set(sub.rowKey, sub.etag);
-    }
+    actions.forEach((action, i) => {
+      const etag = response.subResponses[i]?.etag;
+      const rowKey = action[1].rowKey;
+      if (etag !== undefined && rowKey !== undefined) etags.set(rowKey, etag);
+    });
     return etags;
   };
 
@@ -236,6 +259,9 @@ export const makeTableSubjectStreams = (client: TableClient): SubjectStreams => 
       let next = cached.value;
       const settledIds: string[] = [];
       for (const event of events) {
+        // An event past the stream's head: the cache lags (another process moved the stream). Dropping the event
+        // would lose a settlement and hold the stream for ever: read storage again and re-apply.
+        if (!fresh && event.n > next.settledSeq + 1) throw new StaleProgress(key);
         const after = progressAfter(next, event);
         if (after.settledSeq > next.settledSeq) settledIds.push(event.deliveryId);
         next = after;
@@ -266,7 +292,7 @@ export const makeTableSubjectStreams = (client: TableClient): SubjectStreams => 
             etags = await submit(batch.flatMap((u) => u.actions));
           } catch (error) {
             if (statusOf(error) !== 404) {
-              for (const u of batch) progresses.delete(u.key);
+              for (const u of batch) cacheProgress(u.key, undefined);
               throw error;
             }
             // An assignment row already gone (it is only bookkeeping): write the progress without the deletes.
@@ -274,8 +300,7 @@ export const makeTableSubjectStreams = (client: TableClient): SubjectStreams => 
           }
           for (const u of batch) {
             const etag = etags.get(PROGRESS + u.subjectId);
-            if (etag === undefined) progresses.delete(u.key);
-            else progresses.set(u.key, { value: u.next, etag });
+            cacheProgress(u.key, etag === undefined ? undefined : { value: u.next, etag });
           }
         }
       }),

@@ -22,6 +22,8 @@ const HOSTILE = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2<
 const HOSTILE_ANSWER = `<html><script>window.__pwned=3</script><b>upstream registry unavailable</b></html>`;
 /** A header value of the healthy webhook: masked unless the operator reveals it. */
 const TOKEN = "Bearer billing-token-8f3a";
+/** The subject of the ordered webhook's events: personal data, never shown (the console sees an opaque id). */
+const FISCAL_CODE = "HELDAA00A00A000A";
 const SHOTS = process.env.CONSOLE_SCREENSHOTS_DIR ?? mkdtempSync(path.join(tmpdir(), "console-screenshots-"));
 
 type TestPage = Awaited<ReturnType<Browser["page"]>>;
@@ -262,6 +264,91 @@ describe("operator console (Chromium, local runtime, real receivers)", () => {
     expect(await pwned(page)).toBeUndefined();
     expect(page.dialogs).toEqual([]);
     await shot(page, "rejected-events.png");
+  });
+
+  it("lists a blocked subject on Held subjects, and Skip (confirmed, by keyboard) lets its next delivery through", async () => {
+    // The subject's first delivery fails (500) until its retries run out: under "block" the subject is held.
+    const receiver = await agent.receiver("ordered", (_attempt, request) =>
+      request.headers["webhook-sequence"] === "1" ? { status: 500, body: HOSTILE_ANSWER } : { status: 200 },
+    );
+    const ordered = await agent.subscribe(receiver, {
+      subscriptions: ["service:subscribed"],
+      attributes: { serviceId: "heldService" },
+      ordering: "per-subject",
+      orderingOnFailure: "block",
+    });
+    const event = {
+      name: "service:subscribed",
+      payload: { serviceId: "heldService", fiscalCode: FISCAL_CODE },
+    };
+    await agent.producer.publish([event, event], "held-subjects");
+    const sequences = () => receiver.requests.map((r) => [r.headers["webhook-sequence"], r.status]);
+    const [held] = await waitForValue(
+      async () => {
+        const items = await agent.admin.subjects(ordered.webhook.id, "blocked");
+        return items.length > 0 ? items : undefined;
+      },
+      { what: "the subject blocked", detail: () => JSON.stringify(sequences()) },
+    );
+    const head = receiver.requests[0]!.webhookId;
+
+    // From the webhook detail to its held subjects: the blocked head as the API holds it, the subject never.
+    await page.goto(`${consoleUrl}#/webhooks/${ordered.webhook.id}`);
+    await page.getByRole("link", { name: "Held subjects" }).click();
+    const row = page.getByRole("row").filter({ hasText: held!.subjectId });
+    await row.waitFor();
+    expect(page.url()).toContain(`#/webhooks/${ordered.webhook.id}/subjects`);
+    const cell = (label: string) => row.locator(`td[data-label="${label}"]`).textContent();
+    await expect(cell("State")).resolves.toBe("blocked");
+    await expect(cell("Head delivery id")).resolves.toBe(head);
+    await expect(cell("Sequence")).resolves.toBe("1");
+    await expect(cell("Attempts")).resolves.toBe("3");
+    await expect(cell("Last answer")).resolves.toContain("HTTP 500");
+    await expect(cell("Next attempt")).resolves.toBe("none: blocked");
+    expect(await page.content()).not.toContain(FISCAL_CODE);
+    await page.getByLabel("State").selectOption("waiting");
+    await page.getByText("No held subjects.").waitFor();
+    await page.getByLabel("State").selectOption("blocked");
+    await row.waitFor();
+    await shot(page, "held-subjects.png");
+
+    // The same screen on a phone: one card per subject, nothing wider than the screen.
+    const phone = await browser.page({ width: 390, height: 844 });
+    await signIn(phone, runtime.info.adminKey);
+    await phone.getByRole("heading", { name: "Webhooks" }).waitFor();
+    await phone.goto(`${consoleUrl}#/webhooks/${ordered.webhook.id}/subjects`);
+    await phone.getByRole("button", { name: `Skip ${held!.subjectId}` }).waitFor();
+    expect(
+      await phone.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth),
+    ).toBeLessThanOrEqual(390);
+    await shot(phone, "held-subjects-phone.png");
+    expect(phone.errors).toEqual([]);
+    await phone.close();
+
+    // Nothing past the held head was sent; Skip asks first, then the API passes the head.
+    expect(sequences()).toEqual([
+      ["1", 500],
+      ["1", 500],
+      ["1", 500],
+    ]);
+    await page.getByRole("button", { name: `Skip ${held!.subjectId}` }).focus();
+    await page.keyboard.press("Enter");
+    // The confirm step took the focus: Enter again confirms (on the page, not a browser dialog).
+    await page.getByRole("button", { name: `Confirm skip ${held!.subjectId}` }).waitFor();
+    expect(sequences()).toHaveLength(3);
+    await page.keyboard.press("Enter");
+    await page
+      .getByRole("status")
+      .filter({ hasText: `Skip of subject ${held!.subjectId} (delivery ${head}) done (HTTP 200).` })
+      .waitFor();
+    await page.getByText("No held subjects.").waitFor();
+    await waitFor(() => receiver.requests.length === 4, { what: "the next delivery of the subject" });
+    const next = receiver.requests[3]!;
+    expect([next.headers["webhook-sequence"], next.status]).toEqual(["2", 200]);
+    expect(next.headers["webhook-previous-id"]).toBe(head);
+    expect(await agent.admin.subjects(ordered.webhook.id)).toEqual([]);
+    expect(await pwned(page)).toBeUndefined();
+    expect(page.dialogs).toEqual([]);
   });
 
   it("works on a 390-px phone screen with the keyboard alone, and Sign out forgets the key", async () => {

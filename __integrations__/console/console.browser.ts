@@ -266,12 +266,27 @@ describe("operator console (Chromium, local runtime, real receivers)", () => {
     await shot(page, "rejected-events.png");
   });
 
-  it("lists a blocked subject on Held subjects, and Skip (confirmed, by keyboard) lets its next delivery through", async () => {
-    // The subject's first delivery fails (500) until its retries run out: under "block" the subject is held.
+  /** The ordered webhook's receiver: the subject's first delivery always fails (500), every later one succeeds. */
+  let ordered: Subscriber;
+  let subjectId: string;
+  let head: string;
+  const sequences = () => ordered.receiver.requests.map((r) => [r.headers["webhook-sequence"], r.status]);
+  const blocked = (what: string) =>
+    waitForValue(
+      async () => {
+        const items = await agent.admin.subjects(ordered.webhook.id, "blocked");
+        const letters = await agent.admin.deadLetters(ordered.webhook.id);
+        return items.length > 0 && letters.some((l) => l.deliveryId === head) ? items : undefined;
+      },
+      { what, detail: () => JSON.stringify(sequences()) },
+    );
+
+  it("lists a blocked subject on Held subjects (the head as the API holds it, never the subject), by state, at 390 px", async () => {
+    // Under "block", the subject's first delivery failing until its retries run out holds the subject.
     const receiver = await agent.receiver("ordered", (_attempt, request) =>
       request.headers["webhook-sequence"] === "1" ? { status: 500, body: HOSTILE_ANSWER } : { status: 200 },
     );
-    const ordered = await agent.subscribe(receiver, {
+    ordered = await agent.subscribe(receiver, {
       subscriptions: ["service:subscribed"],
       attributes: { serviceId: "heldService" },
       ordering: "per-subject",
@@ -282,20 +297,14 @@ describe("operator console (Chromium, local runtime, real receivers)", () => {
       payload: { serviceId: "heldService", fiscalCode: FISCAL_CODE },
     };
     await agent.producer.publish([event, event], "held-subjects");
-    const sequences = () => receiver.requests.map((r) => [r.headers["webhook-sequence"], r.status]);
-    const [held] = await waitForValue(
-      async () => {
-        const items = await agent.admin.subjects(ordered.webhook.id, "blocked");
-        return items.length > 0 ? items : undefined;
-      },
-      { what: "the subject blocked", detail: () => JSON.stringify(sequences()) },
-    );
-    const head = receiver.requests[0]!.webhookId;
+    await waitFor(() => receiver.requests.length > 0, { what: "the subject's first delivery" });
+    head = receiver.requests[0]!.webhookId;
+    const [held] = await blocked("the subject blocked");
+    subjectId = held!.subjectId;
 
-    // From the webhook detail to its held subjects: the blocked head as the API holds it, the subject never.
     await page.goto(`${consoleUrl}#/webhooks/${ordered.webhook.id}`);
     await page.getByRole("link", { name: "Held subjects" }).click();
-    const row = page.getByRole("row").filter({ hasText: held!.subjectId });
+    const row = page.getByRole("row").filter({ hasText: subjectId });
     await row.waitFor();
     expect(page.url()).toContain(`#/webhooks/${ordered.webhook.id}/subjects`);
     const cell = (label: string) => row.locator(`td[data-label="${label}"]`).textContent();
@@ -312,38 +321,59 @@ describe("operator console (Chromium, local runtime, real receivers)", () => {
     await row.waitFor();
     await shot(page, "held-subjects.png");
 
-    // The same screen on a phone: one card per subject, nothing wider than the screen.
+    // On a phone: one card per subject, nothing wider than the screen.
     const phone = await browser.page({ width: 390, height: 844 });
     await signIn(phone, runtime.info.adminKey);
     await phone.getByRole("heading", { name: "Webhooks" }).waitFor();
     await phone.goto(`${consoleUrl}#/webhooks/${ordered.webhook.id}/subjects`);
-    await phone.getByRole("button", { name: `Skip ${held!.subjectId}` }).waitFor();
+    await phone.getByRole("button", { name: `Skip ${subjectId}` }).waitFor();
     expect(
       await phone.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth),
     ).toBeLessThanOrEqual(390);
     await shot(phone, "held-subjects-phone.png");
     expect(phone.errors).toEqual([]);
     await phone.close();
-
-    // Nothing past the held head was sent; Skip asks first, then the API passes the head.
+    // Nothing past the held head was sent.
     expect(sequences()).toEqual([
       ["1", 500],
       ["1", 500],
       ["1", 500],
     ]);
-    await page.getByRole("button", { name: `Skip ${held!.subjectId}` }).focus();
+  });
+
+  it("Retry now re-sends the blocked head; once its dead letter is gone, it shows the API's problem", async () => {
+    await page.getByRole("button", { name: `Retry now ${subjectId}` }).click();
+    await page
+      .getByRole("status")
+      .filter({ hasText: `Retry now of subject ${subjectId} (delivery ${head}) accepted (HTTP 202).` })
+      .waitFor();
+    await waitFor(() => ordered.receiver.requests.length === 6, { what: "the head's three new attempts" });
+    expect(ordered.receiver.requests.map((r) => r.webhookId)).toEqual(Array(6).fill(head));
+    await blocked("the subject blocked again");
+
+    await agent.admin.http.delete(`/dead-letters/${encodeURIComponent(head)}`);
+    await page.getByRole("button", { name: `Retry now ${subjectId}` }).click();
+    await expect(page.getByRole("alert").textContent()).resolves.toBe(
+      "Conflict — The blocked delivery's dead letter is gone (replayed or deleted); skip it instead",
+    );
+    await expect(page.getByRole("status").textContent()).resolves.toBe("");
+    expect(sequences()).toHaveLength(6);
+  });
+
+  it("Skip asks first (in the page, by keyboard), then the subject's next delivery arrives and it leaves the list", async () => {
+    await page.getByRole("button", { name: `Skip ${subjectId}` }).focus();
     await page.keyboard.press("Enter");
-    // The confirm step took the focus: Enter again confirms (on the page, not a browser dialog).
-    await page.getByRole("button", { name: `Confirm skip ${held!.subjectId}` }).waitFor();
-    expect(sequences()).toHaveLength(3);
+    // The confirm step took the focus: Enter again confirms.
+    await page.getByRole("button", { name: `Confirm skip ${subjectId}` }).waitFor();
+    expect(sequences()).toHaveLength(6);
     await page.keyboard.press("Enter");
     await page
       .getByRole("status")
-      .filter({ hasText: `Skip of subject ${held!.subjectId} (delivery ${head}) done (HTTP 200).` })
+      .filter({ hasText: `Skip of subject ${subjectId} (delivery ${head}) done (HTTP 200).` })
       .waitFor();
     await page.getByText("No held subjects.").waitFor();
-    await waitFor(() => receiver.requests.length === 4, { what: "the next delivery of the subject" });
-    const next = receiver.requests[3]!;
+    await waitFor(() => ordered.receiver.requests.length === 7, { what: "the subject's next delivery" });
+    const next = ordered.receiver.requests[6]!;
     expect([next.headers["webhook-sequence"], next.status]).toEqual(["2", 200]);
     expect(next.headers["webhook-previous-id"]).toBe(head);
     expect(await agent.admin.subjects(ordered.webhook.id)).toEqual([]);

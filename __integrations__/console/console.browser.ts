@@ -22,6 +22,8 @@ const HOSTILE = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2<
 const HOSTILE_ANSWER = `<html><script>window.__pwned=3</script><b>upstream registry unavailable</b></html>`;
 /** A header value of the healthy webhook: masked unless the operator reveals it. */
 const TOKEN = "Bearer billing-token-8f3a";
+/** The subject of the ordered webhook's events: personal data, never shown (the console sees an opaque id). */
+const FISCAL_CODE = "HELDAA00A00A000A";
 const SHOTS = process.env.CONSOLE_SCREENSHOTS_DIR ?? mkdtempSync(path.join(tmpdir(), "console-screenshots-"));
 
 type TestPage = Awaited<ReturnType<Browser["page"]>>;
@@ -262,6 +264,121 @@ describe("operator console (Chromium, local runtime, real receivers)", () => {
     expect(await pwned(page)).toBeUndefined();
     expect(page.dialogs).toEqual([]);
     await shot(page, "rejected-events.png");
+  });
+
+  /** The ordered webhook's receiver: the subject's first delivery always fails (500), every later one succeeds. */
+  let ordered: Subscriber;
+  let subjectId: string;
+  let head: string;
+  const sequences = () => ordered.receiver.requests.map((r) => [r.headers["webhook-sequence"], r.status]);
+  const blocked = (what: string) =>
+    waitForValue(
+      async () => {
+        const items = await agent.admin.subjects(ordered.webhook.id, "blocked");
+        const letters = await agent.admin.deadLetters(ordered.webhook.id);
+        return items.length > 0 && letters.some((l) => l.deliveryId === head) ? items : undefined;
+      },
+      { what, detail: () => JSON.stringify(sequences()) },
+    );
+
+  it("lists a blocked subject on Held subjects (the head as the API holds it, never the subject), by state, at 390 px", async () => {
+    // Under "block", the subject's first delivery failing until its retries run out holds the subject.
+    const receiver = await agent.receiver("ordered", (_attempt, request) =>
+      request.headers["webhook-sequence"] === "1" ? { status: 500, body: HOSTILE_ANSWER } : { status: 200 },
+    );
+    ordered = await agent.subscribe(receiver, {
+      subscriptions: ["service:subscribed"],
+      attributes: { serviceId: "heldService" },
+      ordering: "per-subject",
+      orderingOnFailure: "block",
+    });
+    const event = {
+      name: "service:subscribed",
+      payload: { serviceId: "heldService", fiscalCode: FISCAL_CODE },
+    };
+    await agent.producer.publish([event, event], "held-subjects");
+    await waitFor(() => receiver.requests.length > 0, { what: "the subject's first delivery" });
+    head = receiver.requests[0]!.webhookId;
+    const [held] = await blocked("the subject blocked");
+    subjectId = held!.subjectId;
+
+    await page.goto(`${consoleUrl}#/webhooks/${ordered.webhook.id}`);
+    await page.getByRole("link", { name: "Held subjects" }).click();
+    const row = page.getByRole("row").filter({ hasText: subjectId });
+    await row.waitFor();
+    expect(page.url()).toContain(`#/webhooks/${ordered.webhook.id}/subjects`);
+    const cell = (label: string) => row.locator(`td[data-label="${label}"]`).textContent();
+    await expect(cell("State")).resolves.toBe("blocked");
+    await expect(cell("Head delivery id")).resolves.toBe(head);
+    await expect(cell("Sequence")).resolves.toBe("1");
+    await expect(cell("Attempts")).resolves.toBe("3");
+    await expect(cell("Last answer")).resolves.toContain("HTTP 500");
+    await expect(cell("Next attempt")).resolves.toBe("none: blocked");
+    expect(await page.content()).not.toContain(FISCAL_CODE);
+    await page.getByLabel("State").selectOption("waiting");
+    await page.getByText("No held subjects.").waitFor();
+    await page.getByLabel("State").selectOption("blocked");
+    await row.waitFor();
+    await shot(page, "held-subjects.png");
+
+    // On a phone: one card per subject, nothing wider than the screen.
+    const phone = await browser.page({ width: 390, height: 844 });
+    await signIn(phone, runtime.info.adminKey);
+    await phone.getByRole("heading", { name: "Webhooks" }).waitFor();
+    await phone.goto(`${consoleUrl}#/webhooks/${ordered.webhook.id}/subjects`);
+    await phone.getByRole("button", { name: `Skip ${subjectId}` }).waitFor();
+    expect(
+      await phone.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth),
+    ).toBeLessThanOrEqual(390);
+    await shot(phone, "held-subjects-phone.png");
+    expect(phone.errors).toEqual([]);
+    await phone.close();
+    // Nothing past the held head was sent.
+    expect(sequences()).toEqual([
+      ["1", 500],
+      ["1", 500],
+      ["1", 500],
+    ]);
+  });
+
+  it("Retry now re-sends the blocked head; once its dead letter is gone, it shows the API's problem", async () => {
+    await page.getByRole("button", { name: `Retry now ${subjectId}` }).click();
+    await page
+      .getByRole("status")
+      .filter({ hasText: `Retry now of subject ${subjectId} (delivery ${head}) accepted (HTTP 202).` })
+      .waitFor();
+    await waitFor(() => ordered.receiver.requests.length === 6, { what: "the head's three new attempts" });
+    expect(ordered.receiver.requests.map((r) => r.webhookId)).toEqual(Array(6).fill(head));
+    await blocked("the subject blocked again");
+
+    await agent.admin.http.delete(`/dead-letters/${encodeURIComponent(head)}`);
+    await page.getByRole("button", { name: `Retry now ${subjectId}` }).click();
+    await expect(page.getByRole("alert").textContent()).resolves.toBe(
+      "Conflict — The blocked delivery's dead letter is gone (replayed or deleted); skip it instead",
+    );
+    await expect(page.getByRole("status").textContent()).resolves.toBe("");
+    expect(sequences()).toHaveLength(6);
+  });
+
+  it("Skip asks first (in the page, by keyboard), then the subject's next delivery arrives and it leaves the list", async () => {
+    await page.getByRole("button", { name: `Skip ${subjectId}` }).focus();
+    await page.keyboard.press("Enter");
+    // The confirm step took the focus: Enter again confirms.
+    await page.getByRole("button", { name: `Confirm skip ${subjectId}` }).waitFor();
+    expect(sequences()).toHaveLength(6);
+    await page.keyboard.press("Enter");
+    await page
+      .getByRole("status")
+      .filter({ hasText: `Skip of subject ${subjectId} (delivery ${head}) done (HTTP 200).` })
+      .waitFor();
+    await page.getByText("No held subjects.").waitFor();
+    await waitFor(() => ordered.receiver.requests.length === 7, { what: "the subject's next delivery" });
+    const next = ordered.receiver.requests[6]!;
+    expect([next.headers["webhook-sequence"], next.status]).toEqual(["2", 200]);
+    expect(next.headers["webhook-previous-id"]).toBe(head);
+    expect(await agent.admin.subjects(ordered.webhook.id)).toEqual([]);
+    expect(await pwned(page)).toBeUndefined();
+    expect(page.dialogs).toEqual([]);
   });
 
   it("works on a 390-px phone screen with the keyboard alone, and Sign out forgets the key", async () => {

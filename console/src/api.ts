@@ -82,6 +82,23 @@ export interface RejectedEvent {
   reasons: string[];
   raw?: string;
 }
+/** A held subject's state: its head waits on its retry schedule, or ran out of retries under "block". */
+export type HeldState = "waiting" | "blocked";
+export const HELD_STATES: ReadonlyArray<HeldState> = ["waiting", "blocked"];
+/** A held subject of a per-subject webhook (subjectsApi's view): the opaque subject id, never the subject. */
+export interface HeldSubject {
+  subjectId: string;
+  state: HeldState;
+  settledSeq: number;
+  headDeliveryId?: string;
+  headSequence?: number;
+  attempts?: number;
+  nextAttemptAt?: string;
+  since?: string;
+  lastStatus?: number;
+  lastError?: string;
+}
+export type SubjectAction = "skip" | "retry-now";
 export interface Problem {
   title?: string;
   detail?: string;
@@ -120,6 +137,9 @@ export interface Api {
   replay(deliveryId: string): Promise<void>;
   deleteDeadLetter(deliveryId: string): Promise<void>;
   rejected(options: { partitionId?: string; reveal?: boolean }): Promise<RejectedEvent[]>;
+  heldSubjects(webhookId: string, state?: HeldState): Promise<HeldSubject[]>;
+  /** The HTTP status of the accepted action: 202 (signalled to the holder or replayed) or 200 (done). */
+  actOnSubject(webhookId: string, subjectId: string, action: SubjectAction): Promise<number>;
 }
 
 export const makeApi = (key: string): Api => {
@@ -143,7 +163,7 @@ export const makeApi = (key: string): Api => {
     const text = await response.text();
     const data: unknown = text === "" ? undefined : JSON.parse(text);
     if (!response.ok) throw new ApiError(response.status, data ?? {});
-    return { data: data as T, etag: response.headers.get("etag") ?? "" };
+    return { data: data as T, etag: response.headers.get("etag") ?? "", status: response.status };
   };
   const q = (params: Record<string, string | undefined>): string => {
     const entries = Object.entries(params).filter(
@@ -202,5 +222,10 @@ export const makeApi = (key: string): Api => {
           `/rejected-events${q({ partitionId, limit: "200", reveal: reveal === true ? "raw" : undefined })}`,
         )
       ).data.items,
+    heldSubjects: async (webhookId, state) =>
+      (await call<{ items: HeldSubject[] }>("GET", `/webhooks/${id(webhookId)}/subjects${q({ state })}`)).data
+        .items,
+    actOnSubject: async (webhookId, subjectId, action) =>
+      (await call("POST", `/webhooks/${id(webhookId)}/subjects/${id(subjectId)}/${action}`)).status,
   };
 };

@@ -4,6 +4,7 @@ import { type Api, ApiError, makeApi } from "./api";
 import { href, type Route, useRoute } from "./route";
 import { DeadLettersScreen } from "./screens/deadLetters";
 import { DeliveryLogScreen } from "./screens/deliveryLog";
+import { HeldSubjectsScreen } from "./screens/heldSubjects";
 import { RejectedScreen } from "./screens/rejected";
 import { WebhookScreen } from "./screens/webhook";
 import { WebhooksScreen } from "./screens/webhooks";
@@ -62,7 +63,7 @@ const SignIn = ({ onSignedIn }: { onSignedIn: (key: string) => void }) => {
 };
 
 const NAV: ReadonlyArray<{ label: string; route: Route; matches: ReadonlyArray<Route["screen"]> }> = [
-  { label: "Webhooks", route: { screen: "webhooks" }, matches: ["webhooks", "webhook"] },
+  { label: "Webhooks", route: { screen: "webhooks" }, matches: ["webhooks", "webhook", "subjects"] },
   { label: "Delivery log", route: { screen: "log" }, matches: ["log"] },
   { label: "Dead letters", route: { screen: "dead-letters" }, matches: ["dead-letters"] },
   { label: "Rejected events", route: { screen: "rejected" }, matches: ["rejected"] },
@@ -74,6 +75,8 @@ const Screen = ({ api, route }: { api: Api; route: Route }) => {
       return <WebhooksScreen api={api} />;
     case "webhook":
       return <WebhookScreen api={api} id={route.id} key={route.id} />;
+    case "subjects":
+      return <HeldSubjectsScreen api={api} id={route.id} key={route.id} />;
     case "log":
       return <DeliveryLogScreen api={api} webhookId={route.id} key={route.id ?? ""} />;
     case "dead-letters":

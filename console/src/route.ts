@@ -1,21 +1,24 @@
 import { useEffect, useState } from "preact/hooks";
 
 /**
- * Screens are addressed by the URL's hash (#/webhooks, #/webhooks/<id>, #/log/<id>, #/dead-letters, #/rejected),
+ * Screens are addressed by the URL's hash (#/webhooks, #/webhooks/<id>, #/webhooks/<id>/subjects, #/log/<id>,
+ * #/dead-letters, #/rejected),
  * so the function serves one index.html and the browser's back button works. The key is never part of it.
  */
 export type Route =
   | { screen: "webhooks" }
   | { screen: "webhook"; id: string }
+  | { screen: "subjects"; id: string }
   | { screen: "log"; id?: string }
   | { screen: "dead-letters" }
   | { screen: "rejected" };
 
 export const parseRoute = (hash: string): Route => {
-  const [screen = "", id] = hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+  const [screen = "", id, part] = hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
   switch (screen) {
     case "webhooks":
-      return id === undefined || id === "" ? { screen: "webhooks" } : { screen: "webhook", id };
+      if (id === undefined || id === "") return { screen: "webhooks" };
+      return part === "subjects" ? { screen: "subjects", id } : { screen: "webhook", id };
     case "log":
       return id === undefined || id === "" ? { screen: "log" } : { screen: "log", id };
     case "dead-letters":
@@ -33,6 +36,8 @@ export const href = (route: Route): string => {
       return "#/webhooks";
     case "webhook":
       return `#/webhooks/${encodeURIComponent(route.id)}`;
+    case "subjects":
+      return `#/webhooks/${encodeURIComponent(route.id)}/subjects`;
     case "log":
       return route.id === undefined ? "#/log" : `#/log/${encodeURIComponent(route.id)}`;
     case "dead-letters":

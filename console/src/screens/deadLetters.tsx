@@ -5,7 +5,7 @@ import { type Api, type DeadLetter } from "../api";
 import { answer, entries, time } from "../format";
 import { useAction, useLoad } from "../hooks";
 import { href } from "../route";
-import { Alert, Cell, Status } from "../widgets";
+import { Alert, Cell, ConfirmButton, Status } from "../widgets";
 
 const matches = (l: DeadLetter, text: string): boolean =>
   text === "" ||
@@ -21,7 +21,6 @@ export const DeadLettersScreen = ({ api }: { api: Api }) => {
   const [text, setText] = useState("");
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [open, setOpen] = useState<string | undefined>(undefined);
-  const [confirming, setConfirming] = useState<string | undefined>(undefined);
   const [done, setDone] = useState<string | undefined>(undefined);
   const action = useAction();
   const shown = (letters.value ?? []).filter((l) => matches(l, text.trim()));
@@ -49,7 +48,6 @@ export const DeadLettersScreen = ({ api }: { api: Api }) => {
     });
   const remove = (id: string) =>
     action.run(async () => {
-      setConfirming(undefined);
       await api.deleteDeadLetter(id);
       setDone(`Dead letter ${id} deleted.`);
       await letters.reload();
@@ -163,25 +161,13 @@ export const DeadLettersScreen = ({ api }: { api: Api }) => {
                         >
                           Replay
                         </button>
-                        {confirming === l.deliveryId ? (
-                          <button
-                            type="button"
-                            class="small danger"
-                            aria-label={`Confirm delete ${l.deliveryId}`}
-                            onClick={() => void remove(l.deliveryId)}
-                          >
-                            Confirm delete
-                          </button>
-                        ) : (
-                          <button
-                            type="button"
-                            class="small secondary"
-                            aria-label={`Delete ${l.deliveryId}`}
-                            onClick={() => setConfirming(l.deliveryId)}
-                          >
-                            Delete
-                          </button>
-                        )}
+                        <ConfirmButton
+                          label="Delete"
+                          confirmLabel="Confirm delete"
+                          target={l.deliveryId}
+                          disabled={action.busy}
+                          onConfirm={() => void remove(l.deliveryId)}
+                        />
                         <button
                           type="button"
                           class="small secondary"

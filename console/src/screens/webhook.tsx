@@ -258,6 +258,11 @@ export const WebhookScreen = ({ api, id }: { api: Api; id: string }) => {
         <a class="button secondary" href={href({ screen: "log", id })}>
           Delivery log
         </a>
+        {w.ordering === "per-subject" && (
+          <a class="button secondary" href={href({ screen: "subjects", id })}>
+            Held subjects
+          </a>
+        )}
       </div>
       <Alert message={action.error} />
       {secret !== undefined && <SecretShownOnce secret={secret} onDone={() => setSecret(undefined)} />}

@@ -303,6 +303,8 @@ describe("operator console (Chromium, local runtime, real receivers)", () => {
     subjectId = held!.subjectId;
 
     await page.goto(`${consoleUrl}#/webhooks/${ordered.webhook.id}`);
+    // The webhook's health counts its held subjects.
+    await page.getByRole("link", { name: "0 waiting, 1 blocked" }).waitFor();
     await page.getByRole("link", { name: "Held subjects" }).click();
     const row = page.getByRole("row").filter({ hasText: subjectId });
     await row.waitFor();

@@ -23,6 +23,8 @@ export interface WebhookHealth {
   failingSince?: string;
   autoDisableAt?: string;
   updatedAt?: string;
+  /** Per-subject webhooks only. */
+  heldSubjects?: { waiting: number; blocked: number };
 }
 export type EventName = "ping" | "service:subscribed";
 export const EVENT_NAMES: ReadonlyArray<EventName> = ["ping", "service:subscribed"];

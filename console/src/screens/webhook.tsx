@@ -51,6 +51,16 @@ const HealthPanel = ({ api, id, version }: { api: Api; id: string; version: numb
               <dd>{time(h.autoDisableAt)} if every delivery keeps failing</dd>
             </>
           )}
+          {h.heldSubjects !== undefined && (
+            <>
+              <dt>Held subjects</dt>
+              <dd>
+                <a href={href({ screen: "subjects", id })}>
+                  {h.heldSubjects.waiting} waiting, {h.heldSubjects.blocked} blocked
+                </a>
+              </dd>
+            </>
+          )}
         </dl>
       )}
     </section>

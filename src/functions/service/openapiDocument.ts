@@ -143,6 +143,13 @@ const webhookHealth = {
         "while every attempt fails: when AUTO_DISABLE_AFTER disables it (on a failure at or after)",
     },
     updatedAt: { type: "string", format: "date-time" },
+    heldSubjects: {
+      type: "object",
+      description:
+        "per-subject webhooks, on GET /api/webhooks/{id}/health only: subjects whose head waits on its retry schedule, and those blocked until an operator acts",
+      required: ["waiting", "blocked"],
+      properties: { waiting: { type: "integer" }, blocked: { type: "integer" } },
+    },
   },
 };
 

@@ -1,3 +1,4 @@
+import { makeTableSubjectStreams } from "../../adapters/tables/subjectStreams";
 import { makeTableWebhookHealth } from "../../adapters/tables/webhookHealth";
 import { makeTableWebhookStore } from "../../adapters/tables/webhookStore";
 import { blockedHostLiteralReason } from "../../domain/addressPolicy";
@@ -13,15 +14,18 @@ const setup = async () => {
   const clock = { now: () => new Date(T0) };
   const store = makeTableWebhookStore(tableClient(freshTableName("Wh")), clock, testSecretCipher());
   const health = makeTableWebhookHealth(tableClient(freshTableName("Health")), clock);
+  const streams = makeTableSubjectStreams(tableClient(freshTableName("Streams")));
+  let ids = 0;
   const api = makeWebhooksApi({
     store,
     policy: () => ({ allowInsecure: false, blockedHostReason: blockedHostLiteralReason }),
     clock,
-    newId: () => "wh_1",
+    newId: () => `wh_${++ids}`,
     newSecret: () => `whsec_${Buffer.from("a-test-secret-of-32-bytes-long!!").toString("base64")}`,
     rotationGraceMs: () => 0,
     health,
     autoDisableAfterMs: () => 5 * DAY_MS,
+    streams,
   });
   await api.create(
     httpRequest({
@@ -36,7 +40,7 @@ const setup = async () => {
     { webhookId: "wh_1", at: at(30), outcome: "retryable", status: 503 },
     { webhookId: "wh_1", at: at(10), outcome: "retryable", error: "timeout" },
   ]);
-  return { api, at };
+  return { api, at, streams };
 };
 
 describe("admin API: endpoint health", () => {
@@ -78,5 +82,48 @@ describe("admin API: endpoint health", () => {
     );
     expect(bad.status).toBe(400);
     expect(bodyOf(bad).errors).toEqual([{ path: "?include", message: "must be health" }]);
+  });
+
+  it("GET /api/webhooks/{id}/health of a per-subject webhook counts its held subjects, waiting and blocked", async () => {
+    const { api, streams } = await setup();
+    const created = await api.create(
+      httpRequest({
+        method: "POST",
+        path: "/api/webhooks",
+        body: {
+          url: "https://receiver.example/ordered",
+          subscriptions: ["service:subscribed"],
+          attributes: { serviceId: "s1" },
+          ordering: "per-subject",
+          orderingOnFailure: "block",
+        },
+      }),
+    );
+    const id = bodyOf(created).id as string;
+    const healthOf = async (webhookId: string) =>
+      bodyOf(
+        await api.health(
+          httpRequest({
+            method: "GET",
+            path: `/api/webhooks/${webhookId}/health`,
+            params: { id: webhookId },
+          }),
+        ),
+      );
+    expect((await healthOf(id)).heldSubjects).toEqual({ waiting: 0, blocked: 0 });
+    const at = new Date(T0).toISOString();
+    await streams.apply([
+      { webhookId: id, subjectId: "A", event: { kind: "failed", n: 1, deliveryId: "a1", attempts: 1, at } },
+      { webhookId: id, subjectId: "B", event: { kind: "failed", n: 1, deliveryId: "b1", attempts: 1, at } },
+      {
+        webhookId: id,
+        subjectId: "C",
+        event: { kind: "dead-lettered", n: 1, deliveryId: "c1", at, block: true, attempts: 3 },
+      },
+      { webhookId: id, subjectId: "D", event: { kind: "delivered", n: 1, deliveryId: "d1" } },
+    ]);
+    expect((await healthOf(id)).heldSubjects).toEqual({ waiting: 2, blocked: 1 });
+    // An unordered webhook has no subjects to hold: no count at all.
+    expect((await healthOf("wh_1")).heldSubjects).toBeUndefined();
   });
 });

@@ -40,6 +40,8 @@ export const WebhookHealth = t.intersection(
       failingSince: t.string,
       autoDisableAt: t.string,
       updatedAt: t.string,
+      /** Per-subject webhooks: subjects whose head waits on its retry schedule, and those blocked for an operator. */
+      heldSubjects: t.type({ waiting: t.number, blocked: t.number }),
     }),
   ],
   "WebhookHealth",
@@ -55,6 +57,7 @@ export const webhookHealthView = (
   stored: StoredWebhook,
   record: HealthRecord | undefined,
   rule: { readonly autoDisableAfterMs: number; readonly now: Date },
+  heldSubjects?: { readonly waiting: number; readonly blocked: number },
 ): WebhookHealth => {
   const { webhook } = stored;
   const health = record ?? emptyHealth;
@@ -77,5 +80,6 @@ export const webhookHealthView = (
     ...(health.failingSince === undefined ? {} : { failingSince: health.failingSince }),
     ...(until === undefined ? {} : { autoDisableAt: until.toISOString() }),
     ...(health.updatedAt === undefined ? {} : { updatedAt: health.updatedAt }),
+    ...(heldSubjects === undefined ? {} : { heldSubjects }),
   };
 };

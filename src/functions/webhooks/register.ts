@@ -26,6 +26,7 @@ const webhooksApi = (): ReturnType<typeof makeWebhooksApi> =>
       rotationGraceMs: () => deps.config.SECRET_ROTATION_GRACE_SECONDS * 1000,
       health: deps.webhookHealth,
       autoDisableAfterMs: () => deps.config.AUTO_DISABLE_AFTER,
+      streams: deps.subjectStreams,
     });
   })());
 

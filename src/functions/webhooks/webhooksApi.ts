@@ -1,6 +1,7 @@
 import { type HttpRequest, type HttpResponseInit } from "@azure/functions";
 import * as E from "fp-ts/Either";
 
+import { type SubjectStreams } from "../../adapters/tables/subjectStreams";
 import { type WebhookHealthStore } from "../../adapters/tables/webhookHealth";
 import { type WebhookStore } from "../../adapters/tables/webhookStore";
 import { validateWebhookInput, type WebhookInputPolicy } from "../../domain/webhookInput";
@@ -21,6 +22,8 @@ export interface WebhooksApiDeps {
   /** Endpoint health (written by the deliver activities) and AUTO_DISABLE_AFTER, for the health views. */
   readonly health?: Pick<WebhookHealthStore, "get" | "list" | "remove">;
   readonly autoDisableAfterMs?: () => number;
+  /** Held subjects of per-subject webhooks, counted in a webhook's health (one partition query, on request). */
+  readonly streams?: Pick<SubjectStreams, "held">;
 }
 
 export type HttpHandler = (request: HttpRequest) => Promise<HttpResponseInit>;
@@ -74,8 +77,19 @@ export const makeWebhooksApi = (deps: WebhooksApiDeps) => {
   const health: HttpHandler = async (request) => {
     const stored = await deps.store.get(idOf(request));
     if (stored === undefined) return notFound(idOf(request));
-    const record = await deps.health?.get(stored.webhook.id);
-    return json(200, webhookHealthView(stored, record, rule()));
+    const { webhook } = stored;
+    const [record, held] = await Promise.all([
+      deps.health?.get(webhook.id),
+      webhook.ordering === "per-subject" ? deps.streams?.held(webhook.id) : undefined,
+    ]);
+    const heldSubjects =
+      held === undefined
+        ? undefined
+        : {
+            waiting: held.filter((h) => h.progress.state === "waiting").length,
+            blocked: held.filter((h) => h.progress.state === "blocked").length,
+          };
+    return json(200, webhookHealthView(stored, record, rule(), heldSubjects));
   };
 
   const get: HttpHandler = async (request) => {

@@ -17,6 +17,7 @@ const webhooks = Number(process.argv[3] ?? "10");
 interface ModeResult {
   readonly mode: string;
   readonly perThousand: Record<string, number>;
+  readonly bySource: Record<string, number>;
   readonly burstDeliveriesPerSecond: number;
   readonly burstMs: number;
 }
@@ -66,6 +67,7 @@ const runMode = async (mode: "none" | "per-subject"): Promise<ModeResult> => {
     return {
       mode,
       perThousand: cost.perThousand,
+      bySource: cost.transactionsBySource,
       burstDeliveriesPerSecond: (events / burstMs) * 1000,
       burstMs,
     };
@@ -76,24 +78,25 @@ const runMode = async (mode: "none" | "per-subject"): Promise<ModeResult> => {
 
 const main = async (): Promise<void> => {
   const results = [await runMode("none"), await runMode("per-subject")];
-  const keys = [
-    "durableActions",
-    "episodes",
-    "activitiesScheduled",
-    "timers",
-    "storageTransactions",
-    "tableReads",
-    "tableWrites",
-    "tableBatches",
-    "tableBatchOperations",
-    "historyBytes",
-  ];
+  // Every kind either mode counted, then storage transactions by table (or blob area).
+  const keys = Object.keys(results[0]!.perThousand)
+    .concat(Object.keys(results[1]!.perThousand))
+    .filter((k, i, all) => all.indexOf(k) === i && results.some((r) => (r.perThousand[k] ?? 0) !== 0));
+  const sources = Object.keys(results[0]!.bySource)
+    .concat(Object.keys(results[1]!.bySource))
+    .filter((k, i, all) => all.indexOf(k) === i)
+    .sort();
   const lines = [
     `ordering bench: ${webhooks} webhooks, cost workload 1,000 subjects; burst ${events} events (one subject each)`,
     `per 1,000 deliveries     ${results.map((r) => r.mode.padStart(12)).join(" ")}`,
     ...keys.map(
       (k) =>
         `${k.padEnd(24)} ${results.map((r) => (r.perThousand[k] ?? 0).toFixed(1).padStart(12)).join(" ")}`,
+    ),
+    `storage transactions by table`,
+    ...sources.map(
+      (k) =>
+        `  ${k.padEnd(22)} ${results.map((r) => (r.bySource[k] ?? 0).toFixed(1).padStart(12)).join(" ")}`,
     ),
     `burst deliveries/s       ${results.map((r) => r.burstDeliveriesPerSecond.toFixed(0).padStart(12)).join(" ")}`,
     `per-subject / none       ${(results[1]!.burstDeliveriesPerSecond / results[0]!.burstDeliveriesPerSecond).toFixed(2).padStart(12)}`,

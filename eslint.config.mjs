@@ -80,12 +80,39 @@ export default tseslint.config(
               message: "The app never imports the local host: it is a devDependency, absent in Azure.",
             },
             {
-              group: ["rhea", "azurite", "axios", "@azure/event-hubs", "@azure/storage-blob"],
+              group: ["rhea", "azurite", "axios", "@azure/storage-blob"],
               message: "A devDependency (local host or dev tools only): not in the deployed app.",
+            },
+            {
+              group: ["@azure/event-hubs"],
+              message:
+                "Only the replay reader (src/adapters/hub/) talks to the Event Hub: not in the deployed app elsewhere.",
             },
             {
               group: ["@azure/eventhubs-checkpointstore-blob", "**/devtools/**", "**/__integrations__/**"],
               message: "Not part of the deployed app.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The replay reader is the app's one Event Hubs client (a production dependency for that alone).
+    files: ["src/adapters/hub/**/*.ts"],
+    ignores: ["src/**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["functions-local-host", "functions-local-host/*", "**/local-host/**"],
+              message: "The app never imports the local host: it is a devDependency, absent in Azure.",
+            },
+            {
+              group: ["rhea", "azurite", "axios", "@azure/storage-blob"],
+              message: "A devDependency (local host or dev tools only): not in the deployed app.",
             },
           ],
         },

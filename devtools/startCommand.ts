@@ -17,6 +17,10 @@ const LOCAL_DEFAULTS = {
   ALLOW_PRIVATE_NETWORK_TARGETS: "true",
   EVENTHUB_NAME: "io-events",
   EVENTHUB_CONSUMER_GROUP: "$default",
+  // Replays read the hub in a consumer group of their own (the live trigger's receivers own "$default"'s
+  // partitions), which the embedded endpoint creates.
+  EVENTHUB_REPLAY_CONSUMER_GROUP: "replays",
+  EVENTHUB_EMULATOR_CONSUMER_GROUPS: "replays",
   // host.json names the task hub "%DURABLE_TASK_HUB%", so that Azure environments never share one.
   DURABLE_TASK_HUB: "PublicEventDispatcher",
 } as const;

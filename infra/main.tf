@@ -99,6 +99,16 @@ resource "azurerm_eventhub_consumer_group" "dispatcher" {
   user_metadata       = "public-event-dispatcher"
 }
 
+# Replays from the Event Hub read in a group of their own: the live trigger's epoch receivers own every partition
+# of its group, and a group allows 5 readers per partition (so a few replays at once).
+resource "azurerm_eventhub_consumer_group" "replays" {
+  name                = var.eventhub_replay_consumer_group
+  namespace_name      = azurerm_eventhub_namespace.main.name
+  eventhub_name       = azurerm_eventhub.events.name
+  resource_group_name = azurerm_resource_group.main.name
+  user_metadata       = "public-event-dispatcher replays"
+}
+
 # --- Observability: workspace-based Application Insights, Entra ID ingestion only ---
 
 resource "azurerm_log_analytics_workspace" "main" {
@@ -212,6 +222,7 @@ locals {
     "EVENTHUB_CONNECTION__clientId"                = azurerm_user_assigned_identity.app.client_id
     "EVENTHUB_NAME"                                = azurerm_eventhub.events.name
     "EVENTHUB_CONSUMER_GROUP"                      = azurerm_eventhub_consumer_group.dispatcher.name
+    "EVENTHUB_REPLAY_CONSUMER_GROUP"               = azurerm_eventhub_consumer_group.replays.name
     # The purge of finished orchestrations (ORCHESTRATION_HISTORY_RETENTION_DAYS, default 7) must not be shorter:
     # the app refuses to start otherwise (README, "Storage growth"). Above 7 days, set the purge age in app_settings.
     "EVENTHUB_RETENTION_DAYS" = tostring(var.eventhub_message_retention_days)

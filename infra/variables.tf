@@ -221,6 +221,17 @@ variable "eventhub_consumer_group" {
   }
 }
 
+variable "eventhub_replay_consumer_group" {
+  description = "EVENTHUB_REPLAY_CONSUMER_GROUP: the consumer group replays read the hub in (never the live one: its epoch receivers own every partition there)."
+  type        = string
+  default     = "public-event-dispatcher-replays"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$", var.eventhub_replay_consumer_group)) && lower(var.eventhub_replay_consumer_group) != "$default" && var.eventhub_replay_consumer_group != var.eventhub_consumer_group
+    error_message = "eventhub_replay_consumer_group must be 1-50 letters, digits, '.', '_' or '-', not $Default and not eventhub_consumer_group."
+  }
+}
+
 variable "eventhub_sender_principal_ids" {
   description = "Object ids of principals (for example IO core's producer identity) granted Azure Event Hubs Data Sender on the hub."
   type        = list(string)

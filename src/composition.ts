@@ -2,11 +2,14 @@ import { randomBytes, randomUUID } from "node:crypto";
 
 import type { TableClient } from "@azure/data-tables";
 
+import { azureCredential } from "./adapters/azureCredential";
 import { makeWebhookSender, type WebhookSender } from "./adapters/delivery/webhookSender";
+import { type HubReader, makeHubReader } from "./adapters/hub/hubReader";
 import { type CachedWebhookStore, withReadThroughCache } from "./adapters/tables/cachedWebhookStore";
 import { type DeadLetterStore, makeTableDeadLetterStore } from "./adapters/tables/deadLetters";
 import { type DeliveryLog, makeTableDeliveryLog } from "./adapters/tables/deliveryLog";
 import { makeTableRejectedEventsStore, type RejectedEventsStore } from "./adapters/tables/rejectedEvents";
+import { makeTableReplayStore, type ReplayStore } from "./adapters/tables/replays";
 import { makeSecretCipher } from "./adapters/tables/secretCipher";
 import { makeTableStorageProbe, type StorageProbe } from "./adapters/tables/storageProbe";
 import { makeTableSubjectStreams, type SubjectStreams } from "./adapters/tables/subjectStreams";
@@ -45,6 +48,9 @@ export interface AppDeps {
   readonly storageProbe: StorageProbe;
   /** One HTTP sender per process: its connection pools are shared by every deliver activity. */
   readonly sender: () => WebhookSender;
+  /** Replays from the Event Hub: their records, and the reader (its own consumer group; one client per process). */
+  readonly replays: ReplayStore;
+  readonly hubReader: () => HubReader;
   /** Traces and metrics (the process's, started before the app loaded; no-op without an exporter). */
   readonly telemetry: Telemetry;
 }
@@ -74,6 +80,7 @@ export const buildAppDeps = (settings: Config): AppDeps => {
   const cipher = makeSecretCipher(settings.SECRETS_ENCRYPTION_KEYS);
   const store = makeTableWebhookStore(table(settings.WEBHOOKS_TABLE), clock, cipher);
   let sender: WebhookSender | undefined;
+  let hubReader: HubReader | undefined;
   return {
     config: settings,
     clock,
@@ -95,6 +102,14 @@ export const buildAppDeps = (settings: Config): AppDeps => {
       retrySchedule: [...settings.RETRY_SCHEDULE],
     },
     telemetry: processTelemetry(),
+    replays: makeTableReplayStore(table(settings.REPLAYS_TABLE)),
+    hubReader: () =>
+      (hubReader ??= makeHubReader({
+        connection: settings.eventHubs,
+        hubName: settings.EVENTHUB_NAME,
+        consumerGroup: settings.EVENTHUB_REPLAY_CONSUMER_GROUP,
+        credential: azureCredential,
+      })),
     sender: () =>
       (sender ??= makeWebhookSender({
         connectTimeoutMs: settings.DELIVERY_CONNECT_TIMEOUT_MS,

@@ -129,6 +129,9 @@ export const Settings = t.type({
   ),
   EVENTHUB_NAME: withDefault(NonEmpty, "io-events"),
   EVENTHUB_CONSUMER_GROUP: withDefault(NonEmpty, "$default"),
+  /** The consumer group replays read with (never the live one's checkpoints; Azure allows few readers each). */
+  EVENTHUB_REPLAY_CONSUMER_GROUP: withDefault(NonEmpty, "replays"),
+  REPLAYS_TABLE: withDefault(TableName, "Replays"),
   DELIVERY_CHUNK_SIZE: withDefault(IntFromString("integer 1-1000", 1, 1000), "200"),
   DELIVERY_CONNECT_TIMEOUT_MS: withDefault(IntFromString("integer ms 100-60000", 100, 60_000), "5000"),
   DELIVERY_TIMEOUT_MS: withDefault(IntFromString("integer ms 100-300000", 100, 300_000), "15000"),
@@ -151,7 +154,7 @@ export type Settings = t.TypeOf<typeof Settings>;
 export type Config = Settings & {
   /** AzureWebJobsStorage: tables here (and, in Azure, the Functions host and Durable task hub). */
   readonly storage: StorageConnection;
-  /** EVENTHUB_CONNECTION: the form found. The trigger (the host) connects with it; the app makes no client. */
+  /** EVENTHUB_CONNECTION: the form found. The trigger (the host) connects with it, and so do replays. */
   readonly eventHubs: EventHubsConnection;
 };
 

@@ -142,7 +142,11 @@ describe("AzureWebJobsStorage: the forms the Functions host accepts", () => {
 
 describe("EVENTHUB_CONNECTION: connection string or namespace with an identity", () => {
   it.each([
-    ["a connection string", { EVENTHUB_CONNECTION: HUB_CONNECTION }, { kind: "connectionString" }],
+    [
+      "a connection string",
+      { EVENTHUB_CONNECTION: HUB_CONNECTION },
+      { kind: "connectionString", connectionString: expect.any(Function) },
+    ],
     ["neither form (only the host's trigger reads it)", {}, { kind: "notSet" }],
     [
       "a namespace (the default chain)",

@@ -28,7 +28,11 @@ export type StorageConnection =
     };
 
 export type EventHubsConnection =
-  | { readonly kind: "connectionString" }
+  /**
+   * The replay reader connects with it too (src/adapters/hub). A function, so the decoded form never serialises
+   * the string (and its key) into a log or a message.
+   */
+  | { readonly kind: "connectionString"; readonly connectionString: () => string }
   | {
       readonly kind: "identity";
       readonly fullyQualifiedNamespace: string;
@@ -126,7 +130,9 @@ const NAMESPACE = /^[A-Za-z0-9.-]+(:\d+)?$/;
 /** `EVENTHUB_CONNECTION`: a connection string, or `__fullyQualifiedNamespace` (+ `__credential`, `__clientId`). */
 export const decodeEventHubsConnection = (env: Env): E.Either<ReadonlyArray<string>, EventHubsConnection> => {
   const name = EVENTHUB_SETTING;
-  if (valueOf(env, name) !== undefined) return E.right({ kind: "connectionString" });
+  const connectionString = valueOf(env, name);
+  if (connectionString !== undefined)
+    return E.right({ kind: "connectionString", connectionString: () => connectionString });
   const namespace = valueOf(env, `${name}__fullyQualifiedNamespace`);
   const credential = credentialOf(env, name);
   const identityParts = [`${name}__credential`, `${name}__clientId`].filter(

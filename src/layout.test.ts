@@ -42,6 +42,7 @@ const refusedInApp: ReadonlyArray<Probe> = [
   ["src/composition.probe.ts", "rhea"],
   ["src/adapters/delivery/probe.ts", "axios"],
   ["src/adapters/probe.ts", "@azure/event-hubs"],
+  ["src/adapters/hub/probe.ts", "rhea"],
   ["src/functions/probe.ts", "../../devtools/cli"],
 ];
 const reachingIn: ReadonlyArray<Probe> = [
@@ -54,6 +55,7 @@ const allowed: ReadonlyArray<Probe> = [
   ["src/functions/dispatch/probe.test.ts", "functions-local-host/testing"],
   ["devtools/probe.ts", "functions-local-host"],
   ["src/functions/ingest/probe.ts", "@azure/functions"],
+  ["src/adapters/hub/probe.ts", "@azure/event-hubs"],
 ];
 const hostReachingOut: ReadonlyArray<Probe> = [
   ["local-host/src/probe.ts", "../../src/config"],

@@ -38,6 +38,7 @@ export interface DeliveryAttempt {
   readonly attempt: number;
   readonly outcome: string;
   readonly status?: number;
+  readonly replayId?: string;
 }
 
 export interface DeadLetter {
@@ -58,6 +59,20 @@ const expectStatus = <T>(response: AxiosResponse<T>, expected: number, what: str
  * The admin API through axios with the function key. Every call returns the decoded body or throws naming the
  * call and the status (never the body: it may hold secrets); `http` is there for status-code assertions.
  */
+export interface ReplayState {
+  readonly id: string;
+  readonly state: "running" | "completed" | "failed" | "cancelled";
+  readonly eventsRead: number;
+  readonly deliveries: { planned: number; delivered: number; deadLettered: number };
+  readonly partitions: Record<string, { sequenceNumber?: number; finished: boolean }>;
+  readonly finishedAt?: string;
+}
+
+export interface Problem {
+  readonly status: number;
+  readonly errors: ReadonlyArray<{ path: string; message: string }>;
+}
+
 export const adminClient = (adminUrl: string, adminKey: string) => {
   const http: AxiosInstance = axios.create({
     baseURL: adminUrl,
@@ -125,6 +140,31 @@ export const adminClient = (adminUrl: string, adminKey: string) => {
         "list dead letters",
       );
       return data.items;
+    },
+    /** Starts a replay from the Event Hub; the answer's status, body and Location (bad input is asserted on). */
+    async startReplay(
+      webhookId: string,
+      body: unknown,
+    ): Promise<{ status: number; body: ReplayState & Problem; location?: string }> {
+      const response = await http.post<ReplayState & Problem>(
+        `/webhooks/${encodeURIComponent(webhookId)}/replays`,
+        body,
+      );
+      const location = response.headers.location as string | undefined;
+      return {
+        status: response.status,
+        body: response.data,
+        ...(location === undefined ? {} : { location }),
+      };
+    },
+    async getReplay(webhookId: string, replayId: string): Promise<ReplayState> {
+      return expectStatus(
+        await http.get<ReplayState>(
+          `/webhooks/${encodeURIComponent(webhookId)}/replays/${encodeURIComponent(replayId)}`,
+        ),
+        200,
+        "get replay",
+      );
     },
     async replay(deliveryId: string): Promise<{ deliveryId: string }> {
       return expectStatus(

@@ -53,6 +53,16 @@ const partitionCountSetting = (env: NodeJS.ProcessEnv): number => {
   return n;
 };
 
+/**
+ * EVENTHUB_EMULATOR_CONSUMER_GROUPS: consumer groups (comma-separated) the embedded endpoint adds to every hub
+ * beside "$default" and the triggers' own, for app code that reads a hub with a client of its own.
+ */
+const extraGroupsSetting = (env: NodeJS.ProcessEnv): ReadonlyArray<string> =>
+  (env.EVENTHUB_EMULATOR_CONSUMER_GROUPS ?? "")
+    .split(",")
+    .map((g) => g.trim())
+    .filter((g) => g !== "");
+
 const withEntityPath = (connectionString: string, hub: string): string =>
   entityPathOf(connectionString) === undefined
     ? `${connectionString.replace(/;\s*$/, "")};EntityPath=${hub}`
@@ -97,7 +107,11 @@ export class LocalEventHubs {
     const configs = [...hubs].map(([name, groups]) => ({
       name,
       partitionCount: this.partitionCount,
-      consumerGroups: ["$default", ...groups],
+      consumerGroups: [
+        "$default",
+        ...extraGroupsSetting({ ...this.options.settings, ...this.options.hostEnv }),
+        ...groups,
+      ],
     }));
     try {
       emulator.ensureHubs(configs);

@@ -16,6 +16,8 @@ export interface Delivery {
   readonly subject?: string;
   /** Its place in the (webhook, subject) stream, for a webhook with `ordering: "per-subject"`. */
   readonly sequence?: Sequence;
+  /** The replay from the Event Hub that planned it (the delivery log marks its attempts with it). */
+  readonly replayId?: string;
   readonly message: OutgoingMessage;
 }
 

@@ -15,7 +15,7 @@ const OutgoingMessageCodec = t.type({
 });
 export const DeliveryCodec = t.intersection([
   t.type({ id: t.string, eventId: t.string, webhookId: t.string, message: OutgoingMessageCodec }),
-  t.partial({ subject: t.string, sequence: SequenceCodec }),
+  t.partial({ subject: t.string, sequence: SequenceCodec, replayId: t.string }),
 ]);
 
 export const DispatchSettings = t.type({
@@ -35,8 +35,8 @@ export const EventsToDispatch = t.intersection([
 ]);
 export const DeliveriesToDispatch = t.type({
   kind: t.literal("deliveries"),
-  /** Why these were planned outside the event path: an operator's ping or a dead-letter replay. */
-  reason: t.keyof({ ping: null, replay: null }),
+  /** Why these were planned outside the event path: an operator's ping, a dead-letter replay, a hub replay. */
+  reason: t.keyof({ ping: null, replay: null, "hub-replay": null }),
   deliveries: t.array(DeliveryCodec),
   settings: DispatchSettings,
 });

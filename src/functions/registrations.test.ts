@@ -53,6 +53,7 @@ describe("registered functions", () => {
       "onIncomingEvents",
       "orchestration-history-purge",
       "webhooks-ping",
+      "webhooks-replays-start",
       "webhooks-subjects-retry-now",
       "webhooks-subjects-skip",
     ]);
@@ -74,6 +75,7 @@ describe("registered functions", () => {
       "functions/dispatch/register.ts",
       "functions/ingest/register.ts",
       "functions/maintenance/register.ts",
+      "functions/replays/register.ts",
       "functions/service/register.ts",
       "functions/webhooks/register.ts",
     ]);

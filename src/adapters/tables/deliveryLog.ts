@@ -21,6 +21,8 @@ export const DeliveryAttempt = t.intersection(
       error: t.string,
       /** The start of a failing receiver's answer (webhookSender ANSWER_BYTES), as the receiver wrote it. */
       answer: t.string,
+      /** The replay from the Event Hub this attempt belongs to (absent: live delivery, ping, dead-letter replay). */
+      replayId: t.string,
     }),
   ],
   "DeliveryAttempt",

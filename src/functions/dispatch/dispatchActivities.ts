@@ -145,6 +145,7 @@ export const makeDeliverActivity =
         ...(result.answer === undefined ? {} : { answer: result.answer }),
         latencyMs: Math.round(result.latencyMs),
         at,
+        ...(delivery.replayId === undefined ? {} : { replayId: delivery.replayId }),
       });
       if (result.outcome.kind === "permanent" && result.outcome.gone) {
         // Failure policy: 410 Gone means the receiver is retired: disable the webhook with the reason recorded.

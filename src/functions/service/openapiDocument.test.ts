@@ -8,6 +8,7 @@ import { type SchemaDocument } from "../../test-support/jsonSchema";
 import { shapeOfCodec, shapeOfSchema } from "../../test-support/schemaShapes";
 import { Accepted } from "../deliveryRecords/deliveryRecordsApi";
 import { Problem } from "../http/problem";
+import { ReplayView } from "../replays/replaysApi";
 import { WebhookHealth } from "../webhooks/healthView";
 import { SecretRotated, WebhookCreated, WebhookView } from "../webhooks/webhookView";
 import { Health } from "./health";
@@ -27,6 +28,7 @@ const MIRRORS: ReadonlyArray<readonly [string, t.Mixed]> = [
   ["Accepted", Accepted],
   ["Problem", Problem],
   ["Health", Health],
+  ["Replay", ReplayView],
 ];
 
 describe("OpenAPI component schemas agree with the codecs", () => {

@@ -11,6 +11,7 @@ const problemResponse = (description: string) => ({
   content: { "application/problem+json": { schema: ref("Problem") } },
 });
 const idParam = { name: "id", in: "path", required: true, schema: { type: "string" } };
+const replayIdParam = { name: "replayId", in: "path", required: true, schema: { type: "string" } };
 const subjectIdParam = {
   name: "subjectId",
   in: "path",
@@ -210,6 +211,56 @@ export const openApiDocument = {
           },
           latencyMs: { type: "integer" },
           at: { type: "string", format: "date-time" },
+          replayId: { type: "string", description: "the replay from the Event Hub this attempt belongs to" },
+        },
+      },
+      Replay: {
+        type: "object",
+        required: [
+          "id",
+          "webhookId",
+          "state",
+          "from",
+          "to",
+          "events",
+          "rate",
+          "eventsRead",
+          "deliveries",
+          "partitions",
+          "startedAt",
+        ],
+        properties: {
+          id: { type: "string" },
+          webhookId: { type: "string" },
+          state: { enum: ["running", "completed", "failed", "cancelled"] },
+          from: { type: "string", format: "date-time" },
+          to: { type: "string", format: "date-time" },
+          events: { type: "array", items: { type: "string" } },
+          rate: { type: "integer", description: "events per second the replay reads at most" },
+          eventsRead: { type: "integer", description: "events of the window read so far" },
+          deliveries: {
+            type: "object",
+            required: ["planned", "delivered", "retried", "deadLettered", "dropped"],
+            properties: {
+              planned: { type: "integer" },
+              delivered: { type: "integer" },
+              retried: { type: "integer", description: "retry rounds' sends (failed attempts retried)" },
+              deadLettered: { type: "integer" },
+              dropped: { type: "integer", description: "webhook disabled or deleted meanwhile" },
+            },
+          },
+          partitions: {
+            type: "object",
+            description: "per partition id: the last sequence number handed over, and whether it reached to",
+            additionalProperties: {
+              type: "object",
+              required: ["finished"],
+              properties: { finished: { type: "boolean" }, sequenceNumber: { type: "integer" } },
+            },
+          },
+          startedAt: { type: "string", format: "date-time" },
+          finishedAt: { type: "string", format: "date-time" },
+          error: { type: "string" },
         },
       },
       DeadLetter: {
@@ -486,6 +537,70 @@ export const openApiDocument = {
           "202": { description: "Dispatch started", content: jsonContent(ref("Accepted")) },
           "404": problemResponse("No such webhook"),
           "409": problemResponse("The webhook is disabled"),
+          ...unauthorized,
+        },
+      },
+    },
+    "/api/webhooks/{id}/replays": {
+      post: {
+        operationId: "webhooks-replays-start",
+        summary:
+          "Replay the Event Hub's events of a time window to this webhook only, with its current subscriptions and attributes and the webhook-ids live delivery gives",
+        ...keyed,
+        parameters: [idParam],
+        requestBody: {
+          required: true,
+          content: jsonContent({
+            type: "object",
+            required: ["from"],
+            properties: {
+              from: { type: "string", format: "date-time", description: "within the hub's retention" },
+              to: { type: "string", format: "date-time", description: "default: now; not in the future" },
+              events: {
+                type: "array",
+                items: { enum: ["ping", "service:subscribed"] },
+                description: "default: the webhook's subscriptions",
+              },
+              rate: { type: "integer", minimum: 1, maximum: 5000, description: "events/s, default 200" },
+            },
+          }),
+        },
+        responses: {
+          "202": {
+            description: "Replay started; Location names it",
+            headers: { location: { schema: { type: "string" } } },
+            content: jsonContent(ref("Replay")),
+          },
+          "400": problemResponse(
+            "Invalid request (the errors name the field; /from says the oldest time available)",
+          ),
+          "404": problemResponse("No such webhook"),
+          "409": problemResponse("The webhook is disabled"),
+          ...unauthorized,
+        },
+      },
+    },
+    "/api/webhooks/{id}/replays/{replayId}": {
+      get: {
+        operationId: "webhooks-replays-get",
+        summary: "A replay's state, window, counts and position per partition",
+        ...keyed,
+        parameters: [idParam, replayIdParam],
+        responses: {
+          "200": { description: "The replay", content: jsonContent(ref("Replay")) },
+          "404": problemResponse("No such webhook or replay"),
+          ...unauthorized,
+        },
+      },
+      delete: {
+        operationId: "webhooks-replays-cancel",
+        summary: "Cancel a running replay (it stops at its next step; the page in flight is still delivered)",
+        ...keyed,
+        parameters: [idParam, replayIdParam],
+        responses: {
+          "200": { description: "Cancelled", content: jsonContent(ref("Replay")) },
+          "404": problemResponse("No such webhook or replay"),
+          "409": problemResponse("The replay is no longer running"),
           ...unauthorized,
         },
       },

@@ -1,0 +1,154 @@
+import { type HttpRequest, type HttpResponseInit } from "@azure/functions";
+import * as E from "fp-ts/Either";
+import * as t from "io-ts";
+
+import { type ReplayStore } from "../../adapters/tables/replays";
+import { type WebhookStore } from "../../adapters/tables/webhookStore";
+import { type DispatchSettings } from "../../domain/dispatch";
+import {
+  NO_COUNTS,
+  PartitionPosition,
+  type Replay,
+  ReplayState,
+  validateReplayRequest,
+} from "../../domain/replay";
+import { type OrchestrationStarter } from "../dispatch/orchestrationStarter";
+import { json, problem } from "../http/problem";
+import { readJsonBody } from "../http/requestBody";
+import { REPLAY_ORCHESTRATOR, type ReplayInput, replayInstanceId } from "./replayOrchestrator";
+
+/** A replay as the API shows it (GET, and the answer to POST and DELETE); the OpenAPI schema mirrors it. */
+export const ReplayView = t.intersection(
+  [
+    t.type({
+      id: t.string,
+      webhookId: t.string,
+      state: ReplayState,
+      from: t.string,
+      to: t.string,
+      events: t.array(t.string),
+      rate: t.number,
+      eventsRead: t.number,
+      deliveries: t.type({
+        planned: t.number,
+        delivered: t.number,
+        retried: t.number,
+        deadLettered: t.number,
+        dropped: t.number,
+      }),
+      /** Per partition: the last sequence number handed over, and whether the partition reached `to`. */
+      partitions: t.record(t.string, PartitionPosition),
+      startedAt: t.string,
+    }),
+    t.partial({ finishedAt: t.string, error: t.string }),
+  ],
+  "Replay",
+);
+export type ReplayView = t.TypeOf<typeof ReplayView>;
+
+export const replayView = (replay: Replay): ReplayView => {
+  const { eventsRead, ...deliveries } = replay.counts;
+  return {
+    id: replay.id,
+    webhookId: replay.webhookId,
+    state: replay.state,
+    from: replay.from,
+    to: replay.to,
+    events: replay.events,
+    rate: replay.rate,
+    eventsRead,
+    deliveries,
+    partitions: replay.partitions,
+    startedAt: replay.startedAt,
+    ...(replay.finishedAt === undefined ? {} : { finishedAt: replay.finishedAt }),
+    ...(replay.error === undefined ? {} : { error: replay.error }),
+  };
+};
+
+export interface ReplaysApiDeps {
+  readonly webhooks: Pick<WebhookStore, "get">;
+  readonly replays: ReplayStore;
+  readonly clock: { now(): Date };
+  readonly newId: () => string;
+  readonly retentionDays: () => number;
+  readonly settings: () => DispatchSettings;
+}
+
+const locationOf = (replay: Replay): string => `/api/webhooks/${replay.webhookId}/replays/${replay.id}`;
+
+/** `POST /api/webhooks/{id}/replays`, `GET` and `DELETE /api/webhooks/{id}/replays/{replayId}`. */
+export const makeReplaysApi = (deps: ReplaysApiDeps) => {
+  /**
+   * Failure policy: the record is written first, then the orchestration started (named after the replay, so a
+   * retried start finds it). A start that fails marks the record failed: no replay is left "running" with no loop.
+   */
+  const start = async (request: HttpRequest, starter: OrchestrationStarter): Promise<HttpResponseInit> => {
+    const webhookId = request.params.id ?? "";
+    const stored = await deps.webhooks.get(webhookId);
+    if (stored === undefined) return problem(404, `No webhook with id "${webhookId}"`);
+    const body = await readJsonBody(request);
+    if (E.isLeft(body)) return body.left;
+    const now = deps.clock.now();
+    const checked = validateReplayRequest({
+      body: body.right,
+      webhook: stored.webhook,
+      now,
+      retentionDays: deps.retentionDays(),
+    });
+    if (E.isLeft(checked)) return problem(400, "The replay request is not valid", checked.left);
+    if (stored.webhook.disabled) return problem(409, "The webhook is disabled; enable it before replaying");
+    const replay: Replay = {
+      id: `rp_${deps.newId().replace(/^wh_/, "")}`,
+      webhookId,
+      state: "running",
+      ...checked.right,
+      counts: NO_COUNTS,
+      partitions: {},
+      step: 0,
+      startedAt: now.toISOString(),
+    };
+    await deps.replays.create(replay);
+    const input: ReplayInput = { webhookId, replayId: replay.id, step: 0, settings: deps.settings() };
+    try {
+      await starter.startIfAbsent(REPLAY_ORCHESTRATOR, replayInstanceId(replay.id), input);
+    } catch (error) {
+      await deps.replays.update(webhookId, replay.id, (r) => ({
+        ...r,
+        state: "failed",
+        error: "the replay could not be started",
+        finishedAt: deps.clock.now().toISOString(),
+      }));
+      throw error;
+    }
+    return json(202, replayView(replay), { location: locationOf(replay) });
+  };
+
+  const found = async (request: HttpRequest): Promise<Replay | HttpResponseInit> => {
+    const webhookId = request.params.id ?? "";
+    const replayId = request.params.replayId ?? "";
+    if ((await deps.webhooks.get(webhookId)) === undefined)
+      return problem(404, `No webhook with id "${webhookId}"`);
+    const replay = await deps.replays.get(webhookId, replayId);
+    return replay ?? problem(404, `No replay "${replayId}" for this webhook`);
+  };
+
+  const get = async (request: HttpRequest): Promise<HttpResponseInit> => {
+    const replay = await found(request);
+    return "id" in replay ? json(200, replayView(replay)) : replay;
+  };
+
+  /** Marks the replay cancelled; its loop stops at its next step (the page in flight is still delivered). */
+  const cancel = async (request: HttpRequest): Promise<HttpResponseInit> => {
+    const replay = await found(request);
+    if (!("id" in replay)) return replay;
+    if (replay.state !== "running") return problem(409, `The replay is already ${replay.state}`);
+    const cancelled = await deps.replays.update(replay.webhookId, replay.id, (r) =>
+      r.state === "running"
+        ? { ...r, state: "cancelled", finishedAt: deps.clock.now().toISOString() }
+        : undefined,
+    );
+    return json(200, replayView(cancelled ?? replay));
+  };
+
+  return { start, get, cancel };
+};

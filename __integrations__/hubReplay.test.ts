@@ -108,6 +108,63 @@ describe("replays from the Event Hub", () => {
     expect(idsOf(late, seen)).toEqual(expected);
   }, 120_000);
 
+  it("replays to a per-subject webhook in each subject's order: a subject's next delivery waits for its retried one", async () => {
+    const serviceId = `ro${randomUUID().slice(0, 8)}`;
+    const subjects = ["REPLAY00A00A001R", "REPLAY00A00A002R", "REPLAY00A00A003R"];
+    const event = (fiscalCode: string) => ({
+      name: "service:subscribed",
+      payload: { serviceId, fiscalCode },
+    });
+    const live = await agent.subscribe(await agent.receiver(`${serviceId}-live`), {
+      subscriptions: ["service:subscribed"],
+      attributes: { serviceId },
+    });
+    const from = new Date().toISOString();
+    await delay(5);
+    // 6 rounds of the 3 subjects, interleaved, on one partition (the order a replay must keep per subject).
+    await agent.producer.publish(
+      Array.from({ length: 6 }, () => subjects.map(event)).flat(),
+      `replay-ordered-${serviceId}`,
+    );
+    await delay(5);
+    const to = new Date().toISOString();
+    await waitFor(() => live.receiver.delivered() === 18, { what: "every event delivered live" });
+    const hub = (await readWholeHub(agent.target.eventHubConnection, agent.target.eventHubName))
+      .filter((e) => (e.body as { payload?: { serviceId?: string } }).payload?.serviceId === serviceId)
+      .sort((a, b) => a.sequenceNumber - b.sequenceNumber);
+    expect(hub).toHaveLength(18);
+    const subjectOf = (e: (typeof hub)[number]) =>
+      (e.body as { payload: { fiscalCode: string } }).payload.fiscalCode;
+
+    const ordered = await agent.subscribe(
+      await agent.receiver(`${serviceId}-ordered`, (attempt, request) => {
+        const { payload } = JSON.parse(request.body) as { payload: { fiscalCode: string } };
+        // The first subject's 2nd delivery fails twice (its third attempt succeeds, 400 ms later).
+        const failing = payload.fiscalCode === subjects[0] && request.headers["webhook-id"] === secondOfFirst;
+        return { status: failing && attempt <= 2 ? 503 : 200 };
+      }),
+      { subscriptions: ["service:subscribed"], attributes: { serviceId }, ordering: "per-subject" },
+    );
+    const idOf = (e: (typeof hub)[number]) =>
+      deliveryId(e.messageId ?? `${e.partitionId}:${e.sequenceNumber}`, ordered.webhook.id, 0);
+    const secondOfFirst = idOf(hub.filter((e) => subjectOf(e) === subjects[0])[1]!);
+
+    const replayId = await replayToEnd(ordered, { from, to, rate: 1000 });
+    const done = await finished(ordered, replayId);
+    expect(done).toMatchObject({ state: "completed", eventsRead: 18 });
+    expect(done.deliveries).toMatchObject({ delivered: 18, deadLettered: 0 });
+    for (const subject of subjects) {
+      const expected = hub.filter((e) => subjectOf(e) === subject).map(idOf);
+      const arrived = ordered.receiver.requests
+        .filter((r) => r.status === 200 && expected.includes(r.webhookId))
+        .map((r) => r.webhookId);
+      expect(arrived).toEqual(expected);
+    }
+    expect(
+      ordered.receiver.requests.filter((r) => r.webhookId === secondOfFirst).map((r) => r.status),
+    ).toEqual([503, 503, 200]);
+  }, 120_000);
+
   describe("bad requests", () => {
     let hook: Subscriber;
     beforeEach(async () => {

@@ -1,6 +1,6 @@
 import * as E from "fp-ts/Either";
 
-import { advance, paceDelayMs, validateReplayRequest } from "./replay";
+import { advance, paceDelayMs, roundsBySubject, validateReplayRequest } from "./replay";
 import { type Webhook } from "./webhook";
 
 const at = (s: number): string => new Date(Date.UTC(2026, 2, 1, 10, 0, s)).toISOString();
@@ -91,5 +91,25 @@ describe("paceDelayMs", () => {
   it("waits for what the rate still allows", () => {
     expect(paceDelayMs(200, 200, 300)).toBe(700);
     expect(paceDelayMs(200, 200, 1500)).toBe(0);
+  });
+});
+
+describe("roundsBySubject", () => {
+  const d = (id: string, subject?: string) => ({ id, ...(subject === undefined ? {} : { subject }) });
+  it.each([
+    ["nothing", [], []],
+    ["one per subject: one round", [d("a1", "A"), d("b1", "B")], [["a1", "b1"]]],
+    [
+      "a subject's later deliveries in later rounds, in page order",
+      [d("a1", "A"), d("b1", "B"), d("a2", "A"), d("a3", "A"), d("b2", "B")],
+      [["a1", "b1"], ["a2", "b2"], ["a3"]],
+    ],
+    [
+      "no subject: the first round",
+      [d("a1", "A"), d("p1"), d("a2", "A"), d("p2")],
+      [["a1", "p1", "p2"], ["a2"]],
+    ],
+  ])("%s", (_what, deliveries, expected) => {
+    expect(roundsBySubject(deliveries).map((r) => r.map((x) => x.id))).toEqual(expected);
   });
 });

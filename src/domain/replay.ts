@@ -221,3 +221,21 @@ export const addCounts = (a: ReplayCounters, b: ReplayCounters): ReplayCounters 
 
 export const allFinished = (partitions: Readonly<Record<string, PartitionPosition>>): boolean =>
   Object.keys(partitions).length > 0 && Object.values(partitions).every((p) => p.finished);
+
+/**
+ * A page's deliveries to a per-subject webhook in rounds that hold at most one delivery per subject, in page
+ * order: round k + 1 goes once round k is settled (delivered or dead-lettered), so a subject's replayed deliveries
+ * keep their order. Deliveries without a subject go in the first round.
+ */
+export const roundsBySubject = <A extends { readonly subject?: string }>(
+  deliveries: ReadonlyArray<A>,
+): A[][] => {
+  const rounds: A[][] = [];
+  const seen = new Map<string, number>();
+  for (const d of deliveries) {
+    const k = d.subject === undefined ? 0 : (seen.get(d.subject) ?? 0);
+    if (d.subject !== undefined) seen.set(d.subject, k + 1);
+    (rounds[k] ??= []).push(d);
+  }
+  return rounds;
+};

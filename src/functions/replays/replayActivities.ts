@@ -29,6 +29,8 @@ export interface PartitionPage {
   readonly last?: number;
   readonly eventsRead: number;
   readonly deliveries: ReadonlyArray<Delivery>;
+  /** The webhook orders per subject: the page goes in rounds of at most one delivery per subject. */
+  readonly ordered?: boolean;
 }
 
 /** What the read activity hands the replay orchestration: a page per unfinished partition, or stop. */
@@ -110,6 +112,9 @@ export const makeReplayReadActivity =
     const open = Object.entries(current.partitions).filter(([, p]) => !p.finished);
     const size = pageSizeOf(current.rate, open.length);
     const index = indexWebhooks(list.map((s) => s.webhook));
+    const ordered = list.some(
+      (s) => s.webhook.id === current.webhookId && s.webhook.ordering === "per-subject",
+    );
     const pages = await Promise.all(
       open.map(async ([partitionId, position]): Promise<PartitionPage> => {
         const read = await deps.hub.readPage(partitionId, startOf(current, position), size);
@@ -128,6 +133,7 @@ export const makeReplayReadActivity =
           ...(first === undefined || last === undefined ? {} : { first, last }),
           eventsRead: next.kept.length,
           deliveries: planPage(current, partitionId, next.kept, index),
+          ...(ordered ? { ordered } : {}),
         };
       }),
     );

@@ -2,7 +2,13 @@ import * as df from "durable-functions";
 import { type OrchestrationContext, type OrchestrationHandler } from "durable-functions";
 
 import { type DispatchInput, type DispatchSettings, type DispatchSummary } from "../../domain/dispatch";
-import { NO_COUNTS, paceDelayMs, type PartitionPosition, type ReplayCounters } from "../../domain/replay";
+import {
+  NO_COUNTS,
+  paceDelayMs,
+  type PartitionPosition,
+  type ReplayCounters,
+  roundsBySubject,
+} from "../../domain/replay";
 import { DISPATCH_ORCHESTRATOR } from "../dispatch/dispatchOrchestrator";
 import { type ReplayRecordInput, type ReplayStep } from "./replayActivities";
 
@@ -80,20 +86,41 @@ export const replayOrchestrator: OrchestrationHandler = function* (context: Orch
   if (step.kind === "stop") return step.state;
 
   const pages = step.pages.filter((p) => p.deliveries.length > 0 && p.first !== undefined);
-  const dispatches = pages.map((p) =>
-    context.df.callSubOrchestrator(
-      DISPATCH_ORCHESTRATOR,
-      {
-        kind: "deliveries",
-        reason: "hub-replay",
-        deliveries: [...p.deliveries],
-        settings: input.settings,
-      } satisfies DispatchInput,
-      pageInstanceId(input.replayId, p.partitionId, p.first ?? 0, p.last ?? 0),
-    ),
-  );
-  const summaries =
-    dispatches.length === 0 ? [] : ((yield context.df.Task.all(dispatches)) as DispatchSummary[]);
+  // Per-subject webhooks: a page goes in rounds of at most one delivery per subject, round k + 1 once round k is
+  // settled, so a subject's replayed deliveries keep their order; pages of different partitions go side by side.
+  const rounds = pages.map((p) => (p.ordered === true ? roundsBySubject(p.deliveries) : [[...p.deliveries]]));
+  const summaries: DispatchSummary[] = [];
+  for (let k = 0; k < Math.max(0, ...rounds.map((r) => r.length)); k++) {
+    const dispatches = pages.flatMap((p, i) => {
+      const deliveries = rounds[i]?.[k];
+      if (deliveries === undefined || deliveries.length === 0) return [];
+      const id = pageInstanceId(input.replayId, p.partitionId, p.first ?? 0, p.last ?? 0);
+      return [
+        context.df.callSubOrchestrator(
+          DISPATCH_ORCHESTRATOR,
+          {
+            kind: "deliveries",
+            reason: "hub-replay",
+            deliveries,
+            settings: input.settings,
+          } satisfies DispatchInput,
+          p.ordered === true ? `${id}:r${k}` : id,
+        ),
+      ];
+    });
+    try {
+      summaries.push(...((yield context.df.Task.all(dispatches)) as DispatchSummary[]));
+    } catch (error) {
+      // Failure policy: a page's dispatch failed (it retries its own activities, so this is storage or a bug):
+      // the replay ends as failed at the position it recorded last; a new replay from there loses nothing.
+      yield record(
+        {},
+        NO_COUNTS,
+        `dispatching a page failed: ${error instanceof Error ? error.name : "error"}`,
+      );
+      return "failed";
+    }
+  }
   const eventsRead = step.pages.reduce((n, p) => n + p.eventsRead, 0);
   const positions = Object.fromEntries(step.pages.map((p) => [p.partitionId, p.position]));
   const state = (yield record(positions, countsOf(eventsRead, summaries))) as string;

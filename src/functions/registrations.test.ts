@@ -49,10 +49,13 @@ describe("registered functions", () => {
       .map((f) => f.name)
       .sort();
     expect(withClient).toEqual([
+      "dead-letter-recover-page",
       "dead-letters-replay",
       "onIncomingEvents",
       "orchestration-history-purge",
       "webhooks-ping",
+      "webhooks-recover",
+      "webhooks-recoveries-get",
       "webhooks-subjects-retry-now",
       "webhooks-subjects-skip",
     ]);

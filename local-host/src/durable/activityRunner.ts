@@ -68,7 +68,9 @@ export class ActivityRunner {
     /** host.json functionTimeout in ms (none when undefined): a longer activity fails with a timeout error. */
     private readonly timeoutMs?: number,
     /** The values of the activity's durableClient inputs (an activity may start or query instances, as in Azure). */
-    private readonly clientInputs: (fn: CapturedFunction) => Readonly<Record<string, RpcTypedData>> = () => ({}),
+    private readonly clientInputs: (
+      fn: CapturedFunction,
+    ) => Readonly<Record<string, RpcTypedData>> = () => ({}),
   ) {}
 
   /** Queues a job unless the same task is already queued or running. */

@@ -3,6 +3,7 @@ import { type AddressInfo } from "node:net";
 
 import { bufferedIo, runCommand } from "./cliArgs";
 import { recoverWebhook } from "./recoverCommand";
+import { webhooksCommand } from "./webhooksCommand";
 
 /**
  * `dispatcher webhooks recover` over an admin API of the test's own that answers as the documented one does
@@ -117,5 +118,13 @@ describe("dispatcher webhooks recover", () => {
     const result = await run("http://127.0.0.1:9/api", args);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(message);
+  });
+
+  it("is the webhooks command's recover subcommand", async () => {
+    const { io, stderr } = bufferedIo({
+      env: { DISPATCHER_ADMIN_URL: "http://127.0.0.1:9/api", ADMIN_KEY: "k" },
+    });
+    expect(await webhooksCommand(["recover", "--since", "2026-03-01T10:00:00Z"], io)).toBe(2);
+    expect(stderr()).toContain("dispatcher webhooks recover: webhooks recover needs the webhook ID");
   });
 });

@@ -43,7 +43,7 @@ describe("registered functions", () => {
     expect(documented).toEqual(registered);
   });
 
-  it("gives a durable client only to the functions that start or signal orchestrations", () => {
+  it("gives a durable client only to the functions that start, signal or read orchestrations", () => {
     const withClient = [...loadApp().functions.values()]
       .filter((f) => Object.values(f.metadata.bindings).some((b) => b.type === "durableClient"))
       .map((f) => f.name)

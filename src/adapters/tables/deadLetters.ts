@@ -168,8 +168,13 @@ export const makeTableDeadLetterStore = (client: TableClient): DeadLetterStore =
           ? windowFilter(window)
           : `${windowFilter(window)} and ${odata`RowKey gt ${after}`}`;
       const items: StoredDeadLetter[] = [];
-      for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
-        items.push({ letter: fromEntity(e), etag: e.etag });
+      const pages = client
+        .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
+        .byPage({ maxPageSize: size });
+      // A filtered query may answer with fewer rows than asked (even none) and a continuation: read on.
+      for await (const rows of pages) {
+        for (const e of rows.slice(0, size - items.length))
+          items.push({ letter: fromEntity(e), etag: e.etag });
         if (items.length >= size) break;
       }
       const last = items[items.length - 1];

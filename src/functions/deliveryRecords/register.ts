@@ -3,6 +3,7 @@ import "../../adapters/telemetry/startup";
 
 import { app } from "@azure/functions";
 import * as df from "durable-functions";
+import * as E from "fp-ts/Either";
 
 import { appDeps } from "../../composition";
 import { durableStarter, durableStatusReader } from "../dispatch/orchestrationStarter";
@@ -72,7 +73,7 @@ df.app.activity(RECOVER_PAGE_ACTIVITY, {
   extraInputs: [df.input.durableClient()],
   handler: (input: unknown, context) => {
     const request = PageRequest.decode(input);
-    if (request._tag === "Left") throw new TypeError("PageRequest does not decode");
+    if (E.isLeft(request)) throw new TypeError("PageRequest does not decode");
     const deps = appDeps();
     return makeRecoverPageActivity({
       webhooks: deps.webhooks,

@@ -1,11 +1,8 @@
-import axios, { type AxiosInstance, type AxiosResponse } from "axios";
-import * as E from "fp-ts/Either";
-import * as t from "io-ts";
-
-import { Problem } from "../src/functions/http/problem";
 import { WebhookCreated, WebhookList, type WebhookView } from "../src/functions/webhooks/webhookView";
-import { type CliIo, CommandError, keyValuePairs, parseCommandArgs, runCommand, UsageError } from "./cliArgs";
-import { type AdminTarget, displayUrl, redactSecrets, resolveAdminTarget } from "./runtimeInfo";
+import { adminTarget, call, CONNECTION, decodeOrFail, expectStatus } from "./adminApi";
+import { type CliIo, keyValuePairs, parseCommandArgs, runCommand, UsageError } from "./cliArgs";
+import { RECOVER_USAGE, recoverWebhook } from "./recoverCommand";
+import { displayUrl, redactSecrets } from "./runtimeInfo";
 
 export const WEBHOOKS_USAGE = `Usage:
   dispatcher webhooks list [--reveal-headers] [--json]
@@ -21,10 +18,10 @@ export const WEBHOOKS_USAGE = `Usage:
                                   operator skips or retries it (default continue: dead-letter it and go on)
   dispatcher webhooks rm ID
       deletes a webhook
+${RECOVER_USAGE}
   Every subcommand: --admin-url URL (else DISPATCHER_ADMIN_URL, else runtime.json) and
                     --key KEY (else ADMIN_KEY, else runtime.json)`;
 
-const CONNECTION = { "admin-url": { type: "string" }, key: { type: "string" } } as const;
 const LIST_OPTIONS = {
   ...CONNECTION,
   "reveal-headers": { type: "boolean" },
@@ -41,58 +38,6 @@ const ADD_OPTIONS = {
   disabled: { type: "boolean" },
   json: { type: "boolean" },
 } as const;
-
-// What the admin API answers, decoded at this boundary with the API's own codecs. A problem is read leniently:
-// a 401 from the host, or a proxy's error page, may not be one.
-const ProblemBody = t.partial(Problem.props, "Problem");
-
-const clientFor = (target: AdminTarget): AxiosInstance =>
-  axios.create({
-    baseURL: `${target.url}/`,
-    headers: { "x-functions-key": target.key },
-    timeout: 15_000,
-    validateStatus: () => true,
-    maxRedirects: 0,
-  });
-
-/** One admin API call; network failures become readable errors (never with the key). */
-const call = async (
-  target: AdminTarget,
-  request: (client: AxiosInstance) => Promise<AxiosResponse<unknown>>,
-): Promise<AxiosResponse<unknown>> => {
-  try {
-    return await request(clientFor(target));
-  } catch (error) {
-    const code = axios.isAxiosError(error) ? (error.code ?? error.message) : String(error);
-    throw new CommandError(
-      `Cannot reach the admin API at ${displayUrl(target.url)} (${code}): is \`npm start\` running?`,
-    );
-  }
-};
-
-/** A non-2xx answer as text: the problem's title, detail and each field path with its message. */
-export const describeProblem = (response: AxiosResponse<unknown>, target: AdminTarget): string => {
-  const decoded = ProblemBody.decode(response.data);
-  const problem = E.isRight(decoded) && typeof response.data === "object" ? decoded.right : {};
-  const lines = [`${problem.title ?? (response.statusText || "Error")} (HTTP ${response.status})`];
-  if (problem.detail !== undefined) lines.push(`  ${problem.detail}`);
-  for (const error of problem.errors ?? []) lines.push(`  - ${error.path}: ${error.message}`);
-  if (response.status === 401) {
-    lines.push(`  The admin key was refused by ${displayUrl(target.url)}: check --key or ADMIN_KEY`);
-  }
-  return lines.join("\n");
-};
-
-const expectStatus = (response: AxiosResponse<unknown>, status: number, target: AdminTarget): void => {
-  if (response.status !== status) throw new CommandError(describeProblem(response, target));
-};
-
-const decodeOrFail = <A>(codec: t.Decoder<unknown, A>, data: unknown): A => {
-  const decoded = codec.decode(data);
-  if (E.isLeft(decoded))
-    throw new CommandError(`The admin API answered with an unexpected ${codec.name} shape`);
-  return decoded.right;
-};
 
 const pairs = (record: Readonly<Record<string, string>>): string =>
   Object.entries(record)
@@ -219,21 +164,7 @@ const removeWebhook = async (args: ReadonlyArray<string>, io: CliIo, secrets: st
   io.out(`removed webhook ${id}\n`);
 };
 
-const adminTarget = (
-  options: { readonly "admin-url"?: string; readonly key?: string },
-  io: CliIo,
-  secrets: string[],
-): AdminTarget => {
-  const flags = {
-    ...(options["admin-url"] === undefined ? {} : { url: options["admin-url"] }),
-    ...(options.key === undefined ? {} : { key: options.key }),
-  };
-  const target = resolveAdminTarget(flags, io.env, io.cwd);
-  secrets.push(target.key);
-  return target;
-};
-
-/** `dispatcher webhooks list|add|rm ...`: returns the exit code. */
+/** `dispatcher webhooks list|add|rm|recover ...`: returns the exit code. */
 export const webhooksCommand = async (args: ReadonlyArray<string>, io: CliIo): Promise<number> => {
   const [sub, ...rest] = args;
   const secrets: string[] = [];
@@ -249,6 +180,8 @@ export const webhooksCommand = async (args: ReadonlyArray<string>, io: CliIo): P
           return addWebhook(rest, io, secrets);
         case "rm":
           return removeWebhook(rest, io, secrets);
+        case "recover":
+          return recoverWebhook(rest, io, secrets);
         case "--help":
         case "-h":
         case "help":
@@ -256,7 +189,7 @@ export const webhooksCommand = async (args: ReadonlyArray<string>, io: CliIo): P
         case undefined:
         default:
           throw new UsageError(
-            sub === undefined ? "Give a subcommand: list, add or rm" : `Unknown subcommand "${sub}"`,
+            sub === undefined ? "Give a subcommand: list, add, rm or recover" : `Unknown subcommand "${sub}"`,
             WEBHOOKS_USAGE,
           );
       }

@@ -47,6 +47,17 @@ export interface DeadLetter {
   readonly attempts: number;
   readonly reason: string;
   readonly lastStatus?: number;
+  readonly deadLetteredAt: string;
+}
+
+/** A recovery of a webhook's dead letters, as POST .../recover and GET .../recoveries/{id} answer. */
+export interface Recovery {
+  readonly id: string;
+  readonly state: "running" | "completed" | "failed";
+  readonly since: string;
+  readonly count: number;
+  readonly found: number;
+  readonly handedOver: number;
 }
 
 const expectStatus = <T>(response: AxiosResponse<T>, expected: number, what: string): T => {
@@ -165,6 +176,17 @@ export const adminClient = (adminUrl: string, adminKey: string) => {
         200,
         "get replay",
       );
+    },
+    async recover(webhookId: string, since: string): Promise<{ recovery: Recovery; location: string }> {
+      const response = await http.post<Recovery>(`/webhooks/${encodeURIComponent(webhookId)}/recover`, {
+        since,
+      });
+      const recovery = expectStatus(response, 202, "recover dead letters");
+      return { recovery, location: String(response.headers.location) };
+    },
+    /** A recovery by the Location its start answered with (`/api/...`; the client's base already ends in /api). */
+    async recovery(location: string): Promise<Recovery> {
+      return expectStatus(await http.get<Recovery>(location.replace(/^\/api/, "")), 200, "get recovery");
     },
     async replay(deliveryId: string): Promise<{ deliveryId: string }> {
       return expectStatus(

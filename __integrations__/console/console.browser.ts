@@ -251,6 +251,37 @@ describe("operator console (Chromium, local runtime, real receivers)", () => {
     await expect(page.getByRole("button", { name: `Replay ${deadDeliveryId}` }).count()).resolves.toBe(0);
   });
 
+  it("recovers a webhook's dead letters since a time, following it in the status region until done", async () => {
+    const since = new Date(Date.now() - 60_000).toISOString().slice(0, 16); // a datetime-local value, UTC
+    const fixed = await agent.subscribe(
+      await agent.receiver("recovered", (attempt) => ({ status: attempt === 1 ? 400 : 200 })),
+      { subscriptions: ["ping"], attributes: { name: "recovered" } },
+    );
+    await agent.admin.ping(fixed.webhook.id);
+    await agent.admin.ping(fixed.webhook.id);
+    const letters = await waitForValue(
+      async () => {
+        const items = await agent.admin.deadLetters(fixed.webhook.id);
+        return items.length === 2 ? items : undefined;
+      },
+      { what: "two dead letters of the 400 receiver" },
+    );
+    await page.goto(`${consoleUrl}#/dead-letters`);
+    await page.reload(); // the webhook list is read when the screen loads; this webhook is new
+    await page.getByText("Choose a webhook to recover its dead letters since a time.").waitFor();
+    await page.locator("#dl-webhook").selectOption(fixed.webhook.id);
+    await page.getByLabel("Recover since (UTC)").fill(since);
+    await page.getByRole("button", { name: "Recover", exact: true }).click();
+    await page
+      .getByRole("status")
+      .filter({ hasText: "Recovery completed: 2 of 2 dead letters handed over." })
+      .waitFor();
+    await waitFor(() => fixed.receiver.delivered() === 2, { what: "the two recovered deliveries" });
+    const delivered = fixed.receiver.requests.filter((r) => r.status === 200).map((r) => r.webhookId);
+    expect(delivered.sort()).toEqual(letters.map((l) => l.deliveryId).sort());
+    await page.getByText("No dead letters.").waitFor();
+  });
+
   it("lists rejected events with reasons and shows a raw body only on request, as text", async () => {
     await page.goto(`${consoleUrl}#/rejected`);
     const row = page.getByRole("row").filter({ hasText: "/name" });

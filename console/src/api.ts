@@ -101,6 +101,20 @@ export interface HeldSubject {
   lastError?: string;
 }
 export type SubjectAction = "skip" | "retry-now";
+/** A recovery of a webhook's dead letters since a time (the API's Recovery). */
+export interface Recovery {
+  id: string;
+  webhookId: string;
+  state: "running" | "completed" | "failed";
+  since: string;
+  startedAt: string;
+  count: number;
+  found: number;
+  handedOver: number;
+  updatedAt: string;
+  finishedAt?: string;
+  reason?: string;
+}
 export interface Problem {
   title?: string;
   detail?: string;
@@ -138,6 +152,9 @@ export interface Api {
   deadLetters(webhookId?: string): Promise<DeadLetter[]>;
   replay(deliveryId: string): Promise<void>;
   deleteDeadLetter(deliveryId: string): Promise<void>;
+  /** Starts re-delivering the webhook's dead letters since `since` (ISO); the answer counts them. */
+  recover(webhookId: string, since: string): Promise<Recovery>;
+  recovery(webhookId: string, recoveryId: string): Promise<Recovery>;
   rejected(options: { partitionId?: string; reveal?: boolean }): Promise<RejectedEvent[]>;
   heldSubjects(webhookId: string, state?: HeldState): Promise<HeldSubject[]>;
   /** The HTTP status of the accepted action: 202 (signalled to the holder or replayed) or 200 (done). */
@@ -217,6 +234,10 @@ export const makeApi = (key: string): Api => {
     deleteDeadLetter: async (deliveryId) => {
       await call("DELETE", `/dead-letters/${id(deliveryId)}`);
     },
+    recover: async (webhookId, since) =>
+      (await call<Recovery>("POST", `/webhooks/${id(webhookId)}/recover`, { body: { since } })).data,
+    recovery: async (webhookId, recoveryId) =>
+      (await call<Recovery>("GET", `/webhooks/${id(webhookId)}/recoveries/${id(recoveryId)}`)).data,
     rejected: async ({ partitionId, reveal }) =>
       (
         await call<{ items: RejectedEvent[] }>(

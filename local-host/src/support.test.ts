@@ -41,6 +41,7 @@ describe("unsupportedFeatures", () => {
     ["an Event Hub trigger with a retry policy", fn(hub, {}, retry)],
     ["an orchestration", fn({ type: "orchestrationTrigger", direction: "in" })],
     ["an activity", fn({ type: "activityTrigger", direction: "in" })],
+    ["an activity with a durable client", fn({ type: "activityTrigger", direction: "in" }, client)],
     ["an entity", fn({ type: "entityTrigger", direction: "in" })],
   ])("accepts %s", (_what, f) => {
     expect(unsupportedFeatures(f)).toEqual([]);
@@ -67,11 +68,6 @@ describe("unsupportedFeatures", () => {
       "an http output not on $return",
       fn(http, { res: { type: "http", direction: "out" } }),
       /output binding http "res"/,
-    ],
-    [
-      "a durable client of an activity",
-      fn({ type: "activityTrigger", direction: "in" }, client),
-      /input binding durableClient/,
     ],
     ["binary event bodies", fn({ ...hub, dataType: "binary" }), /dataType "binary"/],
     ["a retry policy on an HTTP trigger", fn(http, httpOut, retry), /retry policy on httpTrigger/],

@@ -13,8 +13,8 @@ const TRIGGERS = new Set([
   "activitytrigger",
   "entitytrigger",
 ]);
-/** Triggers that get a durableClient input (HTTP, Event Hub and timer invocations; not durable ones). */
-const CLIENT_TRIGGERS = new Set(["httptrigger", "eventhubtrigger", "timertrigger"]);
+/** Triggers that get a durableClient input (HTTP, Event Hub, timer and activity invocations, as in Azure). */
+const CLIENT_TRIGGERS = new Set(["httptrigger", "eventhubtrigger", "timertrigger", "activitytrigger"]);
 const CLIENT_BINDINGS = new Set(["durableclient", "orchestrationclient"]);
 
 /** A binding property as the app wrote it (never its resolved setting value). */
@@ -38,7 +38,7 @@ const bindingProblem = (fn: CapturedFunction, name: string, binding: BindingInfo
   if (name === "$return" && type === "http" && triggerType === "httptrigger") return undefined;
   if (CLIENT_BINDINGS.has(type) && binding.direction !== "out" && CLIENT_TRIGGERS.has(triggerType))
     return undefined;
-  return `${binding.direction ?? "in"}put binding ${binding.type}${name === "$return" ? " ($return)" : ` "${name}"`}: the host gives values only to a durableClient input of HTTP, Event Hub and timer functions and the $return http output of HTTP functions`;
+  return `${binding.direction ?? "in"}put binding ${binding.type}${name === "$return" ? " ($return)" : ` "${name}"`}: the host gives values only to a durableClient input of HTTP, Event Hub, timer and activity functions and the $return http output of HTTP functions`;
 };
 
 /** Every feature of `fn` the host cannot run, as "<feature>: <why>" (empty when it runs all of it). */

@@ -43,16 +43,19 @@ describe("registered functions", () => {
     expect(documented).toEqual(registered);
   });
 
-  it("gives a durable client only to the functions that start or signal orchestrations", () => {
+  it("gives a durable client only to the functions that start, signal or read orchestrations", () => {
     const withClient = [...loadApp().functions.values()]
       .filter((f) => Object.values(f.metadata.bindings).some((b) => b.type === "durableClient"))
       .map((f) => f.name)
       .sort();
     expect(withClient).toEqual([
+      "dead-letter-recover-page",
       "dead-letters-replay",
       "onIncomingEvents",
       "orchestration-history-purge",
       "webhooks-ping",
+      "webhooks-recover",
+      "webhooks-recoveries-get",
       "webhooks-replays-start",
       "webhooks-subjects-retry-now",
       "webhooks-subjects-skip",

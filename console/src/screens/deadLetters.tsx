@@ -6,6 +6,7 @@ import { answer, entries, time } from "../format";
 import { useAction, useLoad } from "../hooks";
 import { href } from "../route";
 import { Alert, Cell, ConfirmButton, Status } from "../widgets";
+import { RecoverSince } from "./recoverSince";
 
 const matches = (l: DeadLetter, text: string): boolean =>
   text === "" ||
@@ -89,6 +90,11 @@ export const DeadLettersScreen = ({ api }: { api: Api }) => {
           />
         </div>
       </form>
+      {webhookId === "" ? (
+        <p class="muted">Choose a webhook to recover its dead letters since a time.</p>
+      ) : (
+        <RecoverSince api={api} webhookId={webhookId} onDone={() => void letters.reload()} />
+      )}
       <div class="actions">
         <button
           type="button"

@@ -1,7 +1,7 @@
 import { count } from "../counters";
-import type { FunctionsCoreShim } from "../functionsCore";
+import type { CapturedFunction, FunctionsCoreShim } from "../functionsCore";
 import type { LocalLog } from "../invocation";
-import { invokeAsWorker, returnValueJson } from "../workerInvocation";
+import { invokeAsWorker, returnValueJson, type RpcTypedData } from "../workerInvocation";
 import { type Failure, type HistoryEvent, taskCompleted, taskFailed } from "./historyEvents";
 import { HTTP_ACTIVITY, runHttpActivity } from "./httpActivity";
 
@@ -67,6 +67,10 @@ export class ActivityRunner {
     private readonly functionLog: LocalLog,
     /** host.json functionTimeout in ms (none when undefined): a longer activity fails with a timeout error. */
     private readonly timeoutMs?: number,
+    /** The values of the activity's durableClient inputs (an activity may start or query instances, as in Azure). */
+    private readonly clientInputs: (
+      fn: CapturedFunction,
+    ) => Readonly<Record<string, RpcTypedData>> = () => ({}),
   ) {}
 
   /** Queues a job unless the same task is already queued or running. */
@@ -178,6 +182,7 @@ export class ActivityRunner {
         fn,
         {
           trigger: job.input === undefined ? {} : { string: job.input },
+          extraInputs: this.clientInputs(fn),
           ...(this.timeoutMs === undefined ? {} : { timeoutMs: this.timeoutMs }),
         },
         this.functionLog,

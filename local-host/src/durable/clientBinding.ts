@@ -1,6 +1,7 @@
 import type { InvocationContext } from "@azure/functions";
 
 import type { CapturedFunction } from "../functionsCore";
+import { jsonData, type RpcTypedData } from "../workerInvocation";
 
 /**
  * The value the Functions host gives a `durableClient` input binding (durable-functions'
@@ -58,3 +59,14 @@ export const attachDurableClient = (
     if (isClientBinding(binding.type)) context.extraInputs.set(name, value);
   }
 };
+
+/** The client binding value as the worker's JSON input of every durableClient binding `fn` declares. */
+export const clientInputsOf = (
+  fn: CapturedFunction,
+  value: () => unknown,
+): Readonly<Record<string, RpcTypedData>> =>
+  Object.fromEntries(
+    Object.entries(fn.metadata.bindings)
+      .filter(([, binding]) => isClientBinding(binding.type))
+      .map(([name]) => [name, jsonData(value())]),
+  );

@@ -56,6 +56,17 @@ describe("durable runtime features", () => {
       )) as number[];
       return results.length;
     });
+    // An activity with a durableClient input (allowed in Azure: any non-orchestrator function may be a client).
+    df.app.activity("starter", {
+      extraInputs: [df.input.durableClient()],
+      handler: async (id: unknown, context) => {
+        await df.getClient(context).startNew("child", { instanceId: String(id), input: 4 });
+        return "started";
+      },
+    });
+    df.app.orchestration("startsFromActivity", function* (context) {
+      return (yield context.df.callActivity("starter", "started-by-activity")) as string;
+    });
     df.app.orchestration("broken", function* () {
       yield* [];
       throw new Error("orchestrator bug");
@@ -84,6 +95,16 @@ describe("durable runtime features", () => {
     expect((await h.client.getStatus(id)).output).toBe(50);
     const meta = await tableClient(`${h.taskHub}Instances`).getEntity<{ episodeCount: number }>(id, "meta");
     expect(meta.episodeCount).toBeLessThan(10); // 1 to schedule + a few folds, not 51
+  });
+
+  it("gives an activity's durableClient input a client that starts instances", async () => {
+    const status = await runToCompletion(h, "startsFromActivity");
+    expect(status.output).toBe("started");
+    await h.runtime.whenIdle(10_000);
+    expect(await h.client.getStatus("started-by-activity")).toMatchObject({
+      runtimeStatus: "Completed",
+      output: 8,
+    });
   });
 
   it("continues as new with the new input until the orchestrator returns", async () => {

@@ -5,7 +5,7 @@ import type { InvocationContext } from "@azure/functions";
 
 import type { CapturedFunction, FunctionsCoreShim } from "../functionsCore";
 import type { LocalLog } from "../invocation";
-import { attachDurableClient, clientBindingValue } from "./clientBinding";
+import { attachDurableClient, clientBindingValue, clientInputsOf } from "./clientBinding";
 import { EntityHost } from "./entityHost";
 import { entityIdOf, EntityStore, schedulerId } from "./entityStore";
 import { eventRaised, executionResumed, executionSuspended } from "./historyEvents";
@@ -90,6 +90,7 @@ export class DurableRuntime {
       },
       log,
       options.functionLog ?? functionLogVia(log),
+      (fn) => clientInputsOf(fn, () => this.clientBindingValue()),
     );
     this.entityStore = new EntityStore(this.store.history);
     this.entities = new EntityHost({

@@ -1,6 +1,7 @@
 import { count } from "../counters";
-import type { FunctionsCoreShim } from "../functionsCore";
+import type { CapturedFunction, FunctionsCoreShim } from "../functionsCore";
 import type { LocalLog } from "../invocation";
+import type { RpcTypedData } from "../workerInvocation";
 import { ActivityRunner } from "./activityRunner";
 import type { EntityRequest } from "./entityStore";
 import { type Episode, openWork, runEpisode } from "./episodeRunner";
@@ -65,6 +66,7 @@ export class OrchestrationHost {
     },
     private readonly log: Log,
     private readonly functionLog: LocalLog,
+    clientInputs?: (fn: CapturedFunction) => Readonly<Record<string, RpcTypedData>>,
   ) {
     this.live = new Residency<Live>(limits.maxLoaded, {
       read: (id) => this.read(id),
@@ -84,6 +86,7 @@ export class OrchestrationHost {
       (message) => log("warn", message),
       functionLog,
       limits.functionTimeoutMs,
+      clientInputs,
     );
     this.work = new WorkRouter({
       activities: this.activities,

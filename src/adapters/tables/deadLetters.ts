@@ -36,6 +36,19 @@ export interface StoredDeadLetter {
   readonly etag: string;
 }
 
+/** One webhook's dead letters dead-lettered in [from, until): the window a recovery works through. */
+export interface DeadLetterWindow {
+  readonly webhookId: string;
+  readonly from: string;
+  readonly until: string;
+}
+
+/** A page of a window and where the next one starts (none: the window is done). */
+export interface DeadLetterPage {
+  readonly items: ReadonlyArray<StoredDeadLetter>;
+  readonly next?: string;
+}
+
 /** `changed`: the row was written again since the ETag given was read; it was kept. */
 export type RemoveResult = "removed" | "absent" | "changed";
 
@@ -43,6 +56,10 @@ export interface DeadLetterStore {
   readonly put: (letters: ReadonlyArray<DeadLetter>) => Promise<void>;
   readonly get: (deliveryId: string) => Promise<StoredDeadLetter | undefined>;
   readonly list: (options?: { webhookId?: string; limit?: number }) => Promise<ReadonlyArray<DeadLetter>>;
+  /** Up to `size` dead letters of the window, in delivery id order, from the `after` of an earlier page. */
+  readonly page: (window: DeadLetterWindow, size: number, after?: string) => Promise<DeadLetterPage>;
+  /** How many dead letters the window holds (reads only their keys). */
+  readonly count: (window: DeadLetterWindow) => Promise<number>;
   /** Removes the row, or with `ifMatch` only the version with that ETag. */
   readonly remove: (deliveryId: string, ifMatch?: string) => Promise<RemoveResult>;
 }
@@ -65,6 +82,10 @@ const fromEntity = (e: Record<string, unknown>): DeadLetter => ({
   firstAttemptAt: String(e.firstAttemptAt),
   deadLetteredAt: String(e.deadLetteredAt),
 });
+
+// ISO times of toISOString() all have one shape, so comparing them as strings compares the instants.
+const windowFilter = (w: DeadLetterWindow): string =>
+  odata`PartitionKey eq ${PARTITION} and webhookId eq ${w.webhookId} and deadLetteredAt ge ${w.from} and deadLetteredAt lt ${w.until}`;
 
 /** The delivery a dead letter stands for (same id, same message), for replay. */
 export const deliveryOf = (letter: DeadLetter): Delivery => {
@@ -137,6 +158,36 @@ export const makeTableDeadLetterStore = (client: TableClient): DeadLetterStore =
         if (items.length >= (options.limit ?? 100)) break;
       }
       return items;
+    },
+    async page(window, size, after) {
+      await ready();
+      // Rows come in RowKey (delivery id) order, so the last one read is where the next page starts; rows removed
+      // before it (handed over) and rows written later (a newer deadLetteredAt) never move it.
+      const filter =
+        after === undefined
+          ? windowFilter(window)
+          : `${windowFilter(window)} and ${odata`RowKey gt ${after}`}`;
+      const items: StoredDeadLetter[] = [];
+      const pages = client
+        .listEntities<Record<string, unknown>>({ queryOptions: { filter } })
+        .byPage({ maxPageSize: size });
+      // A filtered query may answer with fewer rows than asked (even none) and a continuation: read on.
+      for await (const rows of pages) {
+        for (const e of rows.slice(0, size - items.length))
+          items.push({ letter: fromEntity(e), etag: e.etag });
+        if (items.length >= size) break;
+      }
+      const last = items[items.length - 1];
+      return items.length < size || last === undefined ? { items } : { items, next: last.letter.deliveryId };
+    },
+    async count(window) {
+      await ready();
+      let n = 0;
+      const rows = client.listEntities({
+        queryOptions: { filter: windowFilter(window), select: ["RowKey"] },
+      });
+      for await (const _ of rows) n++;
+      return n;
     },
     async remove(deliveryId, ifMatch) {
       await ready();

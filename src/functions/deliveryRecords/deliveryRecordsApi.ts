@@ -3,7 +3,13 @@ import { createHash } from "node:crypto";
 import { type HttpRequest, type HttpResponseInit } from "@azure/functions";
 import * as t from "io-ts";
 
-import { type DeadLetter, type DeadLetterStore, deliveryOf } from "../../adapters/tables/deadLetters";
+import {
+  type DeadLetter,
+  type DeadLetterStore,
+  deliveryOf,
+  type RemoveResult,
+  type StoredDeadLetter,
+} from "../../adapters/tables/deadLetters";
 import { type DeliveryLog } from "../../adapters/tables/deliveryLog";
 import { type WebhookStore } from "../../adapters/tables/webhookStore";
 import { type AppDeps } from "../../composition";
@@ -60,6 +66,31 @@ const deadLetterView = (letter: DeadLetter, revealHeaders: boolean): DeadLetter 
 export const replayInstanceId = (letter: Pick<DeadLetter, "deliveryId" | "deadLetteredAt">): string =>
   `replay:${letter.deliveryId}:${createHash("sha256").update(letter.deadLetteredAt).digest("base64url").slice(0, 16)}`;
 
+/**
+ * Sends a dead letter again with the same delivery id (the dead-letter replay and the recovery both do it this way).
+ * Failure policy: the replay starts first, idempotently (its instance id comes from the dead letter), and only
+ * then is the row removed, and only the version that was read. A caller that dies between the two steps leaves
+ * the dead letter in place; repeating it finds the instance started, starts nothing (nothing is delivered twice)
+ * and removes the row. A replay that fails again before the removal writes a new version of the row (and a new
+ * `deadLetteredAt`, so a new instance id): that one is kept (`changed`), for the next replay.
+ */
+export const handOverDeadLetter = async (
+  deps: Pick<DeliveryRecordsDeps, "deadLetters" | "settings">,
+  stored: StoredDeadLetter,
+  starter: OrchestrationStarter,
+): Promise<{ readonly instanceId: string; readonly removed: RemoveResult }> => {
+  const instanceId = replayInstanceId(stored.letter);
+  const input: DispatchInput & { kind: "deliveries" } = {
+    kind: "deliveries",
+    reason: "replay",
+    deliveries: [deliveryOf(stored.letter)],
+    settings: deps.settings(),
+  };
+  await starter.startIfAbsent(DISPATCH_ORCHESTRATOR, instanceId, input);
+  const removed = await deps.deadLetters.remove(stored.letter.deliveryId, stored.etag);
+  return { instanceId, removed };
+};
+
 /** The API's dependencies from the app's (one place for every route that uses it). */
 export const deliveryRecordsDepsOf = (deps: AppDeps): DeliveryRecordsDeps => ({
   webhooks: deps.webhooks,
@@ -79,13 +110,6 @@ export const makeDeliveryRecordsApi = (deps: DeliveryRecordsDeps) => {
     return json(200, { items: items.map((l) => deadLetterView(l, reveal(request))) });
   };
 
-  /**
-   * Failure policy: the replay starts first, idempotently (its instance id comes from the dead letter), and only
-   * then is the row removed, and only the version that was read. A request that dies between the two steps leaves
-   * the dead letter in place; repeating it finds the instance started, starts nothing (nothing is delivered twice)
-   * and removes the row. A replay that fails again before the removal writes a new version of the row (and a new
-   * `deadLetteredAt`, so a new instance id): that one is kept, for the next replay.
-   */
   const replayDeadLetter: StartingHandler = (request, starter) =>
     replayById(request.params.id ?? "", starter);
 
@@ -96,15 +120,7 @@ export const makeDeliveryRecordsApi = (deps: DeliveryRecordsDeps) => {
     if (webhook === undefined)
       return problem(409, "The webhook of this dead letter was deleted; nothing to replay to");
     if (webhook.webhook.disabled) return problem(409, "The webhook is disabled; enable it before replaying");
-    const instanceId = replayInstanceId(stored.letter);
-    const input: DispatchInput & { kind: "deliveries" } = {
-      kind: "deliveries",
-      reason: "replay",
-      deliveries: [deliveryOf(stored.letter)],
-      settings: deps.settings(),
-    };
-    await starter.startIfAbsent(DISPATCH_ORCHESTRATOR, instanceId, input);
-    await deps.deadLetters.remove(id, stored.etag);
+    const { instanceId } = await handOverDeadLetter(deps, stored, starter);
     const accepted: Accepted = { deliveryId: id, instanceId };
     return json(202, accepted);
   };

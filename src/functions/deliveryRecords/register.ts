@@ -3,11 +3,16 @@ import "../../adapters/telemetry/startup";
 
 import { app } from "@azure/functions";
 import * as df from "durable-functions";
+import * as E from "fp-ts/Either";
 
 import { appDeps } from "../../composition";
-import { durableStarter } from "../dispatch/orchestrationStarter";
+import { durableStarter, durableStatusReader } from "../dispatch/orchestrationStarter";
 import { httpRoute } from "../http/httpRoute";
 import { deliveryRecordsDepsOf, makeDeliveryRecordsApi } from "./deliveryRecordsApi";
+import { PageRequest, RECOVER_PAGE_ACTIVITY, RECOVERY_ORCHESTRATOR } from "./recovery";
+import { makeRecoverPageActivity } from "./recoveryActivity";
+import { makeRecoveryApi } from "./recoveryApi";
+import { recoveryOrchestrator } from "./recoveryOrchestrator";
 import { makeRejectedEventsApi } from "./rejectedEventsApi";
 
 // Admin API over delivery records: the delivery log, dead letters (list, replay, delete) and ping.
@@ -41,6 +46,44 @@ httpRoute(
   { methods: ["POST"], route: "webhooks/{id}/ping", ...starting },
   (request, context) => recordsApi().ping(request, durableStarter(df.getClient(context))),
 );
+
+// Recovery: a webhook's dead letters since a time, sent again in the background (recovery.ts).
+const recoveryApi = () => {
+  const deps = appDeps();
+  return makeRecoveryApi({
+    webhooks: deps.webhooks,
+    deadLetters: deps.deadLetters,
+    clock: deps.clock,
+    newId: deps.newId,
+  });
+};
+httpRoute(
+  "webhooks-recover",
+  { methods: ["POST"], route: "webhooks/{id}/recover", ...starting },
+  (request, context) => recoveryApi().start(request, durableStarter(df.getClient(context))),
+);
+httpRoute(
+  "webhooks-recoveries-get",
+  { methods: ["GET"], route: "webhooks/{id}/recoveries/{recoveryId}", ...starting },
+  (request, context) => recoveryApi().get(request, durableStatusReader(df.getClient(context))),
+);
+df.app.orchestration(RECOVERY_ORCHESTRATOR, recoveryOrchestrator);
+// The page activity starts the replays itself (as the replay route does), so it gets the durable client too.
+df.app.activity(RECOVER_PAGE_ACTIVITY, {
+  extraInputs: [df.input.durableClient()],
+  handler: (input: unknown, context) => {
+    const request = PageRequest.decode(input);
+    if (E.isLeft(request)) throw new TypeError("PageRequest does not decode");
+    const deps = appDeps();
+    return makeRecoverPageActivity({
+      webhooks: deps.webhooks,
+      deadLetters: deps.deadLetters,
+      settings: () => deps.dispatchSettings,
+      pageSize: 100,
+      concurrency: 8,
+    })(request.right, durableStarter(df.getClient(context)));
+  },
+});
 
 // Failure policy: attempts older than DELIVERY_LOG_RETENTION_DAYS are deleted once a day; a failed purge is
 // simply tried again the next day (the log only grows meanwhile).

@@ -22,3 +22,35 @@ export const durableStarter = (client: DurableClient): OrchestrationStarter => (
     return "started";
   },
 });
+
+/** An orchestration's status as the app reads it (a part of durable-functions' DurableOrchestrationStatus). */
+export interface InstanceStatus {
+  readonly runtimeStatus: string;
+  readonly input: unknown;
+  readonly customStatus: unknown;
+  readonly output: unknown;
+  readonly lastUpdatedTime: string;
+}
+
+/** How handlers read an orchestration's status; undefined when there is no instance with that id. */
+export interface OrchestrationStatusReader {
+  readonly status: (instanceId: string) => Promise<InstanceStatus | undefined>;
+}
+
+export const durableStatusReader = (client: DurableClient): OrchestrationStatusReader => ({
+  async status(instanceId) {
+    try {
+      const s = await client.getStatus(instanceId);
+      return {
+        runtimeStatus: String(s.runtimeStatus),
+        input: s.input,
+        customStatus: s.customStatus,
+        output: s.output,
+        lastUpdatedTime: new Date(s.lastUpdatedTime).toISOString(),
+      };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  },
+});

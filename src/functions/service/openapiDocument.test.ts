@@ -7,6 +7,7 @@ import { WebhookInputBody } from "../../domain/webhookInput";
 import { type SchemaDocument } from "../../test-support/jsonSchema";
 import { shapeOfCodec, shapeOfSchema } from "../../test-support/schemaShapes";
 import { Accepted } from "../deliveryRecords/deliveryRecordsApi";
+import { Recovery } from "../deliveryRecords/recovery";
 import { Problem } from "../http/problem";
 import { ReplayView } from "../replays/replaysApi";
 import { WebhookHealth } from "../webhooks/healthView";
@@ -26,6 +27,7 @@ const MIRRORS: ReadonlyArray<readonly [string, t.Mixed]> = [
   ["DeliveryAttempt", DeliveryAttempt],
   ["DeadLetter", DeadLetter],
   ["Accepted", Accepted],
+  ["Recovery", Recovery],
   ["Problem", Problem],
   ["Health", Health],
   ["Replay", ReplayView],

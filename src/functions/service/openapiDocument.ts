@@ -317,6 +317,42 @@ export const openApiDocument = {
           instanceId: { type: "string", description: "the dispatch orchestration" },
         },
       },
+      Recovery: {
+        type: "object",
+        required: [
+          "id",
+          "webhookId",
+          "state",
+          "since",
+          "startedAt",
+          "count",
+          "found",
+          "handedOver",
+          "updatedAt",
+        ],
+        properties: {
+          id: { type: "string" },
+          webhookId: { type: "string" },
+          state: { enum: ["running", "completed", "failed"] },
+          since: { type: "string", format: "date-time", description: "the window's start (inclusive)" },
+          startedAt: {
+            type: "string",
+            format: "date-time",
+            description:
+              "when it was asked for: the window's end (exclusive); later dead letters are not in it",
+          },
+          count: { type: "number", description: "dead letters in the window when it was asked for" },
+          found: { type: "number", description: "dead letters the recovery has met so far" },
+          handedOver: {
+            type: "number",
+            description:
+              "dead letters whose replay is started (same webhook-id) and whose dead letter is removed",
+          },
+          updatedAt: { type: "string", format: "date-time" },
+          finishedAt: { type: "string", format: "date-time" },
+          reason: { type: "string", description: "why it failed (the webhook was deleted or disabled, ...)" },
+        },
+      },
       Health: {
         type: "object",
         required: ["status", "version", "checks"],
@@ -601,6 +637,54 @@ export const openApiDocument = {
           "200": { description: "Cancelled", content: jsonContent(ref("Replay")) },
           "404": problemResponse("No such webhook or replay"),
           "409": problemResponse("The replay is no longer running"),
+          ...unauthorized,
+        },
+      },
+    },
+    "/api/webhooks/{id}/recover": {
+      post: {
+        operationId: "webhooks-recover",
+        summary:
+          "Deliver again, in the background, every dead letter of the webhook dead-lettered since a time (same webhook-ids)",
+        ...keyed,
+        parameters: [idParam],
+        requestBody: {
+          required: true,
+          content: jsonContent({
+            type: "object",
+            required: ["since"],
+            properties: {
+              since: {
+                type: "string",
+                format: "date-time",
+                description: "an ISO 8601 time with a zone, not in the future",
+              },
+            },
+          }),
+        },
+        responses: {
+          "202": {
+            description:
+              "Recovery started; `count` is how many dead letters the window held; follow the Location. Each dead letter is removed once its replay is started",
+            headers: { Location: { schema: { type: "string" }, description: "the recovery" } },
+            content: jsonContent(ref("Recovery")),
+          },
+          "400": problemResponse("since is missing, not an ISO time or in the future"),
+          "404": problemResponse("No such webhook"),
+          "409": problemResponse("The webhook is disabled"),
+          ...unauthorized,
+        },
+      },
+    },
+    "/api/webhooks/{id}/recoveries/{recoveryId}": {
+      get: {
+        operationId: "webhooks-recoveries-get",
+        summary: "A recovery's state and progress",
+        ...keyed,
+        parameters: [idParam, { name: "recoveryId", in: "path", required: true, schema: { type: "string" } }],
+        responses: {
+          "200": { description: "The recovery", content: jsonContent(ref("Recovery")) },
+          "404": problemResponse("No such recovery of this webhook (or its history was purged)"),
           ...unauthorized,
         },
       },

@@ -15,6 +15,8 @@ import { type JsonSchema, type SchemaDocument, schemaErrors } from "../../test-s
 import { testSecretCipher } from "../../test-support/secrets";
 import { freshTableName, tableClient } from "../../test-support/storage";
 import { Accepted, makeDeliveryRecordsApi } from "../deliveryRecords/deliveryRecordsApi";
+import { Recovery, recoveryInstanceId } from "../deliveryRecords/recovery";
+import { makeRecoveryApi } from "../deliveryRecords/recoveryApi";
 import { Problem } from "../http/problem";
 import { makeWebhooksApi } from "../webhooks/webhooksApi";
 import { SecretRotated, WebhookCreated, WebhookList, WebhookView } from "../webhooks/webhookView";
@@ -213,6 +215,50 @@ describe("real answers decode with their codec and satisfy their OpenAPI schema"
       "post /api/dead-letters/{id}/replay",
       Accepted,
     );
+  });
+
+  it("recover (202, 400, 404) and a recovery's state (running, completed, 404) answer as documented", async () => {
+    const s = setup();
+    const { id } = (await s.webhooks.create(httpRequest({ method: "POST", path: "/x", body: valid })))
+      .jsonBody as WebhookCreated;
+    const recovery = makeRecoveryApi({
+      webhooks: s.store,
+      deadLetters: s.deadLetters,
+      clock,
+      newId: () => "r1",
+    });
+    const recover = (webhookId: string, body: unknown) =>
+      httpRequest({ method: "POST", path: "/x", params: { id: webhookId }, body });
+    const route = "post /api/webhooks/{id}/recover";
+    const accepted = await recovery.start(recover(id, { since: "2025-12-31T00:00:00Z" }), s.starter);
+    expectDocumented(accepted, route, Recovery);
+    expectDocumented(await recovery.start(recover(id, { since: "soon" }), s.starter), route, Problem);
+    expectDocumented(
+      await recovery.start(recover("nope", { since: "2025-12-31T00:00:00Z" }), s.starter),
+      route,
+      Problem,
+    );
+    const input = s.started.get(recoveryInstanceId(id, "r1"))?.input;
+    const get = (output: unknown) =>
+      recovery.get(httpRequest({ method: "GET", path: "/x", params: { id, recoveryId: "r1" } }), {
+        status: () =>
+          Promise.resolve({
+            runtimeStatus: output === null ? "Running" : "Completed",
+            input,
+            customStatus: input,
+            output,
+            lastUpdatedTime: "2026-01-01T00:00:01.000Z",
+          }),
+      });
+    const getRoute = "get /api/webhooks/{id}/recoveries/{recoveryId}";
+    expectDocumented(await get(null), getRoute, Recovery);
+    const done = { ...(input as object), outcome: "completed", finishedAt: "2026-01-01T00:00:01.000Z" };
+    expectDocumented(await get(done), getRoute, Recovery);
+    const unknown = await recovery.get(
+      httpRequest({ method: "GET", path: "/x", params: { id, recoveryId: "r2" } }),
+      { status: () => Promise.resolve(undefined) },
+    );
+    expectDocumented(unknown, getRoute, Problem);
   });
 
   it("health answers as documented, ok and degraded", async () => {

@@ -28,6 +28,7 @@ describe("dispatcher (the command switch)", () => {
       "--header k=v",
       "--disabled",
       "dispatcher webhooks rm ID",
+      "dispatcher replay WEBHOOK_ID --from ISO_TIME [--to ISO_TIME] [--events a,b] [--rate N] [--no-follow]",
       "--admin-url URL",
       "--key KEY",
       "dispatcher help [COMMAND]",
@@ -55,7 +56,8 @@ describe("dispatcher (the command switch)", () => {
     expect((await run([])).started).toEqual([[]]);
   });
 
-  it("routes publish and webhooks to their commands", async () => {
+  it("routes publish, webhooks and replay to their commands", async () => {
+    expect((await run(["replay", "wh1"])).stderr).toContain("dispatcher replay: replay needs --from");
     expect((await run(["publish", "--bogus"])).stderr).toContain(
       "dispatcher publish: Unknown option '--bogus'",
     );

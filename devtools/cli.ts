@@ -2,6 +2,7 @@
 import { type CliIo, parseCommandArgs, processIo, UsageError } from "./cliArgs";
 import { PUBLISH_USAGE, publishCommand } from "./publishCommand";
 import { RECEIVE_USAGE, receiveCommand } from "./receiveCommand";
+import { REPLAY_USAGE, replayCommand, sigintSignal } from "./replayCommand";
 import { startCommand } from "./startCommand";
 import { WEBHOOKS_USAGE, webhooksCommand } from "./webhooksCommand";
 
@@ -18,12 +19,13 @@ const USAGES: Readonly<Record<string, string>> = {
   publish: PUBLISH_USAGE,
   webhooks: WEBHOOKS_USAGE,
   receive: RECEIVE_USAGE,
+  replay: REPLAY_USAGE,
   help: HELP_USAGE,
 };
 
 export const USAGE = [
-  "dispatcher: run the Public Event Dispatcher locally, publish events to it, manage its webhooks, receive deliveries.",
-  "Connection (publish, webhooks): flags, then the environment, then runtime.json in $DATA_DIR or ./.data.",
+  "dispatcher: run the Public Event Dispatcher locally, publish events to it, manage its webhooks, receive deliveries, replay the hub's events.",
+  "Connection (publish, webhooks, replay): flags, then the environment, then runtime.json in $DATA_DIR or ./.data.",
   "",
   ...Object.values(USAGES).flatMap((usage) => [usage, ""]),
 ].join("\n");
@@ -59,6 +61,8 @@ export const runCli = async (
       return webhooksCommand(args, io);
     case "receive":
       return receiveCommand(args, io);
+    case "replay":
+      return replayCommand(args, io, { interrupt: sigintSignal() });
     case "help":
     case "--help":
     case "-h": {

@@ -1,4 +1,4 @@
-import { type TableClient } from "@azure/data-tables";
+import { odata, type TableClient } from "@azure/data-tables";
 import * as E from "fp-ts/Either";
 
 import { Replay } from "../../domain/replay";
@@ -8,6 +8,8 @@ import { statusOf, tableInitializer } from "./tableErrors";
 export interface ReplayStore {
   readonly create: (replay: Replay) => Promise<void>;
   readonly get: (webhookId: string, replayId: string) => Promise<Replay | undefined>;
+  /** A webhook's replays, newest first (by startedAt), at most `limit`. */
+  readonly list: (webhookId: string, limit: number) => Promise<ReadonlyArray<Replay>>;
   /**
    * Read, change, write under the row's ETag; redone from a fresh read when another writer came first. `change`
    * returns undefined to write nothing. Returns the record as stored afterwards.
@@ -20,6 +22,11 @@ export interface ReplayStore {
 }
 
 const MAX_CONFLICTS = 20;
+/**
+ * The most rows a list reads from one webhook's partition: row keys are not ordered by time, so a list reads the
+ * partition and sorts it. Replays are started by hand, a few per webhook; past this many the oldest are not seen.
+ */
+export const MAX_LISTED_ROWS = 1000;
 
 interface Row {
   readonly partitionKey: string;
@@ -62,6 +69,19 @@ export const makeTableReplayStore = (client: TableClient): ReplayStore => {
     },
     async get(webhookId, replayId) {
       return (await read(webhookId, replayId))?.replay;
+    },
+    async list(webhookId, limit) {
+      await ready();
+      const rows = client.listEntities<Row>({
+        queryOptions: { filter: odata`PartitionKey eq ${webhookId}`, select: ["record"] },
+      });
+      const replays: Replay[] = [];
+      for await (const row of rows) {
+        const replay = decodeRow(row);
+        if (replay !== undefined) replays.push(replay);
+        if (replays.length >= MAX_LISTED_ROWS) break;
+      }
+      return replays.sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, limit);
     },
     async update(webhookId, replayId, change) {
       for (let i = 0; i < MAX_CONFLICTS; i++) {

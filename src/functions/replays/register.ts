@@ -40,6 +40,11 @@ httpRoute(
   (request, context) => replaysApi().start(request, durableStarter(df.getClient(context))),
 );
 httpRoute(
+  "webhooks-replays-list",
+  { methods: ["GET"], route: "webhooks/{id}/replays", authLevel: "function" },
+  (request) => replaysApi().list(request),
+);
+httpRoute(
   "webhooks-replays-get",
   { methods: ["GET"], route: "webhooks/{id}/replays/{replayId}", authLevel: "function" },
   (request) => replaysApi().get(request),

@@ -76,7 +76,25 @@ export interface ReplaysApiDeps {
 
 const locationOf = (replay: Replay): string => `/api/webhooks/${replay.webhookId}/replays/${replay.id}`;
 
-/** `POST /api/webhooks/{id}/replays`, `GET` and `DELETE /api/webhooks/{id}/replays/{replayId}`. */
+/** `GET .../replays?limit=`: 1-100, default 20. */
+export const MAX_REPLAYS_LISTED = 100;
+const DEFAULT_REPLAYS_LISTED = 20;
+
+const listLimitOf = (request: HttpRequest): number | HttpResponseInit => {
+  const text = request.query.get("limit");
+  if (text === null) return DEFAULT_REPLAYS_LISTED;
+  const n = Number(text);
+  return Number.isInteger(n) && n >= 1 && n <= MAX_REPLAYS_LISTED
+    ? n
+    : problem(400, "Invalid query", [
+        { path: "?limit", message: `must be an integer from 1 to ${MAX_REPLAYS_LISTED}` },
+      ]);
+};
+
+/**
+ * `POST` and `GET /api/webhooks/{id}/replays` (start; list, newest first), `GET` and
+ * `DELETE /api/webhooks/{id}/replays/{replayId}`.
+ */
 export const makeReplaysApi = (deps: ReplaysApiDeps) => {
   /**
    * Failure policy: the record is written first, then the orchestration started (named after the replay, so a
@@ -137,6 +155,16 @@ export const makeReplaysApi = (deps: ReplaysApiDeps) => {
     return "id" in replay ? json(200, replayView(replay)) : replay;
   };
 
+  const list = async (request: HttpRequest): Promise<HttpResponseInit> => {
+    const webhookId = request.params.id ?? "";
+    const limit = listLimitOf(request);
+    if (typeof limit !== "number") return limit;
+    if ((await deps.webhooks.get(webhookId)) === undefined)
+      return problem(404, `No webhook with id "${webhookId}"`);
+    const replays = await deps.replays.list(webhookId, limit);
+    return json(200, { items: replays.map(replayView) });
+  };
+
   /** Marks the replay cancelled; its loop stops at its next step (the page in flight is still delivered). */
   const cancel = async (request: HttpRequest): Promise<HttpResponseInit> => {
     const replay = await found(request);
@@ -150,5 +178,5 @@ export const makeReplaysApi = (deps: ReplaysApiDeps) => {
     return json(200, replayView(cancelled ?? replay));
   };
 
-  return { start, get, cancel };
+  return { start, list, get, cancel };
 };

@@ -615,6 +615,33 @@ export const openApiDocument = {
           ...unauthorized,
         },
       },
+      get: {
+        operationId: "webhooks-replays-list",
+        summary: "The webhook's replays, newest first (started time)",
+        ...keyed,
+        parameters: [
+          idParam,
+          {
+            name: "limit",
+            in: "query",
+            required: false,
+            description: "default 20",
+            schema: { type: "integer", minimum: 1, maximum: 100 },
+          },
+        ],
+        responses: {
+          "200": {
+            description: "Replays",
+            content: jsonContent({
+              type: "object",
+              properties: { items: { type: "array", items: ref("Replay") } },
+            }),
+          },
+          "400": problemResponse("Invalid limit"),
+          "404": problemResponse("No such webhook"),
+          ...unauthorized,
+        },
+      },
     },
     "/api/webhooks/{id}/replays/{replayId}": {
       get: {

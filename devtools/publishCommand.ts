@@ -7,6 +7,7 @@ import { azureCredential, type CredentialFactory } from "../src/adapters/azureCr
 import { INCOMING_EVENT_NAMES } from "../src/domain/events";
 import { type CliIo, CommandError, formatCount, parseCommandArgs, runCommand, UsageError } from "./cliArgs";
 import { checkLocalEndpoint, type EventHubTarget, redactSecrets, resolveEventHubTarget } from "./runtimeInfo";
+import { statusLine } from "./statusLine";
 
 export const PUBLISH_USAGE = `Usage: dispatcher publish [EVENTS_JSON] [options]
   Publishes events to the Event Hub the dispatcher reads. Events are not checked against the catalogue:
@@ -117,7 +118,7 @@ const readEvents = async (
 
 /** "published 12,000 / 50,000 events" on stderr, every 1,000 events or once a second; in place on a TTY. */
 const progressLine = (io: CliIo, total: number) => {
-  let shown = false;
+  const line = statusLine(io);
   let lastAt = io.now();
   let lastCount = 0;
   return {
@@ -126,14 +127,11 @@ const progressLine = (io: CliIo, total: number) => {
       const crossedThousand = Math.floor(published / 1000) > Math.floor(lastCount / 1000);
       if (!crossedThousand && io.now() - lastAt < 1000) return;
       const text = `published ${formatCount(published)} / ${formatCount(total)} events`;
-      io.err(io.errIsTty ? `\r${text}\x1b[K` : `${text}\n`);
-      shown = true;
+      line.show(text);
       lastAt = io.now();
       lastCount = published;
     },
-    end(): void {
-      if (shown && io.errIsTty) io.err("\n");
-    },
+    end: line.end,
   };
 };
 

@@ -4,6 +4,7 @@ import { Recovery } from "../src/functions/deliveryRecords/recovery";
 import { IsoTime } from "../src/functions/deliveryRecords/recoveryApi";
 import { adminTarget, call, CONNECTION, decodeOrFail, expectStatus } from "./adminApi";
 import { type CliIo, CommandError, parseCommandArgs, UsageError } from "./cliArgs";
+import { statusLine } from "./statusLine";
 
 export const RECOVER_USAGE = `  dispatcher webhooks recover ID --since ISO_TIME [--json]
       re-delivers every dead letter of the webhook dead-lettered since then (same webhook-ids), in the
@@ -53,7 +54,8 @@ export const recoverWebhook = async (
   io.out(
     `recovering ${recovery.count} dead letters of ${id} since ${recovery.since} (recovery ${recovery.id})\n`,
   );
-  const show = (r: Recovery) => io.err(io.errIsTty ? `\r${progressText(r)}\x1b[K` : `${progressText(r)}\n`);
+  const line = statusLine(io);
+  const show = (r: Recovery) => line.show(progressText(r));
   while (recovery.state === "running") {
     show(recovery);
     await sleep(intervalMs);
@@ -62,7 +64,7 @@ export const recoverWebhook = async (
     recovery = decodeOrFail(Recovery, response.data);
   }
   show(recovery);
-  if (io.errIsTty) io.err("\n");
+  line.end();
   if (options.json === true) io.out(JSON.stringify(recovery, null, 2) + "\n");
   else io.out(`${recovery.state}: ${recovery.handedOver} of ${recovery.count} dead letters handed over\n`);
   if (recovery.state === "failed")

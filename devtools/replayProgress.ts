@@ -1,5 +1,6 @@
 import { type ReplayView } from "../src/functions/replays/replaysApi";
 import { type CliIo, formatCount } from "./cliArgs";
+import { statusLine } from "./statusLine";
 
 /**
  * A replay's progress as one line on stderr: rewritten in place on a terminal, otherwise a new line only when it
@@ -59,17 +60,6 @@ export interface ProgressLine {
 }
 
 export const progressLine = (io: CliIo): ProgressLine => {
-  let last: string | undefined;
-  return {
-    show(replay) {
-      const text = progressText(replay);
-      if (io.errIsTty) io.err(`\r${text}\x1b[K`);
-      else if (text !== last) io.err(`${text}\n`);
-      last = text;
-    },
-    end() {
-      if (io.errIsTty && last !== undefined) io.err("\n");
-      last = undefined;
-    },
-  };
+  const line = statusLine(io);
+  return { show: (replay) => line.show(progressText(replay)), end: line.end };
 };

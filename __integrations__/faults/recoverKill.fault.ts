@@ -1,14 +1,10 @@
-import { createServer, request as httpRequest, type Server } from "node:http";
-import { type AddressInfo } from "node:net";
-
-import { azuriteConnectionString, type RunningAzurite, startAzurite } from "functions-local-host";
-
 import { type Recovery } from "../agent/adminClient";
 import { startReceiver, type WebhookReceiver } from "../agent/receiver";
 import { failing } from "../agent/responses";
 import { waitFor, waitForValue } from "../agent/waitFor";
 import { publishMany } from "./support/bulkPublish";
 import { type FaultStack, startFaultStack } from "./support/faultStack";
+import { azuriteBehindKillingProxy, type KillingProxy } from "./support/killingTableProxy";
 
 // A recovery killed mid-way: the runtime reaches its table storage through a proxy that, armed, SIGKILLs the
 // runtime when the recovery's third removal of a dead letter arrives (never forwarded: that replay is started, its
@@ -18,51 +14,6 @@ import { type FaultStack, startFaultStack } from "./support/faultStack";
 
 const DEAD_LETTERS = 12;
 const KILL_AT_DELETE = 3;
-
-interface KillingProxy {
-  readonly port: number;
-  arm(onDelete: () => void): void;
-  close(): Promise<void>;
-}
-
-/** Forwards table requests to Azurite; armed, the KILL_AT_DELETE-th DELETE on DeadLetters calls the kill instead. */
-const startKillingProxy = async (tablePort: number): Promise<KillingProxy> => {
-  let armed: { kill: () => void; deletes: number } | undefined;
-  const server: Server = createServer((req, res) => {
-    if (armed !== undefined && req.method === "DELETE" && (req.url ?? "").includes("/DeadLetters(")) {
-      armed.deletes++;
-      if (armed.deletes === KILL_AT_DELETE) {
-        const { kill } = armed;
-        armed = undefined;
-        kill();
-        req.socket.destroy();
-        return;
-      }
-    }
-    const upstream = httpRequest(
-      { host: "127.0.0.1", port: tablePort, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on("error", () => res.destroy());
-    req.pipe(upstream);
-  });
-  server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    arm: (kill) => {
-      armed = { kill, deletes: 0 };
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-};
 
 describe("a recovery killed mid-way", () => {
   let stack: FaultStack | undefined;
@@ -81,17 +32,7 @@ describe("a recovery killed mid-way", () => {
       // A 400 is not retried: each delivery is dead-lettered at its first attempt.
       env: { RETRY_SCHEDULE: "0" },
       persistent: true,
-      storage: async (dataDir): Promise<RunningAzurite> => {
-        const azurite = await startAzurite({ location: `${dataDir}/azurite` });
-        proxy = await startKillingProxy(azurite.tablePort);
-        return {
-          ...azurite,
-          pid: azurite.pid,
-          stop: () => azurite.stop(),
-          tablePort: proxy.port,
-          connectionString: azuriteConnectionString(azurite.blobPort, proxy.port, azurite.queuePort),
-        };
-      },
+      storage: azuriteBehindKillingProxy("DeadLetters", (p) => (proxy = p)),
     });
     receiver = await startReceiver({
       name: "recover",
@@ -122,11 +63,14 @@ describe("a recovery killed mid-way", () => {
     let killed = false;
     let answeredAtKill = 0;
     const answered = () => receiver!.requests.filter((r) => r.status === 200);
-    proxy!.arm(() => {
-      killed = true;
-      answeredAtKill = answered().length;
-      void runtime.kill();
-    });
+    proxy!.arm(
+      () => {
+        killed = true;
+        answeredAtKill = answered().length;
+        void runtime.kill();
+      },
+      { nth: KILL_AT_DELETE },
+    );
     const { recovery, location } = await stack.admin.recover(webhook.id, new Date(0).toISOString());
     expect(recovery.count).toBe(DEAD_LETTERS);
     await runtime.exited();

@@ -1,13 +1,9 @@
-import { createServer, request as httpRequest, type Server } from "node:http";
-import { type AddressInfo } from "node:net";
-
-import { azuriteConnectionString, type RunningAzurite, startAzurite } from "functions-local-host";
-
 import { startReceiver, type WebhookReceiver } from "../agent/receiver";
 import { failing } from "../agent/responses";
 import { waitFor, waitForValue } from "../agent/waitFor";
 import { publishMany } from "./support/bulkPublish";
 import { type FaultStack, startFaultStack } from "./support/faultStack";
+import { azuriteBehindKillingProxy, type KillingProxy, type KillPoint } from "./support/killingTableProxy";
 
 // A dead-letter replay killed mid-way: the runtime reaches its table storage through a proxy that, armed, SIGKILLs
 // the runtime when the replay's removal of the dead letter arrives, either before forwarding it (the kill falls
@@ -17,62 +13,6 @@ import { type FaultStack, startFaultStack } from "./support/faultStack";
 // in flight at the kill), and the dead letter is gone in the end.
 
 const DEAD_LETTERS = 5;
-
-type KillPoint = "before-removal" | "after-removal";
-
-interface KillingProxy {
-  readonly port: number;
-  arm(onDelete: () => void, at: KillPoint): void;
-  close(): Promise<void>;
-}
-
-/**
- * Forwards table requests to Azurite. Armed, the next DELETE on the DeadLetters table calls onDelete either as it
- * arrives (and is never forwarded) or once Azurite has done it (and its answer never reaches the runtime).
- */
-const startKillingProxy = async (tablePort: number): Promise<KillingProxy> => {
-  let armed: { kill: () => void; at: KillPoint } | undefined;
-  const server: Server = createServer((req, res) => {
-    const trap =
-      armed !== undefined && req.method === "DELETE" && (req.url ?? "").includes("/DeadLetters(")
-        ? armed
-        : undefined;
-    if (trap !== undefined) armed = undefined;
-    if (trap?.at === "before-removal") {
-      trap.kill();
-      req.socket.destroy();
-      return;
-    }
-    const upstream = httpRequest(
-      { host: "127.0.0.1", port: tablePort, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        if (trap !== undefined) {
-          trap.kill();
-          req.socket.destroy();
-          answer.resume();
-          return;
-        }
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on("error", () => res.destroy());
-    req.pipe(upstream);
-  });
-  server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    arm: (kill, at) => {
-      armed = { kill, at };
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-};
 
 describe("a dead-letter replay killed mid-way", () => {
   let stack: FaultStack | undefined;
@@ -94,17 +34,7 @@ describe("a dead-letter replay killed mid-way", () => {
         env: { RETRY_SCHEDULE: "0" },
         // On disk: the restart must read the webhooks with the same secrets key (kept in the data folder).
         persistent: true,
-        storage: async (dataDir): Promise<RunningAzurite> => {
-          const azurite = await startAzurite({ location: `${dataDir}/azurite` });
-          proxy = await startKillingProxy(azurite.tablePort);
-          return {
-            ...azurite,
-            pid: azurite.pid,
-            stop: () => azurite.stop(),
-            tablePort: proxy.port,
-            connectionString: azuriteConnectionString(azurite.blobPort, proxy.port, azurite.queuePort),
-          };
-        },
+        storage: azuriteBehindKillingProxy("DeadLetters", (p) => (proxy = p)),
       });
       receiver = await startReceiver({
         name: "replay",
@@ -140,11 +70,14 @@ describe("a dead-letter replay killed mid-way", () => {
       let answeredAtKill = 0;
       const answered = (): number =>
         receiver!.requests.filter((r) => r.webhookId === victim && r.status === 200).length;
-      proxy!.arm(() => {
-        killed = true;
-        answeredAtKill = answered();
-        void runtime.kill();
-      }, at);
+      proxy!.arm(
+        () => {
+          killed = true;
+          answeredAtKill = answered();
+          void runtime.kill();
+        },
+        { at },
+      );
       await stack.admin.replay(victim).catch(() => undefined);
       await runtime.exited();
       expect(killed).toBe(true);

@@ -1,3 +1,8 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
 import { runCli, USAGE } from "./cli";
 import { bufferedIo } from "./cliArgs";
 
@@ -64,5 +69,42 @@ describe("dispatcher (the command switch)", () => {
     expect((await run(["webhooks", "list", "--bogus"])).stderr).toContain(
       "dispatcher webhooks list: Unknown option '--bogus'",
     );
+  });
+});
+
+// The CLI is also the local host's process: a command module that imports the app's function modules (say a codec
+// next to a registration) makes the CLI load @azure/functions and durable-functions before the host is set up, so
+// they start in test mode and the app's startup code runs in the CLI, printing to stdout ahead of `start --json`'s
+// ready line (a real break, found by the telemetry fault test). Only the local host may load them.
+describe("dispatcher (what the CLI process loads)", () => {
+  const REPO = path.join(__dirname, "..");
+  const CLI = path.join(REPO, "dist", "devtools", "cli.js");
+
+  it("loads neither @azure/functions nor durable-functions from the app's modules, and prints only its help", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "cli-loads-"));
+    try {
+      const hook = path.join(dir, "hook.js");
+      writeFileSync(
+        hook,
+        `const Module = require("module");
+const load = Module._load;
+const seen = [];
+Module._load = function (request, parent, isMain) {
+  if (/^(@azure\\/functions|durable-functions)$/.test(request) && parent && !parent.filename.includes("node_modules") && !parent.filename.includes(${JSON.stringify(path.sep + "local-host" + path.sep)}))
+    seen.push(request + " from " + parent.filename);
+  return load.apply(this, arguments);
+};
+process.on("exit", () => process.stderr.write("LOADS " + JSON.stringify(seen) + "\\n"));
+`,
+      );
+      const run = spawnSync(process.execPath, ["-r", hook, CLI, "help"], { cwd: REPO, encoding: "utf8" });
+      expect(run.status).toBe(0);
+      const loads = /LOADS (.*)/.exec(run.stderr)?.[1];
+      expect(loads).toBeDefined();
+      expect(JSON.parse(loads ?? "null")).toEqual([]);
+      expect(run.stdout).toBe(USAGE + "\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,7 +2,7 @@ import * as E from "fp-ts/Either";
 
 import { fieldErrorsOf } from "../src/domain/fieldErrors";
 import { ReplayRequest } from "../src/domain/replay";
-import { ReplayView } from "../src/functions/replays/replaysApi";
+import { ReplayView } from "../src/domain/replay";
 import { adminTarget, call, CONNECTION, decodeOrFail, expectStatus } from "./adminApi";
 import { type CliIo, CommandError, parseCommandArgs, runCommand, UsageError } from "./cliArgs";
 import { partitionsText, progressLine } from "./replayProgress";

@@ -1,4 +1,4 @@
-import { type ReplayView } from "../src/functions/replays/replaysApi";
+import { type ReplayView } from "../src/domain/replay";
 import { type CliIo, formatCount } from "./cliArgs";
 import { statusLine } from "./statusLine";
 

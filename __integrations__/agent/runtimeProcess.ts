@@ -75,10 +75,18 @@ export const startRuntimeProcess = (
       if (end < 0) return;
       ready = true;
       const line = stdout.slice(0, end);
+      let info: ReadyLine;
+      try {
+        info = JSON.parse(line) as ReadyLine;
+      } catch {
+        // Anything on stdout ahead of the ready line breaks `start --json`'s contract: stop the child, say so.
+        fail(`printed something other than its JSON ready line first:\n${line.slice(0, 200)}`);
+        return;
+      }
       clearTimeout(timer);
       child.off("exit", early);
       resolve({
-        info: JSON.parse(line) as ReadyLine,
+        info,
         pid: child.pid ?? -1,
         stderr: () => stderr,
         stdout: () => stdout,

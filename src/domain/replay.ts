@@ -98,6 +98,54 @@ export const Replay = t.intersection(
 );
 export type Replay = t.TypeOf<typeof Replay>;
 
+/** A replay as the API shows it (GET, and the answer to POST and DELETE); the OpenAPI schema mirrors it. */
+export const ReplayView = t.intersection(
+  [
+    t.type({
+      id: t.string,
+      webhookId: t.string,
+      state: ReplayState,
+      from: t.string,
+      to: t.string,
+      events: t.array(t.string),
+      rate: t.number,
+      eventsRead: t.number,
+      deliveries: t.type({
+        planned: t.number,
+        delivered: t.number,
+        retried: t.number,
+        deadLettered: t.number,
+        dropped: t.number,
+      }),
+      /** Per partition: the last sequence number handed over, and whether the partition reached `to`. */
+      partitions: t.record(t.string, PartitionPosition),
+      startedAt: t.string,
+    }),
+    t.partial({ finishedAt: t.string, error: t.string }),
+  ],
+  "Replay",
+);
+export type ReplayView = t.TypeOf<typeof ReplayView>;
+
+export const replayView = (replay: Replay): ReplayView => {
+  const { eventsRead, ...deliveries } = replay.counts;
+  return {
+    id: replay.id,
+    webhookId: replay.webhookId,
+    state: replay.state,
+    from: replay.from,
+    to: replay.to,
+    events: replay.events,
+    rate: replay.rate,
+    eventsRead,
+    deliveries,
+    partitions: replay.partitions,
+    startedAt: replay.startedAt,
+    ...(replay.finishedAt === undefined ? {} : { finishedAt: replay.finishedAt }),
+    ...(replay.error === undefined ? {} : { error: replay.error }),
+  };
+};
+
 export const isFinal = (state: ReplayState): boolean => state !== "running";
 
 /** The oldest time the hub still holds, by its retention. */

@@ -1,69 +1,14 @@
 import { type HttpRequest, type HttpResponseInit } from "@azure/functions";
 import * as E from "fp-ts/Either";
-import * as t from "io-ts";
 
 import { type ReplayStore } from "../../adapters/tables/replays";
 import { type WebhookStore } from "../../adapters/tables/webhookStore";
 import { type DispatchSettings } from "../../domain/dispatch";
-import {
-  NO_COUNTS,
-  PartitionPosition,
-  type Replay,
-  ReplayState,
-  validateReplayRequest,
-} from "../../domain/replay";
+import { NO_COUNTS, type Replay, replayView, validateReplayRequest } from "../../domain/replay";
 import { type OrchestrationStarter } from "../dispatch/orchestrationStarter";
 import { json, problem } from "../http/problem";
 import { readJsonBody } from "../http/requestBody";
 import { REPLAY_ORCHESTRATOR, type ReplayInput, replayInstanceId } from "./replayOrchestrator";
-
-/** A replay as the API shows it (GET, and the answer to POST and DELETE); the OpenAPI schema mirrors it. */
-export const ReplayView = t.intersection(
-  [
-    t.type({
-      id: t.string,
-      webhookId: t.string,
-      state: ReplayState,
-      from: t.string,
-      to: t.string,
-      events: t.array(t.string),
-      rate: t.number,
-      eventsRead: t.number,
-      deliveries: t.type({
-        planned: t.number,
-        delivered: t.number,
-        retried: t.number,
-        deadLettered: t.number,
-        dropped: t.number,
-      }),
-      /** Per partition: the last sequence number handed over, and whether the partition reached `to`. */
-      partitions: t.record(t.string, PartitionPosition),
-      startedAt: t.string,
-    }),
-    t.partial({ finishedAt: t.string, error: t.string }),
-  ],
-  "Replay",
-);
-export type ReplayView = t.TypeOf<typeof ReplayView>;
-
-export const replayView = (replay: Replay): ReplayView => {
-  const { eventsRead, ...deliveries } = replay.counts;
-  return {
-    id: replay.id,
-    webhookId: replay.webhookId,
-    state: replay.state,
-    from: replay.from,
-    to: replay.to,
-    events: replay.events,
-    rate: replay.rate,
-    eventsRead,
-    deliveries,
-    partitions: replay.partitions,
-    startedAt: replay.startedAt,
-    ...(replay.finishedAt === undefined ? {} : { finishedAt: replay.finishedAt }),
-    ...(replay.error === undefined ? {} : { error: replay.error }),
-  };
-};
 
 export interface ReplaysApiDeps {
   readonly webhooks: Pick<WebhookStore, "get">;

@@ -2,6 +2,7 @@ import type * as t from "io-ts";
 
 import { DeadLetter } from "../../adapters/tables/deadLetters";
 import { DeliveryAttempt } from "../../adapters/tables/deliveryLog";
+import { ReplayView } from "../../domain/replay";
 import { WebhookSettings } from "../../domain/webhook";
 import { WebhookInputBody } from "../../domain/webhookInput";
 import { type SchemaDocument } from "../../test-support/jsonSchema";
@@ -9,7 +10,6 @@ import { shapeOfCodec, shapeOfSchema } from "../../test-support/schemaShapes";
 import { Accepted } from "../deliveryRecords/deliveryRecordsApi";
 import { Recovery } from "../deliveryRecords/recovery";
 import { Problem } from "../http/problem";
-import { ReplayView } from "../replays/replaysApi";
 import { WebhookHealth } from "../webhooks/healthView";
 import { SecretRotated, WebhookCreated, WebhookView } from "../webhooks/webhookView";
 import { Health } from "./health";

@@ -143,25 +143,116 @@ describe("subject streams (Azurite)", () => {
     expect((await makeTableSubjectStreams(tableClient(table)).get("wh1", "A"))?.settledSeq).toBe(3);
   });
 
-  it("keeps the ETag each write returns (updates included): settling one after another reads storage once", async () => {
+  it("keeps the ETag each write returns (updates included): the process that created a stream settles it without reading, another reads once", async () => {
     const table = freshTableName("Streams");
-    const client = tableClient(table);
-    let reads = 0;
-    const counting = new Proxy(client, {
-      get(target, property, receiver) {
-        if (property !== "getEntity") return Reflect.get(target, property, receiver) as unknown;
-        return (...args: Parameters<TableClient["getEntity"]>) => {
-          if (String(args[1]).startsWith("p|")) reads++;
-          return target.getEntity(...args);
-        };
-      },
-    });
-    const streams = makeTableSubjectStreams(counting);
+    const reads = { creator: 0, other: 0 };
+    const streams = makeTableSubjectStreams(
+      counting(tableClient(table), (op, rowKey) => {
+        if (op === "getEntity" && rowKey.startsWith("p|")) reads.creator++;
+      }),
+    );
     const ref = { webhookId: "wh1", subjectId: "A" };
     await streams.number([1, 2, 3, 4].map((i) => candidate(`a${i}`, "A", i)));
-    for (const n of [1, 2, 3, 4])
+    for (const n of [1, 2])
       await streams.apply([{ ...ref, event: { kind: "delivered", n, deliveryId: `a${n}` } }]);
-    expect(reads).toBe(1);
+    // This process created the stream's cursor, so it knows there was no progress yet: nothing to read.
+    expect(reads.creator).toBe(0);
+    const other = makeTableSubjectStreams(
+      counting(tableClient(table), (op, rowKey) => {
+        if (op === "getEntity" && rowKey.startsWith("p|")) reads.other++;
+      }),
+    );
+    for (const n of [3, 4])
+      await other.apply([{ ...ref, event: { kind: "delivered", n, deliveryId: `a${n}` } }]);
+    expect(reads.other).toBe(1);
     expect((await makeTableSubjectStreams(tableClient(table)).get("wh1", "A"))?.settledSeq).toBe(4);
   });
+
+  it("numbers unseen subjects without reading their cursors while they have been new; a wrong guess costs one refused transaction and the reads, and changes no number", async () => {
+    const table = freshTableName("Streams");
+    const first = makeTableSubjectStreams(tableClient(table));
+    await first.number([candidate("a1", "A", 0), candidate("b1", "B", 1)]);
+    const ops = { cursorReads: 0, transactions: 0 };
+    const second = makeTableSubjectStreams(
+      counting(tableClient(table), (op, rowKey) => {
+        if (op === "getEntity" && rowKey.startsWith("c|")) ops.cursorReads++;
+        if (op === "submitTransaction") ops.transactions++;
+      }),
+    );
+    const tally = async (batch: ReadonlyArray<OrderedCandidate>) => {
+      ops.cursorReads = 0;
+      ops.transactions = 0;
+      const numbered = numbersOf((await second.number(batch)).sequences);
+      return { numbered, ...ops };
+    };
+    // A process new to the webhook guesses that its subjects are new: A is not, so the transaction is refused,
+    // A and C are read, and both are numbered from storage.
+    expect(await tally([candidate("a2", "A", 2), candidate("c1", "C", 3)])).toEqual({
+      numbered: { a2: [2, "a1"], c1: [1, null] },
+      cursorReads: 2,
+      transactions: 2,
+    });
+    // Half of what it did not know was new: it reads until new subjects are the rule again (three batches).
+    expect(await tally([candidate("d1", "D", 4)])).toEqual({
+      numbered: { d1: [1, null] },
+      cursorReads: 1,
+      transactions: 1,
+    });
+    expect(await tally([candidate("e1", "E", 5)])).toEqual({
+      numbered: { e1: [1, null] },
+      cursorReads: 1,
+      transactions: 1,
+    });
+    expect(await tally([candidate("f1", "F", 6)])).toEqual({
+      numbered: { f1: [1, null] },
+      cursorReads: 0,
+      transactions: 1,
+    });
+    // Known streams come from the cache whatever the guess.
+    expect(await tally([candidate("a3", "A", 7), candidate("f2", "F", 8)])).toEqual({
+      numbered: { a3: [3, "a2"], f2: [2, "f1"] },
+      cursorReads: 0,
+      transactions: 1,
+    });
+    expect(
+      (await makeTableSubjectStreams(tableClient(table)).number([candidate("a4", "A", 9)])).sequences.get(
+        "a4",
+      ),
+    ).toMatchObject({ n: 4, previousId: "a3" });
+  });
+
+  it("a refused transaction of one webhook leaves another webhook's numbers committed and unread", async () => {
+    const table = freshTableName("Streams");
+    await makeTableSubjectStreams(tableClient(table)).number([candidate("a1", "A", 0, "wh1")]);
+    const rows: string[] = [];
+    const streams = makeTableSubjectStreams(
+      counting(tableClient(table), (op, rowKey, partitionKey) => {
+        if (op === "getEntity") rows.push(`${partitionKey}/${rowKey}`);
+      }),
+    );
+    const result = await streams.number([candidate("a2", "A", 1, "wh1"), candidate("x1", "X", 2, "wh2")]);
+    expect(numbersOf(result.sequences)).toEqual({ a2: [2, "a1"], x1: [1, null] });
+    expect(rows).toEqual(["wh1/c|A"]);
+  });
 });
+
+/** The table client, telling `seen` about each point read (row key, partition key) and each transaction. */
+const counting = (
+  client: TableClient,
+  seen: (op: "getEntity" | "submitTransaction", rowKey: string, partitionKey: string) => void,
+): TableClient =>
+  new Proxy(client, {
+    get(target, property, receiver) {
+      if (property === "getEntity")
+        return (...args: Parameters<TableClient["getEntity"]>) => {
+          seen("getEntity", String(args[1]), String(args[0]));
+          return target.getEntity(...args);
+        };
+      if (property === "submitTransaction")
+        return (...args: Parameters<TableClient["submitTransaction"]>) => {
+          seen("submitTransaction", "", "");
+          return target.submitTransaction(...args);
+        };
+      return Reflect.get(target, property, receiver) as unknown;
+    },
+  });

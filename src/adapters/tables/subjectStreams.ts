@@ -27,6 +27,12 @@ import { statusOf, tableInitializer } from "./tableErrors";
  * - `p|<subjectId>` the progress: settled up to n, state, the held head. Written by the delivery path.
  * Both kinds of row are cached per process; the cache can only lag (numbers and progress only grow), and every
  * write is guarded by the ETag read, so a stale cache costs a re-read, never a wrong number.
+ *
+ * Subjects the process has not seen cost no read when a webhook's unseen subjects have lately been new ones:
+ * their cursors are created without reading (a create fails when the row exists, so a guess that was wrong costs
+ * one refused transaction, then the reads), and a stream whose cursor this process created starts with the
+ * progress every new stream has, cached (no progress row can exist before its cursor). Whether to guess is
+ * learnt per webhook from what the last batches found.
  */
 export interface SubjectStreams {
   /** Numbers the ordered deliveries of one batch (in stream order) durably; returns each one's sequence. */
@@ -68,6 +74,13 @@ const PROGRESS = "p|";
 /** Entity-group transactions take at most 100 operations. */
 const MAX_OPS = 100;
 const MAX_CONFLICT_RETRIES = 8;
+/**
+ * Guessing that unseen subjects are new: the share of a webhook's unseen subjects found new, smoothed over
+ * batches (this weight for the newest), starting at 1; guess while it is at least GUESS_AT. One batch of known
+ * subjects turns guessing off; three batches of new ones turn it on again.
+ */
+const NEWNESS_WEIGHT = 0.5;
+const GUESS_AT = 0.9;
 
 interface Cached<A> {
   readonly value: A;
@@ -109,6 +122,15 @@ export const makeTableSubjectStreams = (client: TableClient): SubjectStreams => 
     }
   };
 
+  /** Per webhook: how new its unseen subjects have been lately (see NEWNESS_WEIGHT). */
+  const newness = new Map<string, number>();
+  const noteNewness = (webhookId: string, found: number, fresh: number): void => {
+    if (found === 0) return;
+    const before = newness.get(webhookId) ?? 1;
+    newness.set(webhookId, (1 - NEWNESS_WEIGHT) * before + NEWNESS_WEIGHT * (fresh / found));
+  };
+  const guesses = (webhookId: string): boolean => (newness.get(webhookId) ?? 1) >= GUESS_AT;
+
   const loadCursor = async (webhookId: string, subjectId: string): Promise<Cached<SubjectCursor>> => {
     const row = await readRow(webhookId, CURSOR + subjectId);
     const cached: Cached<SubjectCursor> =
@@ -146,14 +168,40 @@ export const makeTableSubjectStreams = (client: TableClient): SubjectStreams => 
     return etags;
   };
 
-  const numberOnce = async (candidates: ReadonlyArray<OrderedCandidate>): Promise<NumberingResult> => {
+  /**
+   * Numbers candidates once. Streams whose transaction was refused by a conflict (a wrong guess, another writer)
+   * come back in `retry` with their cursors uncached, to be read and numbered again; the others are done.
+   */
+  const numberOnce = async (
+    candidates: ReadonlyArray<OrderedCandidate>,
+    mayGuess: boolean,
+  ): Promise<NumberingResult & { retry: OrderedCandidate[]; conflict?: unknown }> => {
     const keys = new Map<string, StreamRef>();
     for (const c of candidates) keys.set(streamKey(c.webhookId, c.subjectId), c);
+    /** Streams without a cursor row as far as this attempt knows (read as absent, or guessed). */
+    const created = new Set<string>();
+    const guessed = new Set<string>();
+    const reads = new Map<string, { found: number; fresh: number }>();
     await Promise.all(
-      [...keys].map(([key, ref]) =>
-        cursors.has(key) ? Promise.resolve(undefined) : loadCursor(ref.webhookId, ref.subjectId),
-      ),
+      [...keys].map(async ([key, ref]) => {
+        if (cursors.has(key)) return;
+        if (mayGuess && guesses(ref.webhookId)) {
+          cursors.set(key, { value: EMPTY_CURSOR });
+          guessed.add(key);
+          created.add(key);
+          return;
+        }
+        const cached = await loadCursor(ref.webhookId, ref.subjectId);
+        const tally = reads.get(ref.webhookId) ?? { found: 0, fresh: 0 };
+        tally.found++;
+        if (cached.etag === undefined) {
+          tally.fresh++;
+          created.add(key);
+        }
+        reads.set(ref.webhookId, tally);
+      }),
     );
+    for (const [webhookId, { found, fresh }] of reads) noteNewness(webhookId, found, fresh);
     const assignment = assignSequences((key) => cursors.get(key)?.value ?? EMPTY_CURSOR, candidates);
     const sequences = new Map<string, Sequence>();
     const settledBefore: string[] = [];
@@ -167,13 +215,12 @@ export const makeTableSubjectStreams = (client: TableClient): SubjectStreams => 
     // One unit per stream: its cursor and the numbers given to it, written together.
     const byWebhook = new Map<
       string,
-      Array<{ key: string; subjectId: string; actions: TransactionAction[] }>
+      Array<{ key: string; subjectId: string; actions: TransactionAction[]; items: OrderedCandidate[] }>
     >();
     const assignedByKey = new Map<string, Array<{ candidate: OrderedCandidate; sequence: Sequence }>>();
     for (const a of assignment.assigned) {
       const key = streamKey(a.candidate.webhookId, a.candidate.subjectId);
       assignedByKey.set(key, [...(assignedByKey.get(key) ?? []), a]);
-      sequences.set(a.candidate.deliveryId, a.sequence);
     }
     for (const [key, cursor] of assignment.cursors) {
       const items = assignedByKey.get(key) ?? [];
@@ -207,28 +254,43 @@ export const makeTableSubjectStreams = (client: TableClient): SubjectStreams => 
         ]),
       ];
       const units = byWebhook.get(first.webhookId) ?? [];
-      units.push({ key, subjectId: first.subjectId, actions });
+      units.push({ key, subjectId: first.subjectId, actions, items: items.map((i) => i.candidate) });
       byWebhook.set(first.webhookId, units);
     }
+    const retryKeys = new Set<string>();
+    let conflict: unknown;
     await Promise.all(
-      [...byWebhook].map(async ([, units]) => {
+      [...byWebhook].map(async ([webhookId, units]) => {
         for (const batch of packUnits(units)) {
           try {
             const etags = await submit(batch.flatMap((u) => u.actions));
+            let guessedHere = 0;
             for (const u of batch) {
               const cursor = assignment.cursors.get(u.key);
               const etag = etags.get(CURSOR + u.subjectId);
               if (cursor !== undefined && etag !== undefined) cursors.set(u.key, { value: cursor, etag });
               else cursors.delete(u.key);
+              for (const item of u.items) {
+                const sequence = assignedByKey.get(u.key)?.find((a) => a.candidate === item)?.sequence;
+                if (sequence !== undefined) sequences.set(item.deliveryId, sequence);
+              }
+              if (guessed.has(u.key)) guessedHere++;
+              // This transaction created the stream: it has no progress row yet.
+              if (created.has(u.key) && !progresses.has(u.key))
+                cacheProgress(u.key, { value: INITIAL_PROGRESS });
             }
+            noteNewness(webhookId, guessedHere, guessedHere);
           } catch (error) {
             for (const u of batch) cursors.delete(u.key);
-            throw error;
+            if (!isConflict(error)) throw error;
+            conflict = error;
+            for (const u of batch) retryKeys.add(u.key);
           }
         }
       }),
     );
-    return { sequences, settledBefore };
+    const retry = candidates.filter((c) => retryKeys.has(streamKey(c.webhookId, c.subjectId)));
+    return { sequences, settledBefore, retry, ...(conflict === undefined ? {} : { conflict }) };
   };
 
   const applyOnce = async (
@@ -312,13 +374,18 @@ export const makeTableSubjectStreams = (client: TableClient): SubjectStreams => 
     async number(candidates) {
       if (candidates.length === 0) return { sequences: new Map(), settledBefore: [] };
       await ready();
+      const sequences = new Map<string, Sequence>();
+      const settledBefore = new Set<string>();
+      let pending = candidates;
       for (let attempt = 0; ; attempt++) {
-        try {
-          return await numberOnce(candidates);
-        } catch (error) {
-          // Another writer (a second partition carrying the same subject) moved a cursor: read again, renumber.
-          if (!isConflict(error) || attempt >= MAX_CONFLICT_RETRIES) throw error;
-        }
+        // A refused stream (its cursor existed after all, or another writer, say a second partition carrying the
+        // same subject, moved it) is read and numbered again; the streams that committed keep their numbers.
+        const once = await numberOnce(pending, attempt === 0);
+        for (const [id, sequence] of once.sequences) sequences.set(id, sequence);
+        for (const id of once.settledBefore) settledBefore.add(id);
+        if (once.retry.length === 0) return { sequences, settledBefore: [...settledBefore] };
+        if (attempt >= MAX_CONFLICT_RETRIES) throw once.conflict;
+        pending = once.retry;
       }
     },
 

@@ -148,8 +148,8 @@ describe("readiness and progressAfter", () => {
 
 describe("sequenceHeaders", () => {
   it("names the previous delivery except for the first", () => {
-    expect(sequenceHeaders({ n: 1, subjectId: "s" })).toEqual({ "webhook-sequence": "1" });
-    expect(sequenceHeaders({ n: 2, subjectId: "s", previousId: "msg_1" })).toEqual({
+    expect(sequenceHeaders({ n: 1 })).toEqual({ "webhook-sequence": "1" });
+    expect(sequenceHeaders({ n: 2, previousId: "msg_1" })).toEqual({
       "webhook-sequence": "2",
       "webhook-previous-id": "msg_1",
     });
@@ -159,7 +159,10 @@ describe("sequenceHeaders", () => {
 describe("chunkByStream", () => {
   const item = (id: string, subjectId?: string, n = 0) => ({
     id,
-    delivery: { webhookId: "wh1", ...(subjectId === undefined ? {} : { sequence: { n, subjectId } }) },
+    delivery: {
+      webhookId: "wh1",
+      ...(subjectId === undefined ? {} : { subject: subjectId, sequence: { n } }),
+    },
   });
   it("keeps a stream's deliveries together and in order, and unordered ones in plan order", () => {
     const chunks = chunkByStream(

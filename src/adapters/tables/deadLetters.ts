@@ -5,6 +5,11 @@ import { type Delivery } from "../../domain/deliveryPlan";
 import { type Sequence, SequenceCodec } from "../../domain/ordering";
 import { statusOf, tableInitializer } from "./tableErrors";
 
+/** An ordered dead letter's place in its stream, with the stream's opaque id for operators (the API shows it). */
+export const DeadLetterSequence = t.intersection([SequenceCodec, t.partial({ subjectId: t.string })]);
+export type DeadLetterSequence = t.TypeOf<typeof DeadLetterSequence>;
+const sequenceOf = ({ subjectId: _subjectId, ...sequence }: DeadLetterSequence): Sequence => sequence;
+
 /**
  * A delivery given up on: everything needed to send it again with the same delivery id. `body` is exactly the
  * body that was sent; `headers` are the webhook's own at the time (signatures are made afresh on replay, never
@@ -24,7 +29,12 @@ export const DeadLetter = t.intersection(
       firstAttemptAt: t.string,
       deadLetteredAt: t.string,
     }),
-    t.partial({ subject: t.string, sequence: SequenceCodec, lastStatus: t.number, lastError: t.string }),
+    t.partial({
+      subject: t.string,
+      sequence: DeadLetterSequence,
+      lastStatus: t.number,
+      lastError: t.string,
+    }),
   ],
   "DeadLetter",
 );
@@ -71,7 +81,7 @@ const fromEntity = (e: Record<string, unknown>): DeadLetter => ({
   webhookId: String(e.webhookId),
   eventId: String(e.eventId),
   ...(typeof e.subject === "string" ? { subject: e.subject } : {}),
-  ...(typeof e.sequence === "string" ? { sequence: JSON.parse(e.sequence) as Sequence } : {}),
+  ...(typeof e.sequence === "string" ? { sequence: JSON.parse(e.sequence) as DeadLetterSequence } : {}),
   url: String(e.url),
   body: String(e.body),
   headers: JSON.parse(String(e.headers)) as Record<string, string>,
@@ -96,7 +106,7 @@ export const deliveryOf = (letter: DeadLetter): Delivery => {
     webhookId: letter.webhookId,
     ...(letter.subject === undefined ? {} : { subject: letter.subject }),
     // A replay is an operator's re-send: it carries its sequence headers but is not held behind its stream.
-    ...(letter.sequence === undefined ? {} : { sequence: { ...letter.sequence, resend: true } }),
+    ...(letter.sequence === undefined ? {} : { sequence: { ...sequenceOf(letter.sequence), resend: true } }),
     message,
   };
 };

@@ -248,7 +248,6 @@ export const makeTableSubjectStreams = (client: TableClient): SubjectStreams => 
             partitionKey: candidate.webhookId,
             rowKey: ASSIGNED + candidate.deliveryId,
             n: sequence.n,
-            subjectId: sequence.subjectId,
             ...(sequence.previousId === undefined ? {} : { previousId: sequence.previousId }),
           },
         ]),
@@ -480,7 +479,6 @@ const cursorFromRow = (row: Record<string, unknown>): SubjectCursor => ({
 
 const sequenceFromRow = (row: Record<string, unknown>): Sequence => ({
   n: Number(row.n),
-  subjectId: String(row.subjectId),
   ...(typeof row.previousId === "string" ? { previousId: row.previousId } : {}),
 });
 

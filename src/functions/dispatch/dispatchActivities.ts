@@ -23,6 +23,7 @@ import {
   readiness,
   type Sequence,
   sequenceHeaders,
+  streamIdOf,
   streamKey,
   type SubjectProgress,
 } from "../../domain/ordering";
@@ -167,7 +168,13 @@ export const makeDeliverActivity =
       const sequence = p.delivery.sequence;
       const report = free[i];
       return sequence !== undefined && report !== undefined && delivered(report)
-        ? [{ webhookId: p.delivery.webhookId, subjectId: sequence.subjectId, event: settledBy(p, sequence) }]
+        ? [
+            {
+              webhookId: p.delivery.webhookId,
+              subjectId: streamIdOf(p.delivery),
+              event: settledBy(p, sequence),
+            },
+          ]
         : [];
     });
     if (resentHeads.length > 0) await streamsOf(deps).apply(resentHeads);
@@ -208,8 +215,7 @@ const deliverInOrder = async (
   const streams = streamsOf(deps);
   const queues = new Map<string, PendingDelivery[]>();
   for (const p of items) {
-    const sequence = p.delivery.sequence as Sequence;
-    const key = streamKey(p.delivery.webhookId, sequence.subjectId);
+    const key = streamKey(p.delivery.webhookId, streamIdOf(p.delivery));
     queues.set(key, [...(queues.get(key) ?? []), p]);
   }
   for (const queue of queues.values()) queue.sort((a, b) => nOf(a) - nOf(b));
@@ -276,7 +282,7 @@ const heldReport = (p: PendingDelivery, progress: SubjectProgress, at: string): 
 });
 
 const nOf = (p: PendingDelivery): number => p.delivery.sequence?.n ?? 0;
-const subjectOf = (p: PendingDelivery): string => p.delivery.sequence?.subjectId ?? "";
+const subjectOf = (p: PendingDelivery): string => streamIdOf(p.delivery);
 
 /** What a wave's outcome does to its stream: delivered settles it; a failure holds it (visible to operators). */
 const progressEventOf = (
@@ -334,7 +340,12 @@ export const makeDeadLetterActivity =
         ...(pending.delivery.subject === undefined ? {} : { subject: pending.delivery.subject }),
         ...(pending.delivery.sequence === undefined
           ? {}
-          : { sequence: withoutResend(pending.delivery.sequence) }),
+          : {
+              sequence: {
+                ...withoutResend(pending.delivery.sequence),
+                subjectId: streamIdOf(pending.delivery),
+              },
+            }),
         url: webhook?.url ?? "",
         body: JSON.stringify(pending.delivery.message),
         headers: webhook?.headers ?? {},
@@ -356,7 +367,7 @@ export const makeDeadLetterActivity =
       return [
         {
           webhookId: pending.delivery.webhookId,
-          subjectId: sequence.subjectId,
+          subjectId: streamIdOf(pending.delivery),
           event: {
             kind: "dead-lettered",
             n: sequence.n,

@@ -201,7 +201,8 @@ const holdAgain = (
         : others.find(
             (o) =>
               o.delivery.webhookId === p.delivery.webhookId &&
-              o.delivery.sequence?.subjectId === sequence.subjectId &&
+              o.delivery.sequence !== undefined &&
+              o.delivery.subject === p.delivery.subject &&
               o.delivery.sequence.n < sequence.n,
           );
     const looks = (p.looks ?? 0) + 1;
@@ -240,7 +241,8 @@ const actOnSubject = (
 const sameStream = (a: PendingDelivery, b: PendingDelivery): boolean =>
   a.delivery.webhookId === b.delivery.webhookId &&
   a.delivery.sequence !== undefined &&
-  a.delivery.sequence.subjectId === b.delivery.sequence?.subjectId;
+  b.delivery.sequence !== undefined &&
+  a.delivery.subject === b.delivery.subject;
 
 /**
  * One round: every chunk in parallel. Failure policy: if a chunk's activity still fails after its retries,

@@ -59,8 +59,7 @@ export const makeNumbering =
     const { sequences, settledBefore } = await deps.streams.number(candidates);
     // A redelivered batch (possibly cut at other boundaries) holds deliveries already settled: number 0 marks
     // them, so the deliver activity reports them settled instead of sending them again out of order.
-    const bySubject = new Map(candidates.map((c) => [c.deliveryId, c.subjectId]));
     const numbered: Record<string, Sequence> = Object.fromEntries(sequences);
-    for (const id of settledBefore) numbered[id] = { n: 0, subjectId: bySubject.get(id) ?? "" };
+    for (const id of settledBefore) numbered[id] = { n: 0 };
     return numbered;
   };

@@ -285,7 +285,7 @@ export const openApiDocument = {
           sequence: {
             type: "object",
             description: "an ordered delivery's place in its (webhook, subject) stream",
-            required: ["n", "subjectId"],
+            required: ["n"],
             properties: {
               n: { type: "number", description: "its webhook-sequence" },
               subjectId: { type: "string", description: "the opaque id of its subject stream" },

@@ -12,13 +12,16 @@ const attempt = (webhookId: string, ms: number, delivered: boolean): HealthAttem
   ...(delivered ? { status: 200 } : { error: "timeout" }),
 });
 
-/** The real client, counting the writes that reach the table. */
+/** The real client, counting the write requests that reach the table (a transaction is one). */
 const countingWrites = (client: TableClient) => {
   const counter = { writes: 0 };
   const counted = new Proxy(client, {
     get(target, key, receiver) {
       const value: unknown = Reflect.get(target, key, receiver);
-      if ((key === "createEntity" || key === "updateEntity") && typeof value === "function")
+      if (
+        (key === "createEntity" || key === "updateEntity" || key === "submitTransaction") &&
+        typeof value === "function"
+      )
         return (...args: unknown[]) => {
           counter.writes++;
           return (value as (...a: unknown[]) => unknown).apply(target, args);
@@ -55,6 +58,22 @@ describe("webhook health in Table Storage (Azurite)", () => {
     expect(counter.writes).toBeLessThanOrEqual(4);
     expect((await store.get("a"))?.consecutiveFailures).toBe(20);
     expect((await store.get("b"))?.recent[0]).toEqual({ start: T0, deliveries: 20, failures: 20 });
+  });
+
+  it("writes a round's rows in entity-group transactions of up to 100: 150 webhooks, 2 write requests", async () => {
+    const { counted, counter } = countingWrites(tableClient(freshTableName("Health")));
+    const store = makeTableWebhookHealth(counted, clock);
+    const ids = Array.from({ length: 150 }, (_, i) => `w${String(i).padStart(3, "0")}`);
+    await store.record(ids.map((id, i) => attempt(id, i, i % 3 !== 0)));
+    expect(counter.writes).toBe(2);
+    // Every row created (and then updated from the ETags the transactions returned: no read, still 2 per round).
+    await store.record(ids.map((id, i) => attempt(id, 1000 + i, false)));
+    expect(counter.writes).toBe(4);
+    const all = await store.list();
+    expect(all.size).toBe(150);
+    expect(all.get("w000")?.consecutiveFailures).toBe(2);
+    expect(all.get("w001")?.consecutiveFailures).toBe(1);
+    expect(all.get("w149")?.recent[0]).toEqual({ start: T0, deliveries: 2, failures: 1 });
   });
 
   it("two writers on one row (two instances) both count: a stale ETag is re-read and folded again", async () => {

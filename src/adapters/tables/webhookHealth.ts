@@ -1,4 +1,4 @@
-import { odata, type TableClient } from "@azure/data-tables";
+import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
 import * as E from "fp-ts/Either";
 
 import { type AttemptResult, emptyHealth, foldAttempts, HealthRecord } from "../../domain/health";
@@ -25,6 +25,8 @@ const MEMO_LIMIT = 10_000;
 const WRITE_ATTEMPTS = 8;
 /** Rows written at once within a round (a fan-out to many webhooks must not open a request per webhook at once). */
 const PARALLEL_WRITES = 32;
+/** Entity-group transactions take at most 100 operations. */
+const MAX_OPS = 100;
 
 interface Known {
   readonly record: HealthRecord;
@@ -41,8 +43,9 @@ const decode = (entity: { record?: unknown }, webhookId: string): HealthRecord =
 /**
  * One row per webhook (partition "health", row key = webhook id) holding its HealthRecord as JSON. Writes are
  * grouped: attempts recorded while a write round is in flight wait and go out together in the next round, one
- * write per webhook, so concurrent deliver activities of one process share writes instead of racing. Across
- * processes, every write is guarded by the row's ETag and redone from a fresh read when another one won.
+ * row per webhook, up to 100 rows in one entity-group transaction, so concurrent deliver activities of one
+ * process share writes instead of racing. Across processes, every write is guarded by the row's ETag and redone
+ * from a fresh read when another one won.
  */
 export const makeTableWebhookHealth = (client: TableClient, clock: { now(): Date }): WebhookHealthStore => {
   const ready = tableInitializer(client);
@@ -92,10 +95,8 @@ export const makeTableWebhookHealth = (client: TableClient, clock: { now(): Date
   let next: { promise: Promise<Round>; resolve: (round: Round) => void } | undefined;
   let flushing = false;
 
-  const writeRound = async (batch: Map<string, AttemptResult[]>): Promise<Round> => {
-    await ready();
-    const results: Round = new Map();
-    const work = [...batch];
+  /** Per row: read (or reuse), fold, write guarded by its ETag, up to PARALLEL_WRITES rows at once. */
+  const writeRows = async (work: ReadonlyArray<[string, AttemptResult[]]>, results: Round): Promise<void> => {
     let cursor = 0;
     const worker = async (): Promise<void> => {
       for (let item = work[cursor++]; item !== undefined; item = work[cursor++]) {
@@ -108,6 +109,66 @@ export const makeTableWebhookHealth = (client: TableClient, clock: { now(): Date
       }
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL_WRITES, work.length) }, worker));
+  };
+
+  /**
+   * Up to MAX_OPS webhooks' rows in one entity-group transaction (they share the partition): one storage
+   * transaction per round instead of one per webhook. When another writer changed one of the rows (a stale
+   * ETag, or a row created or removed meanwhile) the transaction changes nothing and the group is written row by
+   * row from fresh reads.
+   */
+  const writeGroup = async (
+    group: ReadonlyArray<[string, AttemptResult[]]>,
+    results: Round,
+  ): Promise<void> => {
+    const now = clock.now();
+    let plan: Array<{ webhookId: string; next: HealthRecord; action: TransactionAction }>;
+    try {
+      const currents: Array<Known | undefined> = [];
+      let cursor = 0;
+      const reader = async (): Promise<void> => {
+        for (let k = cursor++; k < group.length; k = cursor++) {
+          const webhookId = (group[k] as [string, AttemptResult[]])[0];
+          currents[k] = known.get(webhookId) ?? (await read(webhookId));
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(PARALLEL_WRITES, group.length) }, reader));
+      plan = group.map(([webhookId, attempts], k) => {
+        const current = currents[k];
+        const next = foldAttempts(current?.record ?? emptyHealth, attempts, now);
+        const entity = { partitionKey: HEALTH_PARTITION, rowKey: webhookId, record: JSON.stringify(next) };
+        const action: TransactionAction =
+          current === undefined ? ["create", entity] : ["update", entity, "Replace", { etag: current.etag }];
+        return { webhookId, next, action };
+      });
+    } catch {
+      for (const [webhookId] of group) known.delete(webhookId);
+      return writeRows(group, results);
+    }
+    try {
+      const response = await client.submitTransaction(plan.map((p) => p.action));
+      if (known.size + plan.length > MEMO_LIMIT) known.clear();
+      plan.forEach(({ webhookId, next }, k) => {
+        // Sub-responses come in the order of the actions.
+        const etag = response.subResponses[k]?.etag;
+        if (etag === undefined) known.delete(webhookId);
+        else known.set(webhookId, { record: next, etag });
+        results.set(webhookId, next);
+      });
+    } catch (error) {
+      for (const [webhookId] of group) known.delete(webhookId);
+      const status = statusOf(error);
+      if (status === 412 || status === 409 || status === 404) return writeRows(group, results);
+      const failure = error instanceof Error ? error : new Error(String(error));
+      for (const [webhookId] of group) results.set(webhookId, failure);
+    }
+  };
+
+  const writeRound = async (batch: Map<string, AttemptResult[]>): Promise<Round> => {
+    await ready();
+    const results: Round = new Map();
+    const work = [...batch];
+    for (let i = 0; i < work.length; i += MAX_OPS) await writeGroup(work.slice(i, i + MAX_OPS), results);
     return results;
   };
 

@@ -221,6 +221,31 @@ describe("subject streams (Azurite)", () => {
     ).toMatchObject({ n: 4, previousId: "a3" });
   });
 
+  it("keeps at most the streams it is told to: a dropped one is read again and numbered right", async () => {
+    const table = freshTableName("Streams");
+    const rows: string[] = [];
+    const streams = makeTableSubjectStreams(
+      counting(tableClient(table), (op, rowKey) => {
+        if (op === "getEntity") rows.push(rowKey);
+      }),
+      { cachedStreams: 2 },
+    );
+    for (const subject of ["A", "B", "C"]) await streams.number([candidate(`${subject}1`, subject, 0)]);
+    expect(rows).toEqual([]);
+    // C and B are cached: no read. A was dropped: its cursor is guessed new, refused, read, numbered on.
+    await streams.number([candidate("C2", "C", 1), candidate("B2", "B", 2)]);
+    expect(rows).toEqual([]);
+    const again = await streams.number([candidate("A2", "A", 3)]);
+    expect(numbersOf(again.sequences)).toEqual({ A2: [2, "A1"] });
+    expect(rows).toEqual(["c|A"]);
+    // Its progress was dropped too: settling reads it once, and the settlement lands.
+    await streams.apply([
+      { webhookId: "wh1", subjectId: "A", event: { kind: "delivered", n: 1, deliveryId: "A1" } },
+    ]);
+    expect(rows.filter((r) => r.startsWith("p|"))).toEqual(["p|A"]);
+    expect((await makeTableSubjectStreams(tableClient(table)).get("wh1", "A"))?.settledSeq).toBe(1);
+  });
+
   it("a refused transaction of one webhook leaves another webhook's numbers committed and unread", async () => {
     const table = freshTableName("Streams");
     await makeTableSubjectStreams(tableClient(table)).number([candidate("a1", "A", 0, "wh1")]);

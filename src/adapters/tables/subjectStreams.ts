@@ -80,6 +80,11 @@ const MAX_CONFLICT_RETRIES = 8;
  * subjects turns guessing off; three batches of new ones turn it on again.
  */
 const NEWNESS_WEIGHT = 0.5;
+/**
+ * Streams whose cursor and progress a process keeps (each, least recently written first out): a dropped one costs
+ * a read (or a guess) the next time, never a wrong number, so the cache stays bounded however many subjects come.
+ */
+export const CACHED_STREAMS = 100_000;
 const GUESS_AT = 0.9;
 
 interface Cached<A> {
@@ -98,16 +103,33 @@ class StaleProgress extends Error {
 const isConflict = (error: unknown): boolean =>
   error instanceof StaleProgress || statusOf(error) === 409 || statusOf(error) === 412;
 
-export const makeTableSubjectStreams = (client: TableClient): SubjectStreams => {
+export const makeTableSubjectStreams = (
+  client: TableClient,
+  options: { readonly cachedStreams?: number } = {},
+): SubjectStreams => {
   const ready = tableInitializer(client);
+  const limit = Math.max(1, options.cachedStreams ?? CACHED_STREAMS);
+  /** Sets a cache entry as the newest; past the limit the oldest goes. */
+  const remember = <V>(map: Map<string, V>, key: string, value: V): void => {
+    map.delete(key);
+    map.set(key, value);
+    if (map.size > limit) {
+      const oldest = map.keys().next();
+      if (oldest.done !== true) map.delete(oldest.value);
+    }
+  };
   const cursors = new Map<string, Cached<SubjectCursor>>();
   const progresses = new Map<string, Cached<SubjectProgress>>();
-  /** Cache writes per stream, so that a read which started before a write does not put older progress back. */
+  /**
+   * Cache writes per stream, so that a read which started before a write does not put older progress back. A
+   * count dropped with its stream makes such a read keep what it read uncached or, at worst, cache a lagging row,
+   * which the cache tolerates (see `progress` and StaleProgress).
+   */
   const progressWrites = new Map<string, number>();
   const cacheProgress = (key: string, cached: Cached<SubjectProgress> | undefined): void => {
-    progressWrites.set(key, (progressWrites.get(key) ?? 0) + 1);
+    remember(progressWrites, key, (progressWrites.get(key) ?? 0) + 1);
     if (cached === undefined) progresses.delete(key);
-    else progresses.set(key, cached);
+    else remember(progresses, key, cached);
   };
 
   const readRow = async (
@@ -135,7 +157,7 @@ export const makeTableSubjectStreams = (client: TableClient): SubjectStreams => 
     const row = await readRow(webhookId, CURSOR + subjectId);
     const cached: Cached<SubjectCursor> =
       row === undefined ? { value: EMPTY_CURSOR } : { value: cursorFromRow(row), etag: String(row.etag) };
-    cursors.set(streamKey(webhookId, subjectId), cached);
+    remember(cursors, streamKey(webhookId, subjectId), cached);
     return cached;
   };
 
@@ -182,16 +204,23 @@ export const makeTableSubjectStreams = (client: TableClient): SubjectStreams => 
     const created = new Set<string>();
     const guessed = new Set<string>();
     const reads = new Map<string, { found: number; fresh: number }>();
+    /** This attempt's cursors (the process cache may drop entries while it runs). */
+    const mine = new Map<string, Cached<SubjectCursor>>();
     await Promise.all(
       [...keys].map(async ([key, ref]) => {
-        if (cursors.has(key)) return;
+        const known = cursors.get(key);
+        if (known !== undefined) {
+          mine.set(key, known);
+          return;
+        }
         if (mayGuess && guesses(ref.webhookId)) {
-          cursors.set(key, { value: EMPTY_CURSOR });
+          mine.set(key, { value: EMPTY_CURSOR });
           guessed.add(key);
           created.add(key);
           return;
         }
         const cached = await loadCursor(ref.webhookId, ref.subjectId);
+        mine.set(key, cached);
         const tally = reads.get(ref.webhookId) ?? { found: 0, fresh: 0 };
         tally.found++;
         if (cached.etag === undefined) {
@@ -202,7 +231,7 @@ export const makeTableSubjectStreams = (client: TableClient): SubjectStreams => 
       }),
     );
     for (const [webhookId, { found, fresh }] of reads) noteNewness(webhookId, found, fresh);
-    const assignment = assignSequences((key) => cursors.get(key)?.value ?? EMPTY_CURSOR, candidates);
+    const assignment = assignSequences((key) => mine.get(key)?.value ?? EMPTY_CURSOR, candidates);
     const sequences = new Map<string, Sequence>();
     const settledBefore: string[] = [];
     await Promise.all(
@@ -232,7 +261,7 @@ export const makeTableSubjectStreams = (client: TableClient): SubjectStreams => 
           `a batch holds ${items.length} deliveries for one ordered stream of webhook ${first.webhookId}; at most ${MAX_OPS - 1} fit one transaction: lower the trigger's maxEventBatchSize`,
         );
       }
-      const cached = cursors.get(key);
+      const cached = mine.get(key);
       const cursorEntity = {
         partitionKey: first.webhookId,
         rowKey: CURSOR + first.subjectId,
@@ -267,7 +296,8 @@ export const makeTableSubjectStreams = (client: TableClient): SubjectStreams => 
             for (const u of batch) {
               const cursor = assignment.cursors.get(u.key);
               const etag = etags.get(CURSOR + u.subjectId);
-              if (cursor !== undefined && etag !== undefined) cursors.set(u.key, { value: cursor, etag });
+              if (cursor !== undefined && etag !== undefined)
+                remember(cursors, u.key, { value: cursor, etag });
               else cursors.delete(u.key);
               for (const item of u.items) {
                 const sequence = assignedByKey.get(u.key)?.find((a) => a.candidate === item)?.sequence;

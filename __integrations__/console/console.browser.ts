@@ -485,10 +485,20 @@ describe("operator console (Chromium, local runtime, real receivers)", () => {
     await expect(page.getByRole("alert").filter({ hasText: "/from" }).textContent()).resolves.toBe(
       "The request is not valid — The replay request is not valid — /from: must be before to",
     );
+    // From past the hub's retention: the API's message names the oldest time available.
+    await page.getByLabel("To (UTC, empty: now)").fill("");
+    await page.getByLabel("From (UTC)").fill("2000-01-01T00:00:00");
+    await page.getByRole("button", { name: "Start replay" }).click();
+    await page
+      .getByRole("alert")
+      .filter({
+        hasText:
+          /^The request is not valid — .* — \/from: is older than the hub's retention: the oldest time available is \d{4}-\d\d-\d\dT/,
+      })
+      .waitFor();
     await expect(page.getByText("No replays yet.").isVisible()).resolves.toBe(true);
 
     await page.getByLabel("From (UTC)").fill(local(from));
-    await page.getByLabel("To (UTC, empty: now)").fill("");
     await page.getByRole("button", { name: "Start replay" }).click();
     const replayId = await startedId(page);
     await expect(page.getByRole("alert").count()).resolves.toBe(0);

@@ -1,9 +1,12 @@
+import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
 import { type Page } from "playwright-core";
 
+import { deliveryId } from "../../src/domain/deliveryPlan";
+import { readWholeHub } from "../agent/hubEvents";
 import { verifies } from "../agent/receiver";
 import { always, type Responder } from "../agent/responses";
 import { type RuntimeProcess, startRuntimeProcess } from "../agent/runtimeProcess";
@@ -37,7 +40,7 @@ interface PageGlobals {
   };
   readonly document: {
     readonly cookie: string;
-    readonly activeElement: { readonly id: string } | null;
+    readonly activeElement: { readonly id: string; readonly textContent: string | null } | null;
     readonly documentElement: { readonly scrollWidth: number };
   };
 }
@@ -413,6 +416,174 @@ describe("operator console (Chromium, local runtime, real receivers)", () => {
     expect(await agent.admin.subjects(ordered.webhook.id)).toEqual([]);
     expect(await pwned(page)).toBeUndefined();
     expect(page.dialogs).toEqual([]);
+  });
+
+  /** `n` pings for the webhooks named `name`, delivered live to a witness first (then every batch was planned). */
+  const publishedBefore = async (name: string, n: number) => {
+    const witness = await agent.subscribe(await agent.receiver(`${name}-live`), {
+      subscriptions: ["ping"],
+      attributes: { name },
+    });
+    await agent.producer.publish(
+      Array.from({ length: n }, () => ({ name: "ping", payload: { name } })),
+      name,
+    );
+    await waitFor(() => witness.receiver.delivered() === n, { what: `the ${n} pings delivered live` });
+    // Registered after every event was planned: only a replay can bring it these events.
+    return agent.subscribe(await agent.receiver(`${name}-late`), {
+      subscriptions: ["ping"],
+      attributes: { name },
+    });
+  };
+  /** A datetime-local value with seconds, UTC (the console reads every time as UTC). */
+  const local = (at: Date) => at.toISOString().slice(0, 19);
+  const replayRow = (p: Page, replayId: string) => p.getByRole("row").filter({ hasText: replayId });
+  const replayCell = (p: Page, replayId: string, label: string) =>
+    replayRow(p, replayId).locator(`td[data-label="${label}"]`).textContent();
+  /** Waits for the replay's row to show `state` (the screen reads the list again on its own while one runs). */
+  const replayState = (p: Page, replayId: string, state: string, timeout = 30_000) =>
+    replayRow(p, replayId)
+      .locator('td[data-label="State"]')
+      .filter({ hasText: new RegExp(`^${state}$`) })
+      .waitFor({ timeout });
+  const startedId = async (p: Page) =>
+    (await p
+      .getByRole("status")
+      .filter({ hasText: /^Replay rp_\S+ started:/ })
+      .textContent())!.split(" ")[1]!;
+
+  it("replays published pings to a webhook registered after them: the table follows it to completed, the receiver gets each once", async () => {
+    const name = `console-replay-${randomUUID().slice(0, 8)}`;
+    const from = new Date(Date.now() - 2000);
+    const late = await publishedBefore(name, 5);
+    expect(late.receiver.requests).toHaveLength(0);
+    const hub = (await readWholeHub(agent.target.eventHubConnection, agent.target.eventHubName)).filter(
+      (e) => (e.body as { payload?: { name?: string } }).payload?.name === name,
+    );
+    expect(hub).toHaveLength(5);
+    // The ids the live path would have given these events for this webhook.
+    const expected = hub.map((e) =>
+      deliveryId(e.messageId ?? `${e.partitionId}:${e.sequenceNumber}`, late.webhook.id, 0),
+    );
+
+    await page.goto(`${consoleUrl}#/webhooks/${late.webhook.id}`);
+    await page.getByRole("link", { name: "Replays", exact: true }).click();
+    await page.getByRole("heading", { name: "Replays" }).waitFor();
+    expect(page.url()).toContain(`#/webhooks/${late.webhook.id}/replays`);
+    await expect(
+      page.getByRole("link", { name: "Webhooks", exact: true }).getAttribute("aria-current"),
+    ).resolves.toBe("page");
+    await page.getByText("No replays yet.").waitFor();
+    // The events to choose from are the webhook's subscriptions, all chosen; the rate shows its default.
+    await expect(page.getByRole("group", { name: "Events" }).getByRole("checkbox").count()).resolves.toBe(1);
+    await expect(page.getByLabel("ping", { exact: true }).isChecked()).resolves.toBe(true);
+    await expect(page.getByLabel("Rate (events/s)").inputValue()).resolves.toBe("200");
+
+    // From after To: the API's field error, as text, and nothing started.
+    await page.getByLabel("From (UTC)").fill(local(new Date(Date.now() - 60_000)));
+    await page.getByLabel("To (UTC, empty: now)").fill(local(new Date(Date.now() - 120_000)));
+    await page.getByRole("button", { name: "Start replay" }).click();
+    await expect(page.getByRole("alert").filter({ hasText: "/from" }).textContent()).resolves.toBe(
+      "The request is not valid — The replay request is not valid — /from: must be before to",
+    );
+    // From past the hub's retention: the API's message names the oldest time available.
+    await page.getByLabel("To (UTC, empty: now)").fill("");
+    await page.getByLabel("From (UTC)").fill("2000-01-01T00:00:00");
+    await page.getByRole("button", { name: "Start replay" }).click();
+    await page
+      .getByRole("alert")
+      .filter({
+        hasText:
+          /^The request is not valid — .* — \/from: is older than the hub's retention: the oldest time available is \d{4}-\d\d-\d\dT/,
+      })
+      .waitFor();
+    await expect(page.getByText("No replays yet.").isVisible()).resolves.toBe(true);
+
+    await page.getByLabel("From (UTC)").fill(local(from));
+    await page.getByRole("button", { name: "Start replay" }).click();
+    const replayId = await startedId(page);
+    await expect(page.getByRole("alert").count()).resolves.toBe(0);
+    // Followed by the screen's own refresh (no click): completed, every planned delivery delivered.
+    await replayState(page, replayId, "completed");
+    await expect(replayCell(page, replayId, "Delivered")).resolves.toBe("5 of 5");
+    await expect(replayCell(page, replayId, "Events")).resolves.toBe("ping");
+    await expect(replayCell(page, replayId, "Rate")).resolves.toBe("200/s");
+    await expect(replayCell(page, replayId, "Dead-lettered")).resolves.toBe("0");
+    await expect(replayCell(page, replayId, "Error")).resolves.toBe("—");
+    await expect(replayCell(page, replayId, "Partitions at to")).resolves.toMatch(/^(\d+) of \1$/);
+    await expect(replayCell(page, replayId, "Finished")).resolves.toMatch(/UTC$/);
+    await expect(replayRow(page, replayId).getByRole("button").count()).resolves.toBe(0);
+    await page.getByText("A replay is running").waitFor({ state: "detached" });
+    const record = await agent.admin.getReplay(late.webhook.id, replayId);
+    expect(record).toMatchObject({ state: "completed", deliveries: { planned: 5, delivered: 5 } });
+
+    // Exactly the published events, each once, signed, with the live path's ids.
+    await waitFor(() => late.receiver.requests.length === 5, { what: "the 5 replayed deliveries" });
+    const ids = late.receiver.requests.map((r) => r.webhookId);
+    expect(new Set(ids).size).toBe(5);
+    expect([...ids].sort()).toEqual([...expected].sort());
+    expect(late.receiver.requests.every((r) => r.signatureValid && r.status === 200)).toBe(true);
+    await shot(page, "replays.png");
+
+    // On a phone: one card per replay, nothing wider than the screen.
+    const phone = await browser.page({ width: 390, height: 844 });
+    await signIn(phone, runtime.info.adminKey);
+    await phone.getByRole("heading", { name: "Webhooks" }).waitFor();
+    await phone.goto(`${consoleUrl}#/webhooks/${late.webhook.id}/replays`);
+    await replayRow(phone, replayId).waitFor();
+    expect(
+      await phone.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth),
+    ).toBeLessThanOrEqual(390);
+    await replayRow(phone, replayId).scrollIntoViewIfNeeded();
+    await shot(phone, "replays-phone.png");
+    expect(phone.errors).toEqual([]);
+    await phone.close();
+    expect(late.receiver.requests).toHaveLength(5);
+  });
+
+  it("cancels a running replay after asking (in the page, by keyboard), and says so in the status region", async () => {
+    const name = `console-cancel-${randomUUID().slice(0, 8)}`;
+    const from = new Date(Date.now() - 2000);
+    const late = await publishedBefore(name, 40);
+    await page.goto(`${consoleUrl}#/webhooks/${late.webhook.id}/replays`);
+    await page.getByText("No replays yet.").waitFor();
+    await page.getByLabel("From (UTC)").fill(local(from));
+    // One event a second: 40 events take 40 s, far longer than the cancel below.
+    await page.getByLabel("Rate (events/s)").fill("1");
+    await page.getByRole("button", { name: "Start replay" }).click();
+    const replayId = await startedId(page);
+    await expect(replayCell(page, replayId, "State")).resolves.toBe("running");
+    await expect(replayCell(page, replayId, "Rate")).resolves.toBe("1/s");
+    await page.getByText("A replay is running: the list is read again every second.").waitFor();
+
+    // Asked in the page: Keep running steps back and the replay runs on.
+    await page.getByRole("button", { name: `Cancel ${replayId}`, exact: true }).click();
+    await page.getByRole("button", { name: `Keep running ${replayId}` }).click();
+    await page.getByRole("button", { name: `Confirm cancel ${replayId}` }).waitFor({ state: "detached" });
+    expect(page.dialogs).toEqual([]);
+    await page.getByRole("button", { name: `Cancel ${replayId}`, exact: true }).focus();
+    await page.keyboard.press("Enter");
+    // The confirm step took the focus; the replay still runs until it is confirmed.
+    await page.getByRole("button", { name: `Confirm cancel ${replayId}` }).waitFor();
+    expect(
+      await page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.textContent),
+    ).toBe("Confirm cancel");
+    expect((await agent.admin.getReplay(late.webhook.id, replayId)).state).toBe("running");
+    await page.keyboard.press("Enter");
+    const status = page.getByRole("status").filter({ hasText: `Replay ${replayId} cancelled:` });
+    await status.waitFor();
+    await expect(status.textContent()).resolves.toMatch(
+      /^Replay rp_\S+ cancelled: \d+ of \d+ delivered; the deliveries it already handed over still arrive\.$/,
+    );
+    await expect(replayCell(page, replayId, "State")).resolves.toBe("cancelled");
+    await expect(replayCell(page, replayId, "Finished")).resolves.toMatch(/UTC$/);
+    await expect(replayRow(page, replayId).getByRole("button").count()).resolves.toBe(0);
+    await page.getByText("A replay is running").waitFor({ state: "detached" });
+    const record = await agent.admin.getReplay(late.webhook.id, replayId);
+    expect(record.state).toBe("cancelled");
+    expect(record.deliveries.delivered).toBeLessThan(40);
+    expect(late.receiver.requests.length).toBeLessThan(40);
+    expect(page.errors).toEqual([]);
   });
 
   it("works on a 390-px phone screen with the keyboard alone, and Sign out forgets the key", async () => {

@@ -115,6 +115,36 @@ export interface Recovery {
   finishedAt?: string;
   reason?: string;
 }
+export type ReplayState = "running" | "completed" | "failed" | "cancelled";
+/** Where one partition's replay stands: the last sequence number handed over, and whether it reached `to`. */
+export interface PartitionPosition {
+  finished: boolean;
+  sequenceNumber?: number;
+}
+/** A replay of a webhook's events from the Event Hub (the API's Replay, src/domain/replay.ts ReplayView). */
+export interface Replay {
+  id: string;
+  webhookId: string;
+  state: ReplayState;
+  from: string;
+  to: string;
+  events: string[];
+  rate: number;
+  eventsRead: number;
+  deliveries: { planned: number; delivered: number; retried: number; deadLettered: number; dropped: number };
+  /** Per partition id; empty until the replay's first step lists the hub's partitions. */
+  partitions: Record<string, PartitionPosition>;
+  startedAt: string;
+  finishedAt?: string;
+  error?: string;
+}
+/** The body of a replay's start: `to` defaults to now, `events` to the webhook's subscriptions, `rate` to 200/s. */
+export interface ReplayRequest {
+  from: string;
+  to?: string;
+  events?: EventName[];
+  rate?: number;
+}
 export interface Problem {
   title?: string;
   detail?: string;
@@ -159,6 +189,12 @@ export interface Api {
   heldSubjects(webhookId: string, state?: HeldState): Promise<HeldSubject[]>;
   /** The HTTP status of the accepted action: 202 (signalled to the holder or replayed) or 200 (done). */
   actOnSubject(webhookId: string, subjectId: string, action: SubjectAction): Promise<number>;
+  /** The webhook's replays from the Event Hub, newest first. */
+  replays(webhookId: string): Promise<Replay[]>;
+  startReplay(webhookId: string, request: ReplayRequest): Promise<Replay>;
+  getReplay(webhookId: string, replayId: string): Promise<Replay>;
+  /** Marks a running replay cancelled (its loop stops at its next step); the answer is the replay. */
+  cancelReplay(webhookId: string, replayId: string): Promise<Replay>;
 }
 
 export const makeApi = (key: string): Api => {
@@ -250,5 +286,14 @@ export const makeApi = (key: string): Api => {
         .items,
     actOnSubject: async (webhookId, subjectId, action) =>
       (await call("POST", `/webhooks/${id(webhookId)}/subjects/${id(subjectId)}/${action}`)).status,
+    replays: async (webhookId) =>
+      (await call<{ items: Replay[] }>("GET", `/webhooks/${id(webhookId)}/replays${q({ limit: "50" })}`)).data
+        .items,
+    startReplay: async (webhookId, request) =>
+      (await call<Replay>("POST", `/webhooks/${id(webhookId)}/replays`, { body: request })).data,
+    getReplay: async (webhookId, replayId) =>
+      (await call<Replay>("GET", `/webhooks/${id(webhookId)}/replays/${id(replayId)}`)).data,
+    cancelReplay: async (webhookId, replayId) =>
+      (await call<Replay>("DELETE", `/webhooks/${id(webhookId)}/replays/${id(replayId)}`)).data,
   };
 };

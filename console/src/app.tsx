@@ -6,6 +6,7 @@ import { DeadLettersScreen } from "./screens/deadLetters";
 import { DeliveryLogScreen } from "./screens/deliveryLog";
 import { HeldSubjectsScreen } from "./screens/heldSubjects";
 import { RejectedScreen } from "./screens/rejected";
+import { ReplaysScreen } from "./screens/replays";
 import { WebhookScreen } from "./screens/webhook";
 import { WebhooksScreen } from "./screens/webhooks";
 import { forgetKey, rememberKey, storedKey } from "./session";
@@ -63,7 +64,11 @@ const SignIn = ({ onSignedIn }: { onSignedIn: (key: string) => void }) => {
 };
 
 const NAV: ReadonlyArray<{ label: string; route: Route; matches: ReadonlyArray<Route["screen"]> }> = [
-  { label: "Webhooks", route: { screen: "webhooks" }, matches: ["webhooks", "webhook", "subjects"] },
+  {
+    label: "Webhooks",
+    route: { screen: "webhooks" },
+    matches: ["webhooks", "webhook", "subjects", "replays"],
+  },
   { label: "Delivery log", route: { screen: "log" }, matches: ["log"] },
   { label: "Dead letters", route: { screen: "dead-letters" }, matches: ["dead-letters"] },
   { label: "Rejected events", route: { screen: "rejected" }, matches: ["rejected"] },
@@ -77,6 +82,8 @@ const Screen = ({ api, route }: { api: Api; route: Route }) => {
       return <WebhookScreen api={api} id={route.id} key={route.id} />;
     case "subjects":
       return <HeldSubjectsScreen api={api} id={route.id} key={route.id} />;
+    case "replays":
+      return <ReplaysScreen api={api} id={route.id} key={route.id} />;
     case "log":
       return <DeliveryLogScreen api={api} webhookId={route.id} key={route.id ?? ""} />;
     case "dead-letters":

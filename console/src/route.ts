@@ -1,14 +1,15 @@
 import { useEffect, useState } from "preact/hooks";
 
 /**
- * Screens are addressed by the URL's hash (#/webhooks, #/webhooks/<id>, #/webhooks/<id>/subjects, #/log/<id>,
- * #/dead-letters, #/rejected),
+ * Screens are addressed by the URL's hash (#/webhooks, #/webhooks/<id>, #/webhooks/<id>/subjects,
+ * #/webhooks/<id>/replays, #/log/<id>, #/dead-letters, #/rejected),
  * so the function serves one index.html and the browser's back button works. The key is never part of it.
  */
 export type Route =
   | { screen: "webhooks" }
   | { screen: "webhook"; id: string }
   | { screen: "subjects"; id: string }
+  | { screen: "replays"; id: string }
   | { screen: "log"; id?: string }
   | { screen: "dead-letters" }
   | { screen: "rejected" };
@@ -18,7 +19,7 @@ export const parseRoute = (hash: string): Route => {
   switch (screen) {
     case "webhooks":
       if (id === undefined || id === "") return { screen: "webhooks" };
-      return part === "subjects" ? { screen: "subjects", id } : { screen: "webhook", id };
+      return part === "subjects" || part === "replays" ? { screen: part, id } : { screen: "webhook", id };
     case "log":
       return id === undefined || id === "" ? { screen: "log" } : { screen: "log", id };
     case "dead-letters":
@@ -38,6 +39,8 @@ export const href = (route: Route): string => {
       return `#/webhooks/${encodeURIComponent(route.id)}`;
     case "subjects":
       return `#/webhooks/${encodeURIComponent(route.id)}/subjects`;
+    case "replays":
+      return `#/webhooks/${encodeURIComponent(route.id)}/replays`;
     case "log":
       return route.id === undefined ? "#/log" : `#/log/${encodeURIComponent(route.id)}`;
     case "dead-letters":

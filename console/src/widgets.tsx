@@ -37,6 +37,8 @@ export const ConfirmButton = (props: {
   confirmLabel: string;
   /** What the action acts on, for the buttons' accessible names ("Delete msg_1", "Confirm delete msg_1"). */
   target: string;
+  /** The text of the button that steps back ("Cancel" unless said: a Cancel action steps back otherwise). */
+  dismissLabel?: string;
   disabled?: boolean;
   onConfirm: () => void;
 }) => {
@@ -75,10 +77,14 @@ export const ConfirmButton = (props: {
       <button
         type="button"
         class="small secondary"
-        aria-label={`Cancel ${props.label.toLowerCase()} ${props.target}`}
+        aria-label={
+          props.dismissLabel === undefined
+            ? `Cancel ${props.label.toLowerCase()} ${props.target}`
+            : `${props.dismissLabel} ${props.target}`
+        }
         onClick={() => setAsking(false)}
       >
-        Cancel
+        {props.dismissLabel ?? "Cancel"}
       </button>
     </>
   );

@@ -273,6 +273,9 @@ export const WebhookScreen = ({ api, id }: { api: Api; id: string }) => {
             Held subjects
           </a>
         )}
+        <a class="button secondary" href={href({ screen: "replays", id })}>
+          Replays
+        </a>
       </div>
       <Alert message={action.error} />
       {secret !== undefined && <SecretShownOnce secret={secret} onDone={() => setSecret(undefined)} />}

@@ -42,16 +42,17 @@ export const DeadLettersScreen = ({ api }: { api: Api }) => {
           replayed++;
         }
       } finally {
-        setDone(`${replayed} of ${ids.length} replayed.`);
         setSelected(new Set());
+        // The list first, then the status line: "replayed" never shows beside a row that is already gone.
         await letters.reload();
+        setDone(`${replayed} of ${ids.length} replayed.`);
       }
     });
   const remove = (id: string) =>
     action.run(async () => {
       await api.deleteDeadLetter(id);
-      setDone(`Dead letter ${id} deleted.`);
       await letters.reload();
+      setDone(`Dead letter ${id} deleted.`);
     });
   const urlOf = (id: string) => webhooks.value?.find((w) => w.id === id)?.url ?? id;
   return (

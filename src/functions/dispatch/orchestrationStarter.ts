@@ -4,6 +4,12 @@ import { type DurableClient } from "durable-functions";
 export interface OrchestrationStarter {
   /** Starts `name` as `instanceId` unless an instance with that id exists in any state. */
   readonly startIfAbsent: (name: string, instanceId: string, input: unknown) => Promise<"started" | "exists">;
+  /**
+   * Starts `name` as `instanceId` without looking first: only for an id no instance can have (the ingest's
+   * batch that follows the one it just ingested, see ingest/continuity.ts). An existing instance would be
+   * started again.
+   */
+  readonly startNew?: (name: string, instanceId: string, input: unknown) => Promise<void>;
 }
 
 const isNotFound = (error: unknown): boolean => error instanceof Error && /\b404\b/.test(error.message);
@@ -20,6 +26,9 @@ export const durableStarter = (client: DurableClient): OrchestrationStarter => (
     }
     await client.startNew(name, { instanceId, input });
     return "started";
+  },
+  async startNew(name, instanceId, input) {
+    await client.startNew(name, { instanceId, input });
   },
 });
 

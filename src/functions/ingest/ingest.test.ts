@@ -5,6 +5,7 @@ import { type DispatchInput } from "../../domain/dispatch";
 import { fakeStarter } from "../../test-support/fakeStarter";
 import { freshTableName, tableClient } from "../../test-support/storage";
 import { aFiscalCode } from "../../test-support/webhooks";
+import { makeBatchContinuity } from "./continuity";
 import { batchInstanceId, type BatchPosition, decodeEvent, makeIngest } from "./ingest";
 import { batchPositionOf } from "./triggerMetadata";
 
@@ -66,6 +67,62 @@ describe("Event Hub ingestion", () => {
     expect((await s.ingest(batch, position(1), s.starter)).started).toBe(true);
     expect((await s.ingest(batch, position(1), s.starter)).started).toBe(false);
     expect(s.started.size).toBe(1);
+  });
+
+  it("skips the exists check only for a batch that directly follows the last one, and never restarts one", async () => {
+    const rejected = makeTableRejectedEventsStore(tableClient(freshTableName("Rejected")));
+    const { starter, started, restarted, unchecked } = fakeStarter();
+    let now = 0;
+    const ingest = makeIngest({
+      rejected,
+      settings: () => settings,
+      continuity: makeBatchContinuity(),
+      nowMs: () => now,
+    });
+    const batch = (n: number) => Array.from({ length: n }, () => ({ name: "ping:all" }));
+    await ingest(batch(10), position(10, 100), starter); // the first: checked
+    now += 5;
+    await ingest(batch(10), position(10, 110), starter); // follows: started without the check
+    now += 5;
+    await ingest(batch(10), position(10, 110), starter); // the same batch again (redelivered): checked, exists
+    now += 5;
+    await ingest(batch(5), position(5, 125), starter); // after a gap: checked
+    now += 5;
+    const allBad = await ingest(["x"], position(1, 130), starter); // all rejected: nothing started, continuity kept
+    expect(allBad.started).toBe(false);
+    now += 5;
+    await ingest(batch(2), position(2, 131), starter); // follows the rejected one
+    expect([...started.keys()]).toEqual([
+      "dispatch:io-events:2:100-109",
+      "dispatch:io-events:2:110-119",
+      "dispatch:io-events:2:125-129",
+      "dispatch:io-events:2:131-132",
+    ]);
+    expect(unchecked).toEqual(["dispatch:io-events:2:110-119", "dispatch:io-events:2:131-132"]);
+    expect(restarted).toEqual([]);
+  });
+
+  it("checks again the retry of a batch whose first attempt failed after it may have started it", async () => {
+    const rejected = makeTableRejectedEventsStore(tableClient(freshTableName("Rejected")));
+    const { starter, started, restarted } = fakeStarter();
+    const continuity = makeBatchContinuity();
+    const ingest = makeIngest({ rejected, settings: () => settings, continuity, nowMs: () => 0 });
+    await ingest([{ name: "ping:all" }], position(1, 100), starter);
+    // The next batch's attempt starts its orchestration, then the invocation fails (the host retries it).
+    const failing = {
+      ...starter,
+      startNew: async (name: string, id: string, input: unknown) => {
+        await starter.startNew?.(name, id, input);
+        throw new Error("the invocation failed after the start");
+      },
+    };
+    await expect(ingest([{ name: "ping:all" }], position(1, 101), failing)).rejects.toThrow(
+      "after the start",
+    );
+    const retry = await ingest([{ name: "ping:all" }], position(1, 101), starter);
+    expect(retry.started).toBe(false);
+    expect(restarted).toEqual([]);
+    expect(started.size).toBe(2);
   });
 
   it("starts no orchestration when every event of a batch is invalid", async () => {

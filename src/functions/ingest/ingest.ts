@@ -17,6 +17,7 @@ import { fieldErrorsOf } from "../../domain/fieldErrors";
 import { type Sequence } from "../../domain/ordering";
 import { DISPATCH_ORCHESTRATOR } from "../dispatch/dispatchOrchestrator";
 import { type OrchestrationStarter } from "../dispatch/orchestrationStarter";
+import { type BatchContinuity } from "./continuity";
 
 /** Where each event of a batch sits in the hub, from the trigger's metadata. */
 export interface BatchPosition {
@@ -122,6 +123,10 @@ export interface IngestDeps {
   ) => Promise<Record<string, Sequence> | undefined>;
   /** Counts the batch and gives the trace context the orchestration carries (no-op when telemetry is off). */
   readonly telemetry?: Pick<Telemetry, "batchIngested" | "carrier">;
+  /** This process's last batch per partition (continuity.ts): a batch that follows it skips the exists check. */
+  readonly continuity?: BatchContinuity;
+  /** A monotonic clock in ms for `continuity` (default performance.now). */
+  readonly nowMs?: () => number;
 }
 
 /**
@@ -137,6 +142,10 @@ export const makeIngest =
     position: BatchPosition,
     starter: OrchestrationStarter,
   ): Promise<IngestResult> => {
+    const numbers = position.events.map((e) => e.sequenceNumber);
+    const partition = `${position.hub}/${position.partitionId}`;
+    const nowMs = deps.nowMs ?? (() => performance.now());
+    const follows = deps.continuity?.begin(partition, Math.min(...numbers), nowMs()) === true;
     const accepted: Array<{ eventId: string; event: IncomingEvent }> = [];
     const positions: number[] = [];
     const rejected: RejectedEvent[] = [];
@@ -166,7 +175,10 @@ export const makeIngest =
       bodies.length,
       rejected.map((r) => r.reasons),
     );
-    if (accepted.length === 0) return { accepted: 0, rejected: rejected.length, started: false };
+    if (accepted.length === 0) {
+      deps.continuity?.done(partition, Math.max(...numbers), nowMs());
+      return { accepted: 0, rejected: rejected.length, started: false };
+    }
     const instanceId = batchInstanceId(position);
     // Failure policy: numbering fails on storage like the rest: the batch comes again and gets the same numbers.
     const sequences = await deps.number?.(
@@ -181,11 +193,13 @@ export const makeIngest =
       ...(sequences === undefined ? {} : { sequences }),
       ...(trace === undefined ? {} : { trace }),
     };
-    const outcome = await starter.startIfAbsent(DISPATCH_ORCHESTRATOR, instanceId, input);
-    return {
-      accepted: accepted.length,
-      rejected: rejected.length,
-      instanceId,
-      started: outcome === "started",
-    };
+    let started: boolean;
+    if (follows && starter.startNew !== undefined) {
+      await starter.startNew(DISPATCH_ORCHESTRATOR, instanceId, input);
+      started = true;
+    } else {
+      started = (await starter.startIfAbsent(DISPATCH_ORCHESTRATOR, instanceId, input)) === "started";
+    }
+    deps.continuity?.done(partition, Math.max(...numbers), nowMs());
+    return { accepted: accepted.length, rejected: rejected.length, instanceId, started };
   };

@@ -6,6 +6,7 @@ import * as df from "durable-functions";
 
 import { appDeps } from "../../composition";
 import { durableStarter } from "../dispatch/orchestrationStarter";
+import { makeBatchContinuity } from "./continuity";
 import { makeIngest } from "./ingest";
 import { makeNumbering } from "./numbering";
 import { batchPositionOf } from "./triggerMetadata";
@@ -14,6 +15,9 @@ import { batchPositionOf } from "./triggerMetadata";
 // Failure policy: a batch whose invocation fails (storage unreachable, say) is retried until it succeeds, the
 // partition waiting meanwhile. Without a retry policy the Functions host logs the failure and checkpoints past
 // the batch, which would lose its events.
+/** This process's last batch per partition: one for the process, as the trigger's invocations are. */
+const continuity = makeBatchContinuity();
+
 app.eventHub("onIncomingEvents", {
   connection: "EVENTHUB_CONNECTION",
   eventHubName: "%EVENTHUB_NAME%",
@@ -35,6 +39,7 @@ app.eventHub("onIncomingEvents", {
       settings: () => deps.dispatchSettings,
       telemetry: deps.telemetry,
       number: makeNumbering({ webhooks: deps.webhooks, streams: deps.subjectStreams }),
+      continuity,
     });
     const result = await deps.telemetry.ingestBatch(
       { hub: position.hub, partitionId: position.partitionId, events: bodies.length },

@@ -133,6 +133,11 @@ export const Settings = t.type({
   EVENTHUB_REPLAY_CONSUMER_GROUP: withDefault(NonEmpty, "replays"),
   REPLAYS_TABLE: withDefault(TableName, "Replays"),
   DELIVERY_CHUNK_SIZE: withDefault(IntFromString("integer 1-1000", 1, 1000), "200"),
+  /**
+   * A batch that follows the partition's last one within this many ms skips the exists check (ingest/continuity.ts);
+   * 0 checks every batch. Keep it below the Event Hubs load balancer's update interval.
+   */
+  INGEST_FOLLOW_WINDOW_MS: withDefault(IntFromString("integer ms 0-10000", 0, 10_000), "1000"),
   DELIVERY_CONNECT_TIMEOUT_MS: withDefault(IntFromString("integer ms 100-60000", 100, 60_000), "5000"),
   DELIVERY_TIMEOUT_MS: withDefault(IntFromString("integer ms 100-300000", 100, 300_000), "15000"),
   RETRY_SCHEDULE: withDefault(RetrySchedule, DEFAULT_RETRY_SCHEDULE),

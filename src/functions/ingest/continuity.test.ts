@@ -20,6 +20,13 @@ describe("batch continuity (which batch may skip the exists check)", () => {
     expect(c.begin("hub/0", 300, 70 + FOLLOW_WINDOW_MS + 1)).toBe(false);
   });
 
+  it("with a window of 0, counts nothing as following (every batch is checked)", () => {
+    const c = makeBatchContinuity(0);
+    c.begin("hub/0", 0, 0);
+    c.done("hub/0", 99, 0);
+    expect(c.begin("hub/0", 100, 0)).toBe(false);
+  });
+
   it("never counts a retry of an attempt that did not succeed as following, even when the first one did", () => {
     const c = makeBatchContinuity();
     c.begin("hub/0", 0, 0);

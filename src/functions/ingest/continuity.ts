@@ -8,7 +8,9 @@
  * before. This process did not: it ingested the partition up to the number just before, and a retry of an
  * attempt whose outcome is unknown never counts as following (see `begin`). Another process can have done so
  * only if it owned the partition in between; ownership moves by the Event Hubs load balancer's claims, which take
- * seconds, so a batch counts as following only within FOLLOW_WINDOW_MS of the previous one's end. The first batch
+ * seconds (the local host's consumers balance every 2 s, the Functions host's every 10 s), so a batch counts as
+ * following only within the window (INGEST_FOLLOW_WINDOW_MS, default FOLLOW_WINDOW_MS) of the previous one's
+ * end; 0 turns the skip off. The first batch
  * after a start, after a gap in the numbers or after a pause is checked as before.
  */
 export interface BatchContinuity {
@@ -18,7 +20,7 @@ export interface BatchContinuity {
   readonly done: (partition: string, last: number, nowMs: number) => void;
 }
 
-export const FOLLOW_WINDOW_MS = 2000;
+export const FOLLOW_WINDOW_MS = 1000;
 
 export const makeBatchContinuity = (windowMs = FOLLOW_WINDOW_MS): BatchContinuity => {
   const last = new Map<string, { readonly seq: number; readonly at: number }>();
@@ -30,7 +32,11 @@ export const makeBatchContinuity = (windowMs = FOLLOW_WINDOW_MS): BatchContinuit
       const retry = open.get(partition) === first;
       open.set(partition, first);
       return (
-        !retry && previous !== undefined && first === previous.seq + 1 && nowMs - previous.at <= windowMs
+        windowMs > 0 &&
+        !retry &&
+        previous !== undefined &&
+        first === previous.seq + 1 &&
+        nowMs - previous.at <= windowMs
       );
     },
     done(partition, lastSeq, nowMs) {

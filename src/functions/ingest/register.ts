@@ -16,7 +16,7 @@ import { batchPositionOf } from "./triggerMetadata";
 // partition waiting meanwhile. Without a retry policy the Functions host logs the failure and checkpoints past
 // the batch, which would lose its events.
 /** This process's last batch per partition: one for the process, as the trigger's invocations are. */
-const continuity = makeBatchContinuity();
+let continuity: ReturnType<typeof makeBatchContinuity> | undefined;
 
 app.eventHub("onIncomingEvents", {
   connection: "EVENTHUB_CONNECTION",
@@ -39,7 +39,7 @@ app.eventHub("onIncomingEvents", {
       settings: () => deps.dispatchSettings,
       telemetry: deps.telemetry,
       number: makeNumbering({ webhooks: deps.webhooks, streams: deps.subjectStreams }),
-      continuity,
+      continuity: (continuity ??= makeBatchContinuity(deps.config.INGEST_FOLLOW_WINDOW_MS)),
     });
     const result = await deps.telemetry.ingestBatch(
       { hub: position.hub, partitionId: position.partitionId, events: bodies.length },

@@ -11,13 +11,13 @@ import { makeIngest } from "./ingest";
 import { makeNumbering } from "./numbering";
 import { batchPositionOf } from "./triggerMetadata";
 
+/** This process's last batch per partition: one for the process, as the trigger's invocations are. */
+let continuity: ReturnType<typeof makeBatchContinuity> | undefined;
+
 // Event Hub trigger: decode each event, record the invalid ones, start one dispatch orchestration per batch.
 // Failure policy: a batch whose invocation fails (storage unreachable, say) is retried until it succeeds, the
 // partition waiting meanwhile. Without a retry policy the Functions host logs the failure and checkpoints past
 // the batch, which would lose its events.
-/** This process's last batch per partition: one for the process, as the trigger's invocations are. */
-let continuity: ReturnType<typeof makeBatchContinuity> | undefined;
-
 app.eventHub("onIncomingEvents", {
   connection: "EVENTHUB_CONNECTION",
   eventHubName: "%EVENTHUB_NAME%",

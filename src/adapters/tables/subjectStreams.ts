@@ -244,7 +244,7 @@ export const makeTableSubjectStreams = (
     // One unit per stream: its cursor and the numbers given to it, written together.
     const byWebhook = new Map<
       string,
-      Array<{ key: string; subjectId: string; actions: TransactionAction[]; items: OrderedCandidate[] }>
+      Array<{ key: string; subjectId: string; actions: TransactionAction[] }>
     >();
     const assignedByKey = new Map<string, Array<{ candidate: OrderedCandidate; sequence: Sequence }>>();
     for (const a of assignment.assigned) {
@@ -282,7 +282,7 @@ export const makeTableSubjectStreams = (
         ]),
       ];
       const units = byWebhook.get(first.webhookId) ?? [];
-      units.push({ key, subjectId: first.subjectId, actions, items: items.map((i) => i.candidate) });
+      units.push({ key, subjectId: first.subjectId, actions });
       byWebhook.set(first.webhookId, units);
     }
     const retryKeys = new Set<string>();
@@ -299,10 +299,8 @@ export const makeTableSubjectStreams = (
               if (cursor !== undefined && etag !== undefined)
                 remember(cursors, u.key, { value: cursor, etag });
               else cursors.delete(u.key);
-              for (const item of u.items) {
-                const sequence = assignedByKey.get(u.key)?.find((a) => a.candidate === item)?.sequence;
-                if (sequence !== undefined) sequences.set(item.deliveryId, sequence);
-              }
+              for (const { candidate, sequence } of assignedByKey.get(u.key) ?? [])
+                sequences.set(candidate.deliveryId, sequence);
               if (guessed.has(u.key)) guessedHere++;
               // This transaction created the stream: it has no progress row yet.
               if (created.has(u.key) && !progresses.has(u.key))

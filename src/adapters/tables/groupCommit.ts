@@ -1,3 +1,5 @@
+import { inPool } from "../../domain/pool";
+
 /**
  * Group commit for entity-group transactions. Rows recorded while a flush is in flight wait and go out together
  * in the next flush, grouped by partition (up to 100 rows per transaction by default), so concurrent callers writing to the
@@ -79,21 +81,17 @@ export class GroupCommitter<R extends KeyedRow> {
   private async send(batch: ReadonlyArray<Queued<R>>): Promise<void> {
     const transactions = groupByPartition(batch, this.maxPerTransaction, this.distinctRowKeys);
     for (const t of transactions) for (const w of t.waiters) w.remaining++;
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      for (let t = transactions[next++]; t !== undefined; t = transactions[next++]) {
-        let failure: unknown;
-        let failed = false;
-        try {
-          await this.submit(t.partitionKey, t.rows);
-        } catch (error) {
-          failed = true;
-          failure = error;
-        }
-        for (const waiter of t.waiters) settle(waiter, failed, failure);
+    await inPool(transactions, this.parallel, async (t) => {
+      let failure: unknown;
+      let failed = false;
+      try {
+        await this.submit(t.partitionKey, t.rows);
+      } catch (error) {
+        failed = true;
+        failure = error;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.parallel, transactions.length) }, worker));
+      for (const waiter of t.waiters) settle(waiter, failed, failure);
+    });
   }
 }
 

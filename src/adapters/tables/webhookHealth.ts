@@ -2,6 +2,7 @@ import { odata, type TableClient, type TransactionAction } from "@azure/data-tab
 import * as E from "fp-ts/Either";
 
 import { type AttemptResult, emptyHealth, foldAttempts, HealthRecord } from "../../domain/health";
+import { inPool } from "../../domain/pool";
 import { statusOf, tableInitializer } from "./tableErrors";
 
 /** An attempt as the health store takes it: the webhook it went to and its result (a delivery log row fits). */
@@ -96,20 +97,14 @@ export const makeTableWebhookHealth = (client: TableClient, clock: { now(): Date
   let flushing = false;
 
   /** Per row: read (or reuse), fold, write guarded by its ETag, up to PARALLEL_WRITES rows at once. */
-  const writeRows = async (work: ReadonlyArray<[string, AttemptResult[]]>, results: Round): Promise<void> => {
-    let cursor = 0;
-    const worker = async (): Promise<void> => {
-      for (let item = work[cursor++]; item !== undefined; item = work[cursor++]) {
-        const [webhookId, attempts] = item;
-        try {
-          results.set(webhookId, await merge(webhookId, attempts));
-        } catch (error) {
-          results.set(webhookId, error instanceof Error ? error : new Error(String(error)));
-        }
+  const writeRows = (work: ReadonlyArray<[string, AttemptResult[]]>, results: Round): Promise<void> =>
+    inPool(work, PARALLEL_WRITES, async ([webhookId, attempts]) => {
+      try {
+        results.set(webhookId, await merge(webhookId, attempts));
+      } catch (error) {
+        results.set(webhookId, error instanceof Error ? error : new Error(String(error)));
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL_WRITES, work.length) }, worker));
-  };
+    });
 
   /**
    * Up to MAX_OPS webhooks' rows in one entity-group transaction (they share the partition): one storage
@@ -125,14 +120,9 @@ export const makeTableWebhookHealth = (client: TableClient, clock: { now(): Date
     let plan: Array<{ webhookId: string; next: HealthRecord; action: TransactionAction }>;
     try {
       const currents: Array<Known | undefined> = [];
-      let cursor = 0;
-      const reader = async (): Promise<void> => {
-        for (let k = cursor++; k < group.length; k = cursor++) {
-          const webhookId = (group[k] as [string, AttemptResult[]])[0];
-          currents[k] = known.get(webhookId) ?? (await read(webhookId));
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(PARALLEL_WRITES, group.length) }, reader));
+      await inPool(group, PARALLEL_WRITES, async ([webhookId], k) => {
+        currents[k] = known.get(webhookId) ?? (await read(webhookId));
+      });
       plan = group.map(([webhookId, attempts], k) => {
         const current = currents[k];
         const next = foldAttempts(current?.record ?? emptyHealth, attempts, now);

@@ -1,6 +1,7 @@
 import { type DeadLetterStore, type StoredDeadLetter } from "../../adapters/tables/deadLetters";
 import { type WebhookStore } from "../../adapters/tables/webhookStore";
 import { type DispatchSettings } from "../../domain/dispatch";
+import { inPool } from "../../domain/pool";
 import { type OrchestrationStarter } from "../dispatch/orchestrationStarter";
 import { handOverDeadLetter } from "./deliveryRecordsApi";
 import { type PageRequest, type PageResult } from "./recovery";
@@ -14,22 +15,6 @@ export interface RecoverPageDeps {
   /** Hand-overs in flight at once within a page. */
   readonly concurrency: number;
 }
-
-/** Runs `work` over `items`, at most `limit` at a time. */
-const inPool = async <A>(
-  items: ReadonlyArray<A>,
-  limit: number,
-  work: (item: A) => Promise<void>,
-): Promise<void> => {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    for (let i = next++; i < items.length; i = next++) {
-      const item = items[i];
-      if (item !== undefined) await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-};
 
 /**
  * One page of a recovery: reads up to `pageSize` dead letters of the window after the previous page and hands

@@ -138,6 +138,13 @@ export const Settings = t.type({
    * 0 checks every batch. Keep it below the Event Hubs load balancer's update interval.
    */
   INGEST_FOLLOW_WINDOW_MS: withDefault(IntFromString("integer ms 0-10000", 0, 10_000), "1000"),
+  /**
+   * The ingest makes the first attempts of a batch whose plan fits one chunk itself (ingest.ts); only what they do
+   * not settle goes to a dispatch orchestration. false: every batch gets an orchestration, which plans and sends.
+   */
+  INGEST_FIRST_ROUND: withDefault(BooleanFromString, "true"),
+  /** The ingest's first attempts give up after this (its partition waits meanwhile); the retries get the full time. */
+  INGEST_ATTEMPT_TIMEOUT_MS: withDefault(IntFromString("integer ms 100-300000", 100, 300_000), "3000"),
   DELIVERY_CONNECT_TIMEOUT_MS: withDefault(IntFromString("integer ms 100-60000", 100, 60_000), "5000"),
   DELIVERY_TIMEOUT_MS: withDefault(IntFromString("integer ms 100-300000", 100, 300_000), "15000"),
   RETRY_SCHEDULE: withDefault(RetrySchedule, DEFAULT_RETRY_SCHEDULE),

@@ -94,21 +94,22 @@ describe("OpenTelemetry over OTLP/HTTP: one batch's trace tree and the delivery 
       expect([...(otlp.contentTypes.get(path) ?? [])]).toEqual(["application/json"]);
   });
 
-  it("links ingest -> orchestration -> plan/deliver/dead-letter activities -> deliveries -> POSTs in one trace", async () => {
+  it("links ingest -> first attempts, and ingest -> orchestration -> deliver/dead-letter activities -> retries, to POSTs in one trace", async () => {
     // The last spans (the dead-letter activity's, the last POST) may still be in the batch: wait for all seven.
     await waitFor(
-      () => named("dispatcher.delivery").length === 7 && named("dispatcher.activity").length >= 4,
+      () => named("dispatcher.delivery").length === 7 && named("dispatcher.activity").length >= 3,
       {
         what: "seven delivery spans and the activities' spans",
       },
     );
     const spans = byId();
     // The Event Hubs host may hand the five events over in more than one batch; the four valid ones went into the
-    // batch that started the orchestration.
+    // batch whose ingest made their first attempts and started the orchestration for the two that failed.
     const ingests = named("dispatcher.ingest");
     expect(ingests.reduce((n, s) => n + Number(s.attributes["messaging.batch.message_count"]), 0)).toBe(5);
     const orchestrations = named("dispatcher.orchestration");
-    // Exported once, whatever the number of replays (plan, two timers, two deliver rounds, the dead letter).
+    // Exported once, whatever the number of replays (two timers, two deliver rounds, the dead letter). Its summary
+    // counts the two deliveries the ingest's first round settled.
     expect(orchestrations).toHaveLength(1);
     const orchestration = orchestrations[0]!;
     const ingest = ingests.find((s) => s.spanId === orchestration.parentSpanId);
@@ -127,11 +128,11 @@ describe("OpenTelemetry over OTLP/HTTP: one batch's trace tree and the delivery 
     expect(orchestration.startNanos).toBeLessThanOrEqual(orchestration.endNanos);
 
     const activities = named("dispatcher.activity");
+    // No plan activity: the ingest planned the batch.
     expect(activities.map((a) => a.name).sort()).toEqual([
       "dispatcher.activity dispatch-dead-letter",
       "dispatcher.activity dispatch-deliver",
       "dispatcher.activity dispatch-deliver",
-      "dispatcher.activity dispatch-plan",
     ]);
     for (const activity of activities) {
       expect(activity.parentSpanId).toBe(orchestration.spanId);
@@ -140,10 +141,13 @@ describe("OpenTelemetry over OTLP/HTTP: one batch's trace tree and the delivery 
 
     const deliveries = named("dispatcher.delivery");
     const activityIds = new Set(activities.map((a) => a.spanId));
-    for (const delivery of deliveries) expect(activityIds.has(delivery.parentSpanId)).toBe(true);
-    // The first round is delivered by the plan activity itself (the fast path), the retries by deliver activities.
-    const plan = activities.find((a) => a.name.endsWith("dispatch-plan"))!;
-    expect(deliveries.filter((d) => d.parentSpanId === plan.spanId)).toHaveLength(4);
+    // The first round is delivered by the ingest itself (INGEST_FIRST_ROUND), the retries by deliver activities.
+    const first = deliveries.filter((d) => d.parentSpanId === ingest!.spanId);
+    expect(first).toHaveLength(4);
+    expect(first.every((d) => d.attributes["dispatcher.delivery.attempt"] === 1)).toBe(true);
+    const retried = deliveries.filter((d) => d.parentSpanId !== ingest!.spanId);
+    expect(retried).toHaveLength(3);
+    for (const delivery of retried) expect(activityIds.has(delivery.parentSpanId)).toBe(true);
 
     const attemptsOf = (name: string): Array<[unknown, unknown]> =>
       deliveries

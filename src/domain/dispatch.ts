@@ -40,13 +40,25 @@ export const DeliveriesToDispatch = t.type({
   deliveries: t.array(DeliveryCodec),
   settings: DispatchSettings,
 });
+/**
+ * What the ingest's first round (ingest/ingest.ts) left for an orchestration: the deliveries it did not settle,
+ * its reports for them (failed, held behind an earlier delivery of their subject, or not answered), and what it
+ * settled, counted. Successes never enter the history.
+ */
+export const RestToDispatch = t.type({
+  kind: t.literal("rest"),
+  deliveries: t.array(DeliveryCodec),
+  reports: t.array(t.UnknownRecord),
+  counted: t.type({ planned: t.number, delivered: t.number, dropped: t.number }),
+  settings: DispatchSettings,
+});
 /** Telemetry's W3C trace context and the events' enqueued times (src/adapters/telemetry); inputs without it decode. */
 const TraceCarrier = t.intersection([
   t.type({ traceparent: t.string }),
   t.partial({ enqueued: t.record(t.string, t.string) }),
 ]);
 export const DispatchInput = t.intersection(
-  [t.union([EventsToDispatch, DeliveriesToDispatch]), t.partial({ trace: TraceCarrier })],
+  [t.union([EventsToDispatch, DeliveriesToDispatch, RestToDispatch]), t.partial({ trace: TraceCarrier })],
   "DispatchInput",
 );
 export type DispatchInput = t.TypeOf<typeof DispatchInput>;
@@ -193,6 +205,42 @@ export const foldRound = (
     retry,
     deadLetter,
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  };
+};
+
+/** What a first round (every delivery's first attempt, `reports`) leaves: undefined when it settled everything. */
+export const restOf = (
+  deliveries: ReadonlyArray<Delivery>,
+  reports: ReadonlyArray<DeliveryReport>,
+):
+  | {
+      readonly deliveries: Delivery[];
+      readonly reports: DeliveryReport[];
+      readonly counted: { planned: number; delivered: number; dropped: number };
+    }
+  | undefined => {
+  const byId = new Map(reports.map((r) => [r.deliveryId, r]));
+  const settled = (report: DeliveryReport | undefined): "delivered" | "dropped" | undefined => {
+    if (report === undefined) return undefined;
+    if ("skipped" in report) return "dropped";
+    if ("settled" in report) return "delivered";
+    return "outcome" in report && report.outcome.kind === "delivered" ? "delivered" : undefined;
+  };
+  let delivered = 0;
+  let dropped = 0;
+  const rest: Delivery[] = [];
+  for (const delivery of deliveries) {
+    const how = settled(byId.get(delivery.id));
+    if (how === "delivered") delivered++;
+    else if (how === "dropped") dropped++;
+    else rest.push(delivery);
+  }
+  if (rest.length === 0) return undefined;
+  const kept = new Set(rest.map((d) => d.id));
+  return {
+    deliveries: rest,
+    reports: reports.filter((r) => kept.has(r.deliveryId)),
+    counted: { planned: deliveries.length, delivered, dropped },
   };
 };
 

@@ -19,6 +19,7 @@ export const fakeStarter = () => {
       unchecked.push(instanceId);
       return Promise.resolve();
     },
+    exists: (instanceId) => Promise.resolve(started.has(instanceId)),
   };
   return { starter, started, restarted, unchecked };
 };

@@ -169,6 +169,17 @@ describe("makeWebhookSender: failures", () => {
     expect(result.latencyMs).toBeLessThan(2_000);
   });
 
+  it("gives up at a request's own shorter deadline (the ingest's first attempts), never a longer one", async () => {
+    const receiver = await server(() => undefined);
+    const short = await sender({ timeoutMs: 5_000 }).send({ ...requestTo(receiver.url), timeoutMs: 300 });
+    expect(short.outcome).toEqual({ kind: "retryable", error: "timeout" });
+    expect(short.latencyMs).toBeGreaterThanOrEqual(290);
+    expect(short.latencyMs).toBeLessThan(2_000);
+    const capped = await sender({ timeoutMs: 300 }).send({ ...requestTo(receiver.url), timeoutMs: 60_000 });
+    expect(capped.outcome).toEqual({ kind: "retryable", error: "timeout" });
+    expect(capped.latencyMs).toBeLessThan(2_000);
+  });
+
   it("times out a receiver that sends headers and then stalls the body, though the status was 200", async () => {
     const receiver = await server((_req, res) => {
       res.writeHead(200, { "content-length": "1000" });

@@ -23,6 +23,8 @@ export interface WebhookRequest {
   readonly sequenceHeaders?: Readonly<Record<string, string>>;
   /** "whsec_..."; the first is current, during a rotation the previous one follows. */
   readonly secrets: ReadonlyArray<string>;
+  /** A shorter deadline for this attempt than the sender's `timeoutMs` (the ingest's first attempts). */
+  readonly timeoutMs?: number;
 }
 
 export interface AttemptResult {
@@ -179,10 +181,8 @@ export const makeWebhookSender = (options: WebhookSenderOptions): WebhookSender 
     const entry = poolFor(url.origin);
     entry.inFlight++;
     const deadline = new AttemptDeadline();
-    const timer = setTimeout(
-      () => deadline.expire(new AttemptTimeoutError(options.timeoutMs)),
-      options.timeoutMs,
-    );
+    const limitMs = Math.min(request.timeoutMs ?? options.timeoutMs, options.timeoutMs);
+    const timer = setTimeout(() => deadline.expire(new AttemptTimeoutError(limitMs)), limitMs);
     try {
       const response = await entry.pool.request({
         method: "POST",

@@ -138,6 +138,9 @@ export const makeOtelTelemetry = (idTracer: IdTracer, meter: Meter): Telemetry &
       if (current === undefined || !trace.isSpanContextValid(current)) return undefined;
       return { traceparent: formatTraceparent(current), enqueued };
     },
+    withEnqueued(enqueued, run) {
+      return context.with(context.active().setValue(ENQUEUED_KEY, enqueued), run);
+    },
     batchIngested(partitionId, events, rejectedReasons) {
       ingested.add(events, { "messaging.destination.partition.id": partitionId });
       for (const reasons of rejectedReasons)

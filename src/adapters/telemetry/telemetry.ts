@@ -37,6 +37,8 @@ export interface Telemetry {
   ingestBatch<T>(batch: BatchInfo, run: () => Promise<T>): Promise<T>;
   /** The current trace context and the batch's enqueued times, for the orchestration input (undefined when off). */
   carrier(enqueued: Readonly<Record<string, string>>): TraceCarrier | undefined;
+  /** Runs `run` knowing when the events were enqueued (the ingest's first round: its deliveries' event age). */
+  withEnqueued<T>(enqueued: Readonly<Record<string, string>>, run: () => Promise<T>): Promise<T>;
   /** Counts a batch: every event per partition, the rejected ones by reason. */
   batchIngested(
     partitionId: string,
@@ -57,6 +59,7 @@ export const noopTelemetry: Telemetry = {
   enabled: false,
   ingestBatch: (_batch, run) => run(),
   carrier: () => undefined,
+  withEnqueued: (_enqueued, run) => run(),
   batchIngested: () => undefined,
   delivery: (_attempt, send) => send(),
   retriesScheduled: () => undefined,

@@ -103,6 +103,8 @@ export interface DeliverDeps {
   /** Progress of per-subject streams; needed only when a chunk holds ordered deliveries. */
   readonly streams?: Pick<SubjectStreams, "progress" | "apply">;
   readonly telemetry?: Telemetry;
+  /** Each attempt's deadline when shorter than the sender's own (the ingest's first round, see ingest.ts). */
+  readonly attemptTimeoutMs?: number;
 }
 
 /**
@@ -134,6 +136,7 @@ export const makeDeliverActivity =
         headers: stored.webhook.headers,
         ...(delivery.sequence === undefined ? {} : { sequenceHeaders: sequenceHeaders(delivery.sequence) }),
         secrets: signingSecrets(stored.secrets, deps.clock.now()),
+        ...(deps.attemptTimeoutMs === undefined ? {} : { timeoutMs: deps.attemptTimeoutMs }),
       });
       attempts.push({
         webhookId: delivery.webhookId,

@@ -215,6 +215,36 @@ describe("dispatch orchestrator decisions (fixture histories replayed by durable
       ]);
     });
 
+    it("continues an ingest's first round: no plan, retries only what it handed over, counts what it settled", async () => {
+      const b = delivery("b");
+      const schedule = [0, 5000];
+      const at = ms(T0, -50);
+      const input: DispatchInput = {
+        kind: "rest",
+        deliveries: [b],
+        reports: [unavailable(b, at)],
+        counted: { planned: 3, delivered: 1, dropped: 1 },
+        settings: settings(2, schedule),
+      };
+      const h = started(input);
+      const fireAt = policyFireAt(T0, 1, schedule);
+      expect((await replay(dispatchOrchestrator, h)).decisions).toEqual([timerAt(fireAt)]);
+      h.timerFires(h.timerCreated(fireAt));
+      const retried: PendingDelivery = {
+        delivery: b,
+        attempts: 1,
+        firstAttemptAt: at.toISOString(),
+        last: { kind: "retryable", status: 503 },
+      };
+      expect((await replay(dispatchOrchestrator, h)).decisions).toEqual([deliver([retried])]);
+      h.episodeAt(ms(fireAt, 100)).activityCompleted(h.activityScheduled(DELIVER_ACTIVITY, [retried]), [
+        delivered(b, ms(fireAt, 80)),
+      ]);
+      const done = await replay(dispatchOrchestrator, h);
+      expect(done.isDone).toBe(true);
+      expect(done.output).toEqual({ planned: 3, delivered: 2, retried: 1, deadLettered: 0, dropped: 1 });
+    });
+
     it("when the first attempt waits, waits the jittered first delay after planning, then delivers in chunks", async () => {
       const [a, b] = [delivery("a"), delivery("b")];
       const schedule = [30_000, 5000];

@@ -71,19 +71,22 @@ export const dispatchOrchestrator: OrchestrationHandler = function* (context: Or
   const schedule = input.settings.retrySchedule;
   // The plan activity delivers a small plan itself when the first round would go at once (no initial delay).
   const firstGoesAtOnce = schedule[0] === 0;
+  // "rest": the ingest made the first round itself (ingest.ts) and hands over only what it did not settle.
   const plan: PlanResult =
     input.kind === "deliveries"
       ? { deliveries: input.deliveries }
-      : readPlanResult(
-          yield context.df.callActivityWithRetry(PLAN_ACTIVITY, activityRetry(), {
-            events: input.events,
-            ...(input.sequences === undefined ? {} : { sequences: input.sequences }),
-            ...(firstGoesAtOnce ? { deliverUpTo: input.settings.chunkSize } : {}),
-            ...(firstGoesAtOnce && input.sequences !== undefined
-              ? { instanceId, retrySchedule: schedule }
-              : {}),
-          }),
-        );
+      : input.kind === "rest"
+        ? { deliveries: input.deliveries, reports: input.reports as unknown as DeliveryReport[] }
+        : readPlanResult(
+            yield context.df.callActivityWithRetry(PLAN_ACTIVITY, activityRetry(), {
+              events: input.events,
+              ...(input.sequences === undefined ? {} : { sequences: input.sequences }),
+              ...(firstGoesAtOnce ? { deliverUpTo: input.settings.chunkSize } : {}),
+              ...(firstGoesAtOnce && input.sequences !== undefined
+                ? { instanceId, retrySchedule: schedule }
+                : {}),
+            }),
+          );
   const deliveries: ReadonlyArray<Delivery> = plan.deliveries;
   let reportsInHand = plan.reports;
 
@@ -96,7 +99,14 @@ export const dispatchOrchestrator: OrchestrationHandler = function* (context: Or
   }));
   const deadLetters: DeadLetterRequest[] = firstDelay === undefined ? pending.map(exhausted) : [];
   if (firstDelay === undefined) pending = [];
-  const summary = { planned: deliveries.length, delivered: 0, retried: 0, deadLettered: 0, dropped: 0 };
+  const counted = input.kind === "rest" ? input.counted : undefined;
+  const summary = {
+    planned: counted?.planned ?? deliveries.length,
+    delivered: counted?.delivered ?? 0,
+    retried: 0,
+    deadLettered: 0,
+    dropped: counted?.dropped ?? 0,
+  };
   let round = 0;
 
   while (pending.length > 0) {

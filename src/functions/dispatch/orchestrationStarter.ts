@@ -10,6 +10,8 @@ export interface OrchestrationStarter {
    * started again.
    */
   readonly startNew?: (name: string, instanceId: string, input: unknown) => Promise<void>;
+  /** Whether an instance with this id exists, in any state. */
+  readonly exists?: (instanceId: string) => Promise<boolean>;
 }
 
 const isNotFound = (error: unknown): boolean => error instanceof Error && /\b404\b/.test(error.message);
@@ -29,6 +31,15 @@ export const durableStarter = (client: DurableClient): OrchestrationStarter => (
   },
   async startNew(name, instanceId, input) {
     await client.startNew(name, { instanceId, input });
+  },
+  async exists(instanceId) {
+    try {
+      await client.getStatus(instanceId);
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
   },
 });
 

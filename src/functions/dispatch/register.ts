@@ -13,7 +13,8 @@ import {
   type PendingDelivery,
   type PlanInput,
 } from "../../domain/dispatch";
-import { makeDeadLetterActivity, makeDeliverActivity, makePlanActivity } from "./dispatchActivities";
+import { appDeliver } from "./appDeliver";
+import { makeDeadLetterActivity, makePlanActivity } from "./dispatchActivities";
 import {
   DEAD_LETTER_ACTIVITY,
   DELIVER_ACTIVITY,
@@ -21,31 +22,11 @@ import {
   dispatchOrchestrator,
   PLAN_ACTIVITY,
 } from "./dispatchOrchestrator";
-import { makeHealthRecorder } from "./healthRecorder";
 
 // The dispatch orchestration and its activities (durable-functions), traced when telemetry is on
 // (durableTracing.ts: the trace context travels in the orchestration input and the activities' inputs).
 
 df.app.orchestration(DISPATCH_ORCHESTRATOR, tracedOrchestrator(dispatchOrchestrator, processTelemetry));
-
-const deliverActivity = (warn: (message: string) => void): ReturnType<typeof makeDeliverActivity> => {
-  const deps = appDeps();
-  return makeDeliverActivity({
-    webhooks: deps.webhooks,
-    sender: deps.sender(),
-    log: deps.deliveryLog,
-    clock: deps.clock,
-    warn,
-    streams: deps.subjectStreams,
-    telemetry: deps.telemetry,
-    health: makeHealthRecorder({
-      health: deps.webhookHealth,
-      webhooks: deps.webhooks,
-      autoDisableAfterMs: deps.config.AUTO_DISABLE_AFTER,
-      warn,
-    }),
-  });
-};
 
 df.app.activity(PLAN_ACTIVITY, {
   handler: tracedActivity(
@@ -53,7 +34,7 @@ df.app.activity(PLAN_ACTIVITY, {
     (input: PlanInput, context: InvocationContext) =>
       makePlanActivity({
         webhooks: appDeps().webhooks,
-        deliver: deliverActivity((message) => context.warn(message)),
+        deliver: appDeliver((message) => context.warn(message)),
       })(input),
     processTelemetry,
   ),
@@ -63,7 +44,7 @@ df.app.activity(DELIVER_ACTIVITY, {
   handler: tracedActivity(
     DELIVER_ACTIVITY,
     (input: ReadonlyArray<PendingDelivery> | DeliverInput, context: InvocationContext) =>
-      deliverActivity((message) => context.warn(message))(input),
+      appDeliver((message) => context.warn(message))(input),
     processTelemetry,
   ),
 });

@@ -1,7 +1,7 @@
 import * as E from "fp-ts/Either";
 
 import { makeTableRejectedEventsStore } from "../../adapters/tables/rejectedEvents";
-import { type DispatchInput } from "../../domain/dispatch";
+import { type DeliveryReport, DispatchInput, type PlanInput, type PlanResult } from "../../domain/dispatch";
 import { fakeStarter } from "../../test-support/fakeStarter";
 import { freshTableName, tableClient } from "../../test-support/storage";
 import { aFiscalCode } from "../../test-support/webhooks";
@@ -123,6 +123,113 @@ describe("Event Hub ingestion", () => {
     expect(retry.started).toBe(false);
     expect(restarted).toEqual([]);
     expect(started.size).toBe(2);
+  });
+
+  describe("the first round (the ingest makes the first attempts itself)", () => {
+    const deliveryOf = (id: string) => ({
+      id,
+      eventId: id,
+      webhookId: "wh1",
+      message: { name: "ping" as const, payload: {} },
+    });
+    const at = "2026-01-01T00:00:01.000Z";
+    /** A first round of our own port: plans one delivery per event and reports `outcomes` for them. */
+    const firstRoundWith = (
+      outcomes: ReadonlyArray<"delivered" | "failed" | "skipped">,
+      planned?: number,
+    ) => {
+      const calls: PlanInput[] = [];
+      const run = (input: PlanInput): Promise<PlanResult> => {
+        calls.push(input);
+        const deliveries = input.events.map((e) => deliveryOf(e.eventId));
+        if ((planned ?? deliveries.length) > (input.deliverUpTo ?? 0)) return Promise.resolve({ deliveries });
+        const reports: DeliveryReport[] = deliveries.map((d, i) =>
+          outcomes[i] === "skipped"
+            ? { deliveryId: d.id, at, skipped: "webhook deleted" }
+            : {
+                deliveryId: d.id,
+                at,
+                outcome:
+                  outcomes[i] === "delivered"
+                    ? { kind: "delivered", status: 200 }
+                    : { kind: "retryable", status: 503 },
+              },
+        );
+        return Promise.resolve({ deliveries, reports });
+      };
+      return { run, calls };
+    };
+    const ingestWith = (firstRound: (input: PlanInput) => Promise<PlanResult>, s = settings) =>
+      makeIngest({
+        rejected: makeTableRejectedEventsStore(tableClient(freshTableName("Rejected"))),
+        settings: () => s,
+        firstRound,
+      });
+    const pings = (n: number) => Array.from({ length: n }, () => ({ name: "ping:all" }));
+
+    it("starts no orchestration when the first round delivers everything", async () => {
+      const round = firstRoundWith(["delivered", "delivered", "skipped"]);
+      const { starter, started } = fakeStarter();
+      const result = await ingestWith(round.run)(pings(3), position(3), starter);
+      expect(result).toEqual({
+        accepted: 3,
+        rejected: 0,
+        instanceId: "dispatch:io-events:2:100-102",
+        started: false,
+        settled: 3,
+      });
+      expect(started.size).toBe(0);
+      // As the orchestration would ask its plan activity: one chunk's worth, and who would hold ordered retries.
+      expect(round.calls).toEqual([
+        expect.objectContaining({
+          deliverUpTo: 50,
+          instanceId: "dispatch:io-events:2:100-102",
+          retrySchedule: [0, 5000],
+        }),
+      ]);
+    });
+
+    it("hands only the deliveries that did not settle, with their reports, to an orchestration", async () => {
+      const round = firstRoundWith(["delivered", "failed", "delivered"]);
+      const { starter, started } = fakeStarter();
+      const result = await ingestWith(round.run)(pings(3), position(3), starter);
+      expect(result).toMatchObject({ started: true, settled: 2 });
+      const input = started.get("dispatch:io-events:2:100-102")?.input;
+      expect(input).toEqual({
+        kind: "rest",
+        deliveries: [deliveryOf("2:101")],
+        reports: [{ deliveryId: "2:101", at, outcome: { kind: "retryable", status: 503 } }],
+        counted: { planned: 3, delivered: 2, dropped: 0 },
+        settings,
+      });
+      expect(E.isRight(DispatchInput.decode(input))).toBe(true);
+    });
+
+    it("sends nothing for a redelivered batch whose orchestration exists", async () => {
+      const round = firstRoundWith(["failed"]);
+      const { starter, started } = fakeStarter();
+      const ingest = ingestWith(round.run);
+      expect((await ingest(pings(1), position(1), starter)).started).toBe(true);
+      expect(await ingest(pings(1), position(1), starter)).toMatchObject({ started: false });
+      expect(round.calls).toHaveLength(1);
+      expect(started.size).toBe(1);
+    });
+
+    it("leaves a plan of more than one chunk to the orchestration, as events", async () => {
+      const round = firstRoundWith([], 51);
+      const { starter, started } = fakeStarter();
+      expect((await ingestWith(round.run)(pings(2), position(2), starter)).started).toBe(true);
+      expect(started.get("dispatch:io-events:2:100-101")?.input).toMatchObject({ kind: "events" });
+    });
+
+    it("leaves the first round to the orchestration when the schedule's first attempt waits", async () => {
+      const round = firstRoundWith(["delivered"]);
+      const { starter, started } = fakeStarter();
+      const waiting = { chunkSize: 50, retrySchedule: [30_000, 5000] };
+      expect((await ingestWith(round.run, waiting)(pings(1), position(1), starter)).started).toBe(true);
+      expect(round.calls).toEqual([]);
+      expect(started.get("dispatch:io-events:2:100-100")?.input).toMatchObject({ kind: "events" });
+    });
   });
 
   it("starts no orchestration when every event of a batch is invalid", async () => {

@@ -3,7 +3,13 @@ import type * as t from "io-ts";
 
 import { type RejectedEvent, type RejectedEventsStore } from "../../adapters/tables/rejectedEvents";
 import { type Telemetry } from "../../adapters/telemetry/telemetry";
-import { type DispatchInput, type DispatchSettings } from "../../domain/dispatch";
+import {
+  type DispatchInput,
+  type DispatchSettings,
+  type PlanInput,
+  type PlanResult,
+  restOf,
+} from "../../domain/dispatch";
 import {
   INCOMING_EVENT_NAMES,
   type IncomingEvent,
@@ -111,6 +117,8 @@ export interface IngestResult {
   readonly rejected: number;
   readonly instanceId?: string;
   readonly started: boolean;
+  /** Deliveries the ingest's first round settled (delivered, or dropped for a webhook gone meanwhile). */
+  readonly settled?: number;
 }
 
 export interface IngestDeps {
@@ -122,7 +130,12 @@ export interface IngestDeps {
     events: ReadonlyArray<{ eventId: string; event: IncomingEvent; sequenceNumber: number }>,
   ) => Promise<Record<string, Sequence> | undefined>;
   /** Counts the batch and gives the trace context the orchestration carries (no-op when telemetry is off). */
-  readonly telemetry?: Pick<Telemetry, "batchIngested" | "carrier">;
+  readonly telemetry?: Pick<Telemetry, "batchIngested" | "carrier" | "withEnqueued">;
+  /**
+   * The first round: plans the batch and, when the plan fits one chunk (`deliverUpTo`), makes every delivery's
+   * first attempt (the plan activity's own function, dispatchActivities.ts). Absent: the orchestration does it.
+   */
+  readonly firstRound?: (input: PlanInput) => Promise<PlanResult>;
   /** This process's last batch per partition (continuity.ts): a batch that follows it skips the exists check. */
   readonly continuity?: BatchContinuity;
   /** A monotonic clock in ms for `continuity` (default performance.now). */
@@ -185,21 +198,63 @@ export const makeIngest =
       position.partitionId,
       accepted.map((a, i) => ({ ...a, sequenceNumber: positions[i] ?? -1 })),
     );
+    const settings = deps.settings();
     const trace = deps.telemetry?.carrier(enqueuedTimes);
-    const input: DispatchInput = {
+    const events: DispatchInput = {
       kind: "events",
       events: accepted,
-      settings: deps.settings(),
+      settings,
       ...(sequences === undefined ? {} : { sequences }),
       ...(trace === undefined ? {} : { trace }),
     };
-    let started: boolean;
-    if (follows && starter.startNew !== undefined) {
-      await starter.startNew(DISPATCH_ORCHESTRATOR, instanceId, input);
-      started = true;
-    } else {
-      started = (await starter.startIfAbsent(DISPATCH_ORCHESTRATOR, instanceId, input)) === "started";
+    const finish = (result: Omit<IngestResult, "accepted" | "rejected" | "instanceId">): IngestResult => {
+      deps.continuity?.done(partition, Math.max(...numbers), nowMs());
+      return { accepted: accepted.length, rejected: rejected.length, instanceId, ...result };
+    };
+    const { firstRound } = deps;
+    if (
+      firstRound === undefined ||
+      settings.retrySchedule[0] !== 0 ||
+      starter.exists === undefined ||
+      starter.startNew === undefined
+    ) {
+      let started: boolean;
+      if (follows && starter.startNew !== undefined) {
+        await starter.startNew(DISPATCH_ORCHESTRATOR, instanceId, events);
+        started = true;
+      } else {
+        started = (await starter.startIfAbsent(DISPATCH_ORCHESTRATOR, instanceId, events)) === "started";
+      }
+      return finish({ started });
     }
-    deps.continuity?.done(partition, Math.max(...numbers), nowMs());
-    return { accepted: accepted.length, rejected: rejected.length, instanceId, started };
+    // First round here: a batch the hub delivers again finds the orchestration its first delivery left (failures
+    // to retry) and sends nothing; one whose first round settled everything left no instance and is sent again
+    // (at least once, same webhook-ids; README "What the ingest sends itself").
+    if (!follows && (await starter.exists(instanceId))) return finish({ started: false });
+    const plan = await (deps.telemetry?.withEnqueued ?? ((_e, run) => run()))(enqueuedTimes, () =>
+      firstRound({
+        events: accepted,
+        deliverUpTo: settings.chunkSize,
+        ...(sequences === undefined ? {} : { sequences }),
+        instanceId,
+        retrySchedule: settings.retrySchedule,
+      }),
+    );
+    if (plan.reports === undefined && plan.deliveries.length > 0) {
+      // More than one chunk: the orchestration plans it again and fans it out.
+      await starter.startNew(DISPATCH_ORCHESTRATOR, instanceId, events);
+      return finish({ started: true });
+    }
+    const rest = restOf(plan.deliveries, plan.reports ?? []);
+    if (rest === undefined) return finish({ started: false, settled: plan.deliveries.length });
+    const input: DispatchInput = {
+      kind: "rest",
+      deliveries: rest.deliveries,
+      reports: rest.reports as unknown as Array<Record<string, unknown>>,
+      counted: rest.counted,
+      settings,
+      ...(trace === undefined ? {} : { trace }),
+    };
+    await starter.startNew(DISPATCH_ORCHESTRATOR, instanceId, input);
+    return finish({ started: true, settled: rest.counted.delivered + rest.counted.dropped });
   };

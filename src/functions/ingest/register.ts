@@ -5,6 +5,8 @@ import { app } from "@azure/functions";
 import * as df from "durable-functions";
 
 import { appDeps } from "../../composition";
+import { appDeliver } from "../dispatch/appDeliver";
+import { makePlanActivity } from "../dispatch/dispatchActivities";
 import { durableStarter } from "../dispatch/orchestrationStarter";
 import { makeBatchContinuity } from "./continuity";
 import { makeIngest } from "./ingest";
@@ -14,7 +16,8 @@ import { batchPositionOf } from "./triggerMetadata";
 /** This process's last batch per partition: one for the process, as the trigger's invocations are. */
 let continuity: ReturnType<typeof makeBatchContinuity> | undefined;
 
-// Event Hub trigger: decode each event, record the invalid ones, start one dispatch orchestration per batch.
+// Event Hub trigger: decode each event, record the invalid ones, make the first attempts of a batch that fits one
+// chunk (INGEST_FIRST_ROUND), and start a dispatch orchestration for what is left (or for the whole batch).
 // Failure policy: a batch whose invocation fails (storage unreachable, say) is retried until it succeeds, the
 // partition waiting meanwhile. Without a retry policy the Functions host logs the failure and checkpoints past
 // the batch, which would lose its events.
@@ -40,6 +43,17 @@ app.eventHub("onIncomingEvents", {
       telemetry: deps.telemetry,
       number: makeNumbering({ webhooks: deps.webhooks, streams: deps.subjectStreams }),
       continuity: (continuity ??= makeBatchContinuity(deps.config.INGEST_FOLLOW_WINDOW_MS)),
+      ...(deps.config.INGEST_FIRST_ROUND
+        ? {
+            firstRound: makePlanActivity({
+              webhooks: deps.webhooks,
+              deliver: appDeliver(
+                (message) => context.warn(message),
+                Math.min(deps.config.INGEST_ATTEMPT_TIMEOUT_MS, deps.config.DELIVERY_TIMEOUT_MS),
+              ),
+            }),
+          }
+        : {}),
     });
     const result = await deps.telemetry.ingestBatch(
       { hub: position.hub, partitionId: position.partitionId, events: bodies.length },
@@ -50,7 +64,7 @@ app.eventHub("onIncomingEvents", {
       `partition ${position.partitionId}: ${result.accepted} accepted, ${result.rejected} rejected` +
         (result.instanceId === undefined
           ? ""
-          : `, ${result.instanceId} ${result.started ? "started" : "already exists"}`),
+          : `, ${result.instanceId} ${result.started ? "started" : result.settled === undefined ? "already exists" : `not needed (${result.settled} settled)`}`),
     );
   },
 });

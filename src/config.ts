@@ -143,6 +143,8 @@ export const Settings = t.type({
    * not settle goes to a dispatch orchestration. false: every batch gets an orchestration, which plans and sends.
    */
   INGEST_FIRST_ROUND: withDefault(BooleanFromString, "true"),
+  /** The largest plan (deliveries) the ingest's first round sends, in DELIVERY_CHUNK_SIZE chunks at once. */
+  INGEST_FIRST_ROUND_MAX: withDefault(IntFromString("integer 1-10000", 1, 10_000), "1000"),
   /** The ingest's first attempts give up after this (its partition waits meanwhile); the retries get the full time. */
   INGEST_ATTEMPT_TIMEOUT_MS: withDefault(IntFromString("integer ms 100-300000", 100, 300_000), "3000"),
   DELIVERY_CONNECT_TIMEOUT_MS: withDefault(IntFromString("integer ms 100-60000", 100, 60_000), "5000"),

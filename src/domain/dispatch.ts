@@ -67,6 +67,8 @@ export interface PlanInput {
   readonly events: ReadonlyArray<{ eventId: string; event: IncomingEvent }>;
   /** When the plan has at most this many deliveries, deliver them at once (the first round) and report them. */
   readonly deliverUpTo?: number;
+  /** Deliver them in chunks of this many at once (the ingest's first round); default: all in one chunk. */
+  readonly chunkSize?: number;
   readonly sequences?: Readonly<Record<string, t.TypeOf<typeof SequenceCodec>>>;
   /** For the first round's bookkeeping of ordered deliveries (see DeliverInput). */
   readonly instanceId?: string;

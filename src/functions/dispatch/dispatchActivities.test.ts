@@ -7,7 +7,7 @@ import { makeTableDeadLetterStore } from "../../adapters/tables/deadLetters";
 import { makeTableDeliveryLog } from "../../adapters/tables/deliveryLog";
 import { makeTableWebhookStore } from "../../adapters/tables/webhookStore";
 import { planDeliveries } from "../../domain/deliveryPlan";
-import { type DeliveryReport, type PendingDelivery } from "../../domain/dispatch";
+import { type DeliveryReport, type PendingDelivery, readDeliverInput } from "../../domain/dispatch";
 import { testSecretCipher } from "../../test-support/secrets";
 import { freshTableName, tableClient } from "../../test-support/storage";
 import { makeDeadLetterActivity, makeDeliverActivity, makePlanActivity } from "./dispatchActivities";
@@ -228,6 +228,32 @@ describe("plan activity", () => {
       ]);
       expect(s.server.requests).toHaveLength(1);
       expect(s.server.requests[0]?.headers["webhook-id"]).toBe(result.deliveries[0]?.id);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("delivers a bigger first round in chunks of chunkSize at once, every delivery reported once", async () => {
+    const s = await setup(() => 200);
+    try {
+      const chunks: number[] = [];
+      const plan = makePlanActivity({
+        webhooks: s.store,
+        deliver: (input) => {
+          chunks.push(readDeliverInput(input).deliveries.length);
+          return s.deliver(input);
+        },
+      });
+      const events = ["0:1", "0:2", "0:3", "0:4", "0:5"].map((eventId) => ({
+        eventId,
+        event: { name: "ping:all" as const },
+      }));
+      const result = await plan({ events, deliverUpTo: 5, chunkSize: 2 });
+      expect(chunks).toEqual([2, 2, 1]);
+      expect(result.reports?.map((r) => r.deliveryId).sort()).toEqual(
+        result.deliveries.map((d) => d.id).sort(),
+      );
+      expect(new Set(s.server.requests.map((r) => r.headers["webhook-id"])).size).toBe(5);
     } finally {
       await s.close();
     }

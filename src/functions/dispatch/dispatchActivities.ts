@@ -18,6 +18,7 @@ import {
   readDeliverInput,
 } from "../../domain/dispatch";
 import {
+  chunkByStream,
   INITIAL_PROGRESS,
   type ProgressEvent,
   readiness,
@@ -83,13 +84,21 @@ export const makePlanActivity =
             return sequence === undefined ? d : { ...d, sequence };
           });
     const small = input.deliverUpTo !== undefined && deliveries.length <= input.deliverUpTo;
-    if (!small || deps.deliver === undefined || deliveries.length === 0) return { deliveries };
-    const reports = await deps.deliver({
-      deliveries: deliveries.map((delivery) => ({ delivery, attempts: 0 })),
-      ...(input.instanceId === undefined ? {} : { instanceId: input.instanceId }),
-      ...(input.retrySchedule === undefined ? {} : { retrySchedule: input.retrySchedule }),
-    });
-    return { deliveries, reports };
+    const { deliver } = deps;
+    if (!small || deliver === undefined || deliveries.length === 0) return { deliveries };
+    const pending = deliveries.map((delivery) => ({ delivery, attempts: 0 }));
+    // Chunks at once, as the orchestration's deliver activities would go (an ordered stream stays in one chunk).
+    const chunks = input.chunkSize === undefined ? [pending] : chunkByStream(pending, input.chunkSize);
+    const reports = await Promise.all(
+      chunks.map((chunk) =>
+        deliver({
+          deliveries: chunk,
+          ...(input.instanceId === undefined ? {} : { instanceId: input.instanceId }),
+          ...(input.retrySchedule === undefined ? {} : { retrySchedule: input.retrySchedule }),
+        }),
+      ),
+    );
+    return { deliveries, reports: reports.flat() };
   };
 
 export interface DeliverDeps {

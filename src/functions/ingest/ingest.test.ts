@@ -159,11 +159,16 @@ describe("Event Hub ingestion", () => {
       };
       return { run, calls };
     };
-    const ingestWith = (firstRound: (input: PlanInput) => Promise<PlanResult>, s = settings) =>
+    const ingestWith = (
+      firstRound: (input: PlanInput) => Promise<PlanResult>,
+      s = settings,
+      firstRoundUpTo?: number,
+    ) =>
       makeIngest({
         rejected: makeTableRejectedEventsStore(tableClient(freshTableName("Rejected"))),
         settings: () => s,
         firstRound,
+        ...(firstRoundUpTo === undefined ? {} : { firstRoundUpTo }),
       });
     const pings = (n: number) => Array.from({ length: n }, () => ({ name: "ping:all" }));
 
@@ -213,6 +218,14 @@ describe("Event Hub ingestion", () => {
       expect(await ingest(pings(1), position(1), starter)).toMatchObject({ started: false });
       expect(round.calls).toHaveLength(1);
       expect(started.size).toBe(1);
+    });
+
+    it("sends a plan of several chunks itself up to firstRoundUpTo (INGEST_FIRST_ROUND_MAX), in chunks", async () => {
+      const round = firstRoundWith(["delivered", "delivered"], 120);
+      const { starter, started } = fakeStarter();
+      expect((await ingestWith(round.run, settings, 150)(pings(2), position(2), starter)).settled).toBe(2);
+      expect(round.calls).toEqual([expect.objectContaining({ deliverUpTo: 150, chunkSize: 50 })]);
+      expect(started.size).toBe(0);
     });
 
     it("leaves a plan of more than one chunk to the orchestration, as events", async () => {

@@ -136,6 +136,8 @@ export interface IngestDeps {
    * first attempt (the plan activity's own function, dispatchActivities.ts). Absent: the orchestration does it.
    */
   readonly firstRound?: (input: PlanInput) => Promise<PlanResult>;
+  /** The largest plan the first round sends (INGEST_FIRST_ROUND_MAX; default one chunk), in chunks at once. */
+  readonly firstRoundUpTo?: number;
   /** This process's last batch per partition (continuity.ts): a batch that follows it skips the exists check. */
   readonly continuity?: BatchContinuity;
   /** A monotonic clock in ms for `continuity` (default performance.now). */
@@ -234,14 +236,15 @@ export const makeIngest =
     const plan = await (deps.telemetry?.withEnqueued ?? ((_e, run) => run()))(enqueuedTimes, () =>
       firstRound({
         events: accepted,
-        deliverUpTo: settings.chunkSize,
+        deliverUpTo: deps.firstRoundUpTo ?? settings.chunkSize,
+        chunkSize: settings.chunkSize,
         ...(sequences === undefined ? {} : { sequences }),
         instanceId,
         retrySchedule: settings.retrySchedule,
       }),
     );
     if (plan.reports === undefined && plan.deliveries.length > 0) {
-      // More than one chunk: the orchestration plans it again and fans it out.
+      // Too big for the first round here: the orchestration plans it again and fans it out.
       await starter.startNew(DISPATCH_ORCHESTRATOR, instanceId, events);
       return finish({ started: true });
     }

@@ -45,6 +45,7 @@ app.eventHub("onIncomingEvents", {
       continuity: (continuity ??= makeBatchContinuity(deps.config.INGEST_FOLLOW_WINDOW_MS)),
       ...(deps.config.INGEST_FIRST_ROUND
         ? {
+            firstRoundUpTo: deps.config.INGEST_FIRST_ROUND_MAX,
             firstRound: makePlanActivity({
               webhooks: deps.webhooks,
               deliver: appDeliver(

@@ -91,7 +91,9 @@ export const buildAppDeps = (settings: Config): AppDeps => {
     deliveryLog: makeTableDeliveryLog(table(settings.DELIVERY_ATTEMPTS_TABLE)),
     deadLetters: makeTableDeadLetterStore(table(settings.DEAD_LETTERS_TABLE)),
     rejectedEvents: makeTableRejectedEventsStore(table(settings.REJECTED_EVENTS_TABLE)),
-    webhookHealth: makeTableWebhookHealth(table(settings.WEBHOOK_HEALTH_TABLE), clock),
+    webhookHealth: makeTableWebhookHealth(table(settings.WEBHOOK_HEALTH_TABLE), clock, {
+      lingerMs: settings.HEALTH_FLUSH_SECONDS * 1000,
+    }),
     subjectStreams: makeTableSubjectStreams(table(settings.SUBJECT_STREAMS_TABLE)),
     storageProbe: makeTableStorageProbe(
       table(settings.WEBHOOKS_TABLE, { maxRetries: 0 }),

@@ -151,6 +151,11 @@ export const Settings = t.type({
   DELIVERY_TIMEOUT_MS: withDefault(IntFromString("integer ms 100-300000", 100, 300_000), "15000"),
   RETRY_SCHEDULE: withDefault(RetrySchedule, DEFAULT_RETRY_SCHEDULE),
   DELIVERY_LOG_RETENTION_DAYS: withDefault(IntFromString("integer days 1-365", 1, 365), "30"),
+  /**
+   * Endpoint health: how long counter-only updates (every attempt delivered, no failing streak) may wait to be
+   * written together (webhookHealth.ts); 0 writes every chunk's at once.
+   */
+  HEALTH_FLUSH_SECONDS: withDefault(IntFromString("integer seconds 0-300", 0, 300), "10"),
   /** Disable a webhook whose every delivery has failed for this long (ms; 0: never). */
   AUTO_DISABLE_AFTER: withDefault(
     DurationFromString("a duration such as 5d, 36h, 90m or 0 (off), at most 365d", 365 * 86_400_000),

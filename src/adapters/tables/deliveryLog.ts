@@ -38,17 +38,25 @@ export interface DeliveryLog {
 }
 
 const MAX_TICKS = 9_999_999_999_999;
-/** One partition per webhook and second: see the key comment below. */
+/** One partition per second, shared by every webhook: see the key comment below. */
 const BUCKET_MS = 1000;
 const MAX_BUCKETS = 9_999_999_999;
+/** Partitions of this layout; the layout before it (one partition per webhook and second) has `<webhookId>|`. */
+const SLICE = "s|";
 /** A packed row's JSON stays under a string property's 64 KB (32K UTF-16 characters; JSON here is ASCII). */
 const ROW_CHARS = 30_000;
 const ERROR_CHARS = 500;
+/** Entity-group transactions take at most 100 operations. */
+const MAX_OPS = 100;
+/** A listing reads at most this many result pages (1,000 rows each) before it answers with what it found. */
+const LIST_PAGES = 20;
 
-const partitionKeyOf = (webhookId: string, at: string): string =>
-  `${webhookId}|${String(MAX_BUCKETS - Math.floor(Date.parse(at) / BUCKET_MS)).padStart(10, "0")}`;
+const invertedSecond = (at: string): string =>
+  String(MAX_BUCKETS - Math.floor(Date.parse(at) / BUCKET_MS)).padStart(10, "0");
 
-const rowKeyOf = (attempt: DeliveryAttempt): string =>
+const partitionKeyOf = (at: string): string => `${SLICE}${invertedSecond(at)}`;
+
+const attemptKeyOf = (attempt: DeliveryAttempt): string =>
   `${String(MAX_TICKS - Date.parse(attempt.at)).padStart(13, "0")}_${attempt.deliveryId}_${String(attempt.attempt).padStart(3, "0")}`;
 
 /** JSON with every non-ASCII character escaped: lengths are then sizes, and Azurite keeps the text intact. */
@@ -60,42 +68,62 @@ const asciiJson = (value: unknown): string =>
 
 interface Keyed {
   readonly partitionKey: string;
+  /** `<webhookId>|<attempt key>`: rows of one webhook are a row-key range of each second's partition. */
   readonly rowKey: string;
+  readonly webhookId: string;
   readonly at: string;
   readonly json: string;
 }
 
 const keyed = (a: DeliveryAttempt): Keyed => {
-  const { webhookId: _, ...rest } = a;
+  const { webhookId, ...rest } = a;
   const error = rest.error === undefined ? {} : { error: rest.error.slice(0, ERROR_CHARS) };
   return {
-    partitionKey: partitionKeyOf(a.webhookId, a.at),
-    rowKey: rowKeyOf(a),
+    partitionKey: partitionKeyOf(a.at),
+    rowKey: `${webhookId}|${attemptKeyOf(a)}`,
+    webhookId,
     at: a.at,
     json: asciiJson({ ...rest, ...error }),
   };
 };
 
+type PackedRow = {
+  readonly partitionKey: string;
+  readonly rowKey: string;
+  readonly webhookId: string;
+  readonly at: string;
+  readonly count: number;
+  readonly attempts: string;
+};
+
 /**
- * Packs one partition's attempts into rows of up to ROW_CHARS of JSON: `attempts` (a JSON array), `count`, and
- * `at` (the newest attempt's time, which retention filters on). The row key is the newest attempt's key.
+ * Packs one partition's attempts into rows per webhook of up to ROW_CHARS of JSON: `attempts` (a JSON array),
+ * `count`, `webhookId` and `at` (the newest attempt's time, which retention filters on). The row key is the
+ * newest attempt's key.
  */
-const packRows = (partitionKey: string, items: readonly Keyed[]) => {
+const packRows = (partitionKey: string, items: readonly Keyed[]): PackedRow[] => {
   const sorted = [...items].sort((x, y) => (x.rowKey < y.rowKey ? -1 : x.rowKey > y.rowKey ? 1 : 0));
-  const rows: Array<{ partitionKey: string; rowKey: string; at: string; count: number; attempts: string }> =
-    [];
+  const rows: PackedRow[] = [];
   let part: Keyed[] = [];
   let chars = 2;
   const close = (): void => {
     const first = part[0];
     if (first === undefined) return;
     const attempts = `[${part.map((p) => p.json).join(",")}]`;
-    rows.push({ partitionKey, rowKey: first.rowKey, at: first.at, count: part.length, attempts });
+    rows.push({
+      partitionKey,
+      rowKey: first.rowKey,
+      webhookId: first.webhookId,
+      at: first.at,
+      count: part.length,
+      attempts,
+    });
     part = [];
     chars = 2;
   };
   for (const item of sorted) {
-    if (part.length > 0 && chars + item.json.length + 1 > ROW_CHARS) close();
+    const other = part[0] !== undefined && part[0].webhookId !== item.webhookId;
+    if (part.length > 0 && (other || chars + item.json.length + 1 > ROW_CHARS)) close();
     part.push(item);
     chars += item.json.length + 1;
   }
@@ -129,21 +157,54 @@ const newestFirst = (x: DeliveryAttempt, y: DeliveryAttempt): number =>
   x.at < y.at ? 1 : x.at > y.at ? -1 : x.deliveryId < y.deliveryId ? -1 : x.deliveryId > y.deliveryId ? 1 : 0;
 
 /**
- * Keys: partition `<webhookId>|<inverted second>`; rows pack the attempts one write flush made to that partition,
- * keyed `<inverted ms>_<delivery id>_<attempt>` of their newest attempt. A range query over one webhook's
- * partitions returns its newest second first. Partitions stay small, so writes stay cheap however long the log
- * grows and however busy a webhook is: Azurite scans a whole partition for the row key on every write (hourly
- * partitions made a busy webhook's writes cost O(rows that hour): 1,436 -> 2,397 deliveries/s in the bench's
- * burst when this changed). Writes go through a group committer: deliver activities running at the same time
- * share one row and one request per (webhook, second) instead of writing a row per attempt.
+ * Keys: partition `s|<inverted second>`, shared by every webhook; rows pack the attempts one write flush made to
+ * one webhook in that second, keyed `<webhookId>|<inverted ms>_<delivery id>_<attempt>` of their newest attempt.
+ * A flush is then one entity-group transaction for all the webhooks it holds (up to 100 rows): one storage
+ * transaction per batch of deliveries however many webhooks they went to, where a partition per webhook and
+ * second cost one per webhook (100 of 160 transactions per 1,000 deliveries at 10 webhooks, one per delivery at
+ * 100; BENCHMARKS.md, "Cost per delivery"). Partitions stay small (one second), so writes stay cheap however long
+ * the log grows: Azurite scans a whole partition for the row key on every write. Concurrent deliver activities
+ * share flushes through the group committer.
+ *
+ * Reading one webhook's attempts is a query over every second's partition for that webhook's row-key range
+ * (newest second first), which the service answers by scanning partitions: cheap for a webhook that had recent
+ * attempts, a longer scan for one that had none for long. It reads at most LIST_PAGES result pages and answers
+ * with what it found. Rows written before this layout (partition `<webhookId>|<inverted second>`) are read too.
  */
 export const makeTableDeliveryLog = (client: TableClient): DeliveryLog => {
   const ready = tableInitializer(client);
   const committer = new GroupCommitter<Keyed>(
-    (partitionKey, items) =>
-      client.submitTransaction(packRows(partitionKey, items).map((row) => ["upsert", row, "Replace"])),
+    async (partitionKey, items) => {
+      const rows = packRows(partitionKey, items);
+      for (let i = 0; i < rows.length; i += MAX_OPS)
+        await client.submitTransaction(rows.slice(i, i + MAX_OPS).map((row) => ["upsert", row, "Replace"]));
+    },
     { maxPerTransaction: 1000, distinctRowKeys: false },
   );
+
+  /** Newest first, partition by partition, up to `limit` (whole partitions: rows of one interleave in time). */
+  const read = async (webhookId: string, filter: string, limit: number): Promise<DeliveryAttempt[]> => {
+    const items: DeliveryAttempt[] = [];
+    let partition: string | undefined;
+    let buffered: DeliveryAttempt[] = [];
+    let pages = 0;
+    const entities = client.listEntities<Record<string, unknown>>({ queryOptions: { filter } });
+    scan: for await (const page of entities.byPage({ maxPageSize: 1000 })) {
+      for (const e of page) {
+        if (e.partitionKey !== partition) {
+          items.push(...buffered.sort(newestFirst));
+          buffered = [];
+          if (items.length >= limit) break scan;
+          partition = e.partitionKey;
+        }
+        buffered.push(...unpack(webhookId, e));
+      }
+      if (++pages >= LIST_PAGES) break;
+    }
+    items.push(...buffered.sort(newestFirst));
+    return items.slice(0, limit);
+  };
+
   return {
     async record(attempts) {
       if (attempts.length === 0) return;
@@ -153,27 +214,21 @@ export const makeTableDeliveryLog = (client: TableClient): DeliveryLog => {
 
     async list(webhookId, limit) {
       await ready();
-      const items: DeliveryAttempt[] = [];
-      // Every partition of this webhook: keys from "<id>|" up to (not including) "<id>}" ("}" follows "|").
-      const entities = client.listEntities<Record<string, unknown>>({
-        queryOptions: {
-          filter: odata`PartitionKey ge ${`${webhookId}|`} and PartitionKey lt ${`${webhookId}}`}`,
-        },
-      });
-      // Rows of one partition may interleave in time (concurrent flushes): sort each partition as a whole.
-      let partition: string | undefined;
-      let buffered: DeliveryAttempt[] = [];
-      for await (const e of entities) {
-        if (e.partitionKey !== partition) {
-          items.push(...buffered.sort(newestFirst));
-          buffered = [];
-          if (items.length >= limit) break;
-          partition = e.partitionKey;
-        }
-        buffered.push(...unpack(webhookId, e));
-      }
-      items.push(...buffered.sort(newestFirst));
-      return items.slice(0, limit);
+      // This webhook's row-key range in every second's partition ("}" follows "|"), and its partitions of the
+      // layout before ("<id>|" up to "<id>}").
+      const [current, before] = await Promise.all([
+        read(
+          webhookId,
+          odata`PartitionKey ge ${SLICE} and PartitionKey lt ${"s}"} and RowKey ge ${`${webhookId}|`} and RowKey lt ${`${webhookId}}`}`,
+          limit,
+        ),
+        read(
+          webhookId,
+          odata`PartitionKey ge ${`${webhookId}|`} and PartitionKey lt ${`${webhookId}}`}`,
+          limit,
+        ),
+      ]);
+      return [...current, ...before].sort(newestFirst).slice(0, limit);
     },
 
     async purge(before) {

@@ -107,6 +107,44 @@ describe("delivery log (Azurite)", () => {
     ]);
   });
 
+  it("writes one entity-group transaction per flush for every webhook it holds: one partition per second", async () => {
+    const table = tableClient(freshTableName("Attempts"));
+    const log = makeTableDeliveryLog(table);
+    await log.record([attempt(3, "2026-01-01T00:00:00.000Z", "wh0")]); // creates the table
+    const submit = jest.spyOn(table, "submitTransaction");
+    const webhooks = Array.from({ length: 150 }, (_, i) => `wh${String(i).padStart(3, "0")}`);
+    await log.record(
+      webhooks.map((id, i) => attempt(3, `2026-01-01T00:00:01.${String(i).padStart(3, "0")}Z`, id)),
+    );
+    // 150 rows (one per webhook) in one partition: two transactions (at most 100 operations each).
+    expect(submit).toHaveBeenCalledTimes(2);
+    const rows: Array<Record<string, unknown>> = [];
+    for await (const row of table.listEntities<Record<string, unknown>>()) rows.push(row);
+    const second = rows.filter(
+      (r) => r.partitionKey !== rows.find((x) => x.webhookId === "wh0")?.partitionKey,
+    );
+    expect(second).toHaveLength(150);
+    expect(new Set(second.map((r) => r.partitionKey)).size).toBe(1);
+    for (const id of ["wh000", "wh149"]) expect(await log.list(id, 10)).toHaveLength(1);
+    submit.mockRestore();
+  });
+
+  it("reads the rows of the layout before (one partition per webhook and second) beside the current ones", async () => {
+    const table = tableClient(freshTableName("Attempts"));
+    const log = makeTableDeliveryLog(table);
+    await log.record([attempt(3, "2026-01-01T10:00:02.000Z")]);
+    const { webhookId: _, ...earlier } = attempt(2, "2026-01-01T10:00:01.000Z");
+    await table.createEntity({
+      partitionKey: "wh1|8232399198",
+      rowKey: "8232399198999_msg_1_002",
+      at: earlier.at,
+      count: 1,
+      attempts: JSON.stringify([earlier]),
+    });
+    expect((await log.list("wh1", 10)).map((a) => a.attempt)).toEqual([3, 2]);
+    expect((await log.list("wh1", 1)).map((a) => a.attempt)).toEqual([3]);
+  });
+
   it("reads rows written one attempt per row (before packing)", async () => {
     const table = tableClient(freshTableName("Attempts"));
     await table.createTable();

@@ -44,6 +44,39 @@ describe("webhook health in Table Storage (Azurite)", () => {
     expect(await store.get("b")).toBeUndefined();
   });
 
+  it("lets counter-only attempts wait (HEALTH_FLUSH_SECONDS), and writes them with the next failure", async () => {
+    const { counted, counter } = countingWrites(tableClient(freshTableName("Health")));
+    const store = makeTableWebhookHealth(counted, clock, { lingerMs: 60_000, lingerAttempts: 5 });
+    await store.record([attempt("a", 0, true)]); // a webhook this process has not written: at once
+    expect(counter.writes).toBe(1);
+    expect(await store.record([attempt("a", 100, true), attempt("a", 200, true)])).toEqual(new Map());
+    expect(counter.writes).toBe(1);
+    expect((await store.get("a"))?.hourly).toEqual([{ start: T0, deliveries: 1, failures: 0 }]);
+    const failed = await store.record([attempt("a", 300, false)]);
+    expect(counter.writes).toBe(2);
+    expect(failed.get("a")).toMatchObject({ consecutiveFailures: 1 });
+    expect((await store.get("a"))?.hourly).toEqual([{ start: T0, deliveries: 4, failures: 1 }]);
+    // The end of a streak is written at once, and so is the lingerAttempts-th waiting attempt.
+    await store.record([attempt("a", 400, true)]);
+    expect(counter.writes).toBe(3);
+    for (let i = 0; i < 4; i++) await store.record([attempt("a", 500 + i, true)]);
+    expect(counter.writes).toBe(3);
+    await store.record([attempt("a", 600, true)]);
+    expect(counter.writes).toBe(4);
+    expect((await store.get("a"))?.hourly).toEqual([{ start: T0, deliveries: 10, failures: 1 }]);
+  });
+
+  it("writes waiting counters after lingerMs without any further attempt", async () => {
+    const { counted, counter } = countingWrites(tableClient(freshTableName("Health")));
+    const store = makeTableWebhookHealth(counted, clock, { lingerMs: 100 });
+    await store.record([attempt("a", 0, true)]);
+    await store.record([attempt("a", 100, true)]);
+    expect(counter.writes).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(counter.writes).toBe(2);
+    expect((await store.get("a"))?.hourly).toEqual([{ start: T0, deliveries: 2, failures: 0 }]);
+  });
+
   it("shares writes between concurrent chunks: one write per webhook per round, none lost", async () => {
     const { counted, counter } = countingWrites(tableClient(freshTableName("Health")));
     const store = makeTableWebhookHealth(counted, clock);

@@ -41,16 +41,40 @@ const decode = (entity: { record?: unknown }, webhookId: string): HealthRecord =
   return decoded.right;
 };
 
+export interface HealthWrites {
+  /**
+   * How long attempts that change nothing but counters may wait to be written (HEALTH_FLUSH_SECONDS): every one
+   * delivered, to webhooks whose last record this process wrote shows no failing streak. 0: written at once.
+   */
+  readonly lingerMs: number;
+  /** Written once this many attempts wait, however recent (default LINGER_ATTEMPTS). */
+  readonly lingerAttempts?: number;
+}
+
+/** Counter-only attempts waiting to be written, at most (a busy process writes every this many). */
+export const LINGER_ATTEMPTS = 10_000;
+
 /**
  * One row per webhook (partition "health", row key = webhook id) holding its HealthRecord as JSON. Writes are
- * grouped: attempts recorded while a write round is in flight wait and go out together in the next round, one
- * row per webhook, up to 100 rows in one entity-group transaction, so concurrent deliver activities of one
- * process share writes instead of racing. Across processes, every write is guarded by the row's ETag and redone
- * from a fresh read when another one won.
+ * grouped: attempts recorded while a write round is in flight wait and go out together in the next round, one row
+ * per webhook, up to 100 rows in one entity-group transaction, so concurrent deliver activities of one process
+ * share writes instead of racing. Across processes, every write is guarded by the row's ETag and redone from a
+ * fresh read when another one won. Attempts that only move counters (all delivered, to a webhook without a
+ * failing streak) may wait longer, up to `writes.lingerMs` or `lingerAttempts` of them: a busy webhook's health
+ * then costs one transaction per that many attempts instead of one per chunk. A failure, a webhook this process
+ * has not written yet, or the end of a streak is written at once, taking the waiting ones along. Waiting counts
+ * are lost if the process dies (health is for operators; a failed write drops its counts the same way).
  */
-export const makeTableWebhookHealth = (client: TableClient, clock: { now(): Date }): WebhookHealthStore => {
+export const makeTableWebhookHealth = (
+  client: TableClient,
+  clock: { now(): Date },
+  writes: HealthWrites = { lingerMs: 0 },
+): WebhookHealthStore => {
   const ready = tableInitializer(client);
   const known = new Map<string, Known>();
+  const lingerAttempts = writes.lingerAttempts ?? LINGER_ATTEMPTS;
+  let lingering = 0;
+  let lingerTimer: NodeJS.Timeout | undefined;
 
   const read = async (webhookId: string): Promise<Known | undefined> => {
     try {
@@ -171,6 +195,9 @@ export const makeTableWebhookHealth = (client: TableClient, clock: { now(): Date
         const round = next;
         pending = new Map();
         next = undefined;
+        lingering = 0;
+        if (lingerTimer !== undefined) clearTimeout(lingerTimer);
+        lingerTimer = undefined;
         round.resolve(
           await writeRound(batch).catch((error: unknown) => {
             const failure = error instanceof Error ? error : new Error(String(error));
@@ -183,6 +210,23 @@ export const makeTableWebhookHealth = (client: TableClient, clock: { now(): Date
     }
   };
 
+  /** The next write round's results (every attempt pending now goes in it), started if none is running. */
+  const writeSoon = (): Promise<Round> => {
+    if (next === undefined) {
+      let resolve: (round: Round) => void = () => undefined;
+      const promise = new Promise<Round>((r) => (resolve = r));
+      next = { promise, resolve };
+    }
+    const round = next.promise;
+    void pump();
+    return round;
+  };
+
+  const onlyCounters = (attempts: ReadonlyArray<HealthAttempt>): boolean =>
+    attempts.every(
+      (a) => a.outcome === "delivered" && known.get(a.webhookId)?.record.consecutiveFailures === 0,
+    );
+
   return {
     async record(attempts) {
       if (attempts.length === 0) return new Map();
@@ -191,14 +235,16 @@ export const makeTableWebhookHealth = (client: TableClient, clock: { now(): Date
         if (list === undefined) pending.set(webhookId, [result]);
         else list.push(result);
       }
-      if (next === undefined) {
-        let resolve: (round: Round) => void = () => undefined;
-        const promise = new Promise<Round>((r) => (resolve = r));
-        next = { promise, resolve };
+      lingering += attempts.length;
+      if (writes.lingerMs > 0 && lingering < lingerAttempts && onlyCounters(attempts)) {
+        // Nothing to decide on (no failure): the counters go with the next write round.
+        lingerTimer ??= setTimeout(() => {
+          lingerTimer = undefined;
+          void writeSoon();
+        }, writes.lingerMs).unref();
+        return new Map();
       }
-      const round = next.promise;
-      void pump();
-      const results = await round;
+      const results = await writeSoon();
       const mine = new Map<string, HealthRecord>();
       for (const webhookId of new Set(attempts.map((a) => a.webhookId))) {
         const result = results.get(webhookId);

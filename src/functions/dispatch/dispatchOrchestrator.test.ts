@@ -61,6 +61,14 @@ const unavailable = (d: Delivery, at: Date, retryAfterMs?: number): DeliveryRepo
   outcome: { kind: "retryable", status: 503, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
 });
 
+/** A delivery after one 503 at `at`, as the orchestrator hands it to the next round. */
+const failedOnce = (d: Delivery, at: Date): PendingDelivery => ({
+  delivery: d,
+  attempts: 1,
+  firstAttemptAt: at.toISOString(),
+  last: { kind: "retryable", status: 503 },
+});
+
 const settings = (chunkSize: number, retrySchedule: number[]): DispatchSettings => ({
   chunkSize,
   retrySchedule,
@@ -230,12 +238,7 @@ describe("dispatch orchestrator decisions (fixture histories replayed by durable
       const fireAt = policyFireAt(T0, 1, schedule);
       expect((await replay(dispatchOrchestrator, h)).decisions).toEqual([timerAt(fireAt)]);
       h.timerFires(h.timerCreated(fireAt));
-      const retried: PendingDelivery = {
-        delivery: b,
-        attempts: 1,
-        firstAttemptAt: at.toISOString(),
-        last: { kind: "retryable", status: 503 },
-      };
+      const retried = failedOnce(b, at);
       expect((await replay(dispatchOrchestrator, h)).decisions).toEqual([deliver([retried])]);
       h.episodeAt(ms(fireAt, 100)).activityCompleted(h.activityScheduled(DELIVER_ACTIVITY, [retried]), [
         delivered(b, ms(fireAt, 80)),
@@ -316,12 +319,7 @@ describe("dispatch orchestrator decisions (fixture histories replayed by durable
       const h = roundZero((at) => [unavailable(a, at), delivered(b, at)]);
       const firstWait = policyFireAt(T1, 1, schedule);
       h.timerFires(h.timerCreated(firstWait));
-      const retry: PendingDelivery = {
-        delivery: a,
-        attempts: 1,
-        firstAttemptAt: T1.toISOString(),
-        last: { kind: "retryable", status: 503 },
-      };
+      const retry = failedOnce(a, T1);
       expect((await replay(dispatchOrchestrator, h)).decisions).toEqual([deliver([retry])]);
 
       const chunk = h.activityScheduled(DELIVER_ACTIVITY, [retry]);

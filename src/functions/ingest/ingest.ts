@@ -132,8 +132,9 @@ export interface IngestDeps {
   /** Counts the batch and gives the trace context the orchestration carries (no-op when telemetry is off). */
   readonly telemetry?: Pick<Telemetry, "batchIngested" | "carrier" | "withEnqueued">;
   /**
-   * The first round: plans the batch and, when the plan fits one chunk (`deliverUpTo`), makes every delivery's
-   * first attempt (the plan activity's own function, dispatchActivities.ts). Absent: the orchestration does it.
+   * The first round: plans the batch and, when the plan has at most `deliverUpTo` deliveries, makes every
+   * delivery's first attempt (the plan activity's own function, dispatchActivities.ts). Absent: the
+   * orchestration does it.
    */
   readonly firstRound?: (input: PlanInput) => Promise<PlanResult>;
   /** The largest plan the first round sends (INGEST_FIRST_ROUND_MAX; default one chunk), in chunks at once. */

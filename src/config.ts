@@ -139,8 +139,9 @@ export const Settings = t.type({
    */
   INGEST_FOLLOW_WINDOW_MS: withDefault(IntFromString("integer ms 0-10000", 0, 10_000), "1000"),
   /**
-   * The ingest makes the first attempts of a batch whose plan fits one chunk itself (ingest.ts); only what they do
-   * not settle goes to a dispatch orchestration. false: every batch gets an orchestration, which plans and sends.
+   * The ingest makes the first attempts of a batch whose plan has at most INGEST_FIRST_ROUND_MAX deliveries itself
+   * (ingest.ts); only what they do not settle goes to a dispatch orchestration. false: every batch gets an
+   * orchestration, which plans and sends.
    */
   INGEST_FIRST_ROUND: withDefault(BooleanFromString, "true"),
   /** The largest plan (deliveries) the ingest's first round sends, in DELIVERY_CHUNK_SIZE chunks at once. */

@@ -1,7 +1,14 @@
 import * as fc from "fast-check";
 
 import { type Delivery } from "./deliveryPlan";
-import { chunk, foldRound, type PendingDelivery, seededRandom } from "./dispatch";
+import {
+  chunk,
+  type DeliveryReport,
+  foldRound,
+  type PendingDelivery,
+  restOf,
+  seededRandom,
+} from "./dispatch";
 
 const delivery = (id: string): Delivery => ({
   id,
@@ -55,6 +62,29 @@ describe("foldRound", () => {
         expect(r.delivered + r.dropped + r.retry.length + r.deadLetter.length).toBe(all.length);
       }),
     );
+  });
+});
+
+describe("restOf (what an ingest's first round leaves)", () => {
+  it("keeps failed, held and unreported deliveries with their reports, and counts the settled ones", () => {
+    const reports: DeliveryReport[] = [
+      { deliveryId: "ok", at, outcome: { kind: "delivered", status: 200 } },
+      { deliveryId: "gone", at, skipped: "webhook deleted" },
+      { deliveryId: "done", at, settled: true },
+      { deliveryId: "busy", at, outcome: { kind: "retryable", status: 503 } },
+      { deliveryId: "bad", at, outcome: { kind: "permanent", status: 400 } },
+      { deliveryId: "held", at, held: true, behind: "flowing" },
+    ];
+    const all = ["ok", "gone", "done", "busy", "bad", "held", "lost"].map(delivery);
+    const rest = restOf(all, reports);
+    expect(rest?.deliveries.map((x) => x.id)).toEqual(["busy", "bad", "held", "lost"]);
+    expect(rest?.reports.map((r) => r.deliveryId)).toEqual(["busy", "bad", "held"]);
+    expect(rest?.counted).toEqual({ planned: 7, delivered: 2, dropped: 1 });
+  });
+  it("leaves nothing when every delivery settled", () => {
+    expect(
+      restOf([delivery("ok")], [{ deliveryId: "ok", at, outcome: { kind: "delivered", status: 200 } }]),
+    ).toBeUndefined();
   });
 });
 

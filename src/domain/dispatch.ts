@@ -210,7 +210,11 @@ export const foldRound = (
   };
 };
 
-/** What a first round (every delivery's first attempt, `reports`) leaves: undefined when it settled everything. */
+/**
+ * What a first round (every delivery's first attempt, `reports`) leaves, by foldRound's rules: the deliveries it
+ * did not settle (to retry, held, to dead-letter) with their reports, and the settled ones counted; undefined
+ * when it settled everything.
+ */
 export const restOf = (
   deliveries: ReadonlyArray<Delivery>,
   reports: ReadonlyArray<DeliveryReport>,
@@ -221,28 +225,18 @@ export const restOf = (
       readonly counted: { planned: number; delivered: number; dropped: number };
     }
   | undefined => {
-  const byId = new Map(reports.map((r) => [r.deliveryId, r]));
-  const settled = (report: DeliveryReport | undefined): "delivered" | "dropped" | undefined => {
-    if (report === undefined) return undefined;
-    if ("skipped" in report) return "dropped";
-    if ("settled" in report) return "delivered";
-    return "outcome" in report && report.outcome.kind === "delivered" ? "delivered" : undefined;
-  };
-  let delivered = 0;
-  let dropped = 0;
-  const rest: Delivery[] = [];
-  for (const delivery of deliveries) {
-    const how = settled(byId.get(delivery.id));
-    if (how === "delivered") delivered++;
-    else if (how === "dropped") dropped++;
-    else rest.push(delivery);
-  }
-  if (rest.length === 0) return undefined;
-  const kept = new Set(rest.map((d) => d.id));
+  const round = foldRound(
+    deliveries.map((delivery) => ({ delivery, attempts: 0 })),
+    reports,
+  );
+  const unsettled = new Set(
+    [...round.retry, ...round.held, ...round.deadLetter.map((d) => d.pending)].map((p) => p.delivery.id),
+  );
+  if (unsettled.size === 0) return undefined;
   return {
-    deliveries: rest,
-    reports: reports.filter((r) => kept.has(r.deliveryId)),
-    counted: { planned: deliveries.length, delivered, dropped },
+    deliveries: deliveries.filter((d) => unsettled.has(d.id)),
+    reports: reports.filter((r) => unsettled.has(r.deliveryId)),
+    counted: { planned: deliveries.length, delivered: round.delivered, dropped: round.dropped },
   };
 };
 

@@ -72,7 +72,7 @@ describe("restOf (what an ingest's first round leaves)", () => {
       { deliveryId: "gone", at, skipped: "webhook deleted" },
       { deliveryId: "done", at, settled: true },
       { deliveryId: "busy", at, outcome: { kind: "retryable", status: 503 } },
-      { deliveryId: "bad", at, outcome: { kind: "permanent", status: 400 } },
+      { deliveryId: "bad", at, outcome: { kind: "permanent", status: 400, gone: false } },
       { deliveryId: "held", at, held: true, behind: "flowing" },
     ];
     const all = ["ok", "gone", "done", "busy", "bad", "held", "lost"].map(delivery);
